@@ -1,0 +1,71 @@
+# AgroBridge API. `just` lists the recipes; `scripts/just RECIPE` works without just installed.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+set dotenv-load := false
+
+dev_dir := ".data/dev"
+
+# List the recipes
+default:
+    @just --list --unsorted
+
+# Create or update the virtualenv from uv.lock
+sync:
+    uv sync --frozen
+
+# Run the API on 127.0.0.1:8000; starts local PostgreSQL and Redis when DATABASE_URL / REDIS_URL are unset
+run: sync
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [[ -z ${DATABASE_URL:-} || -z ${REDIS_URL:-} ]]; then
+      scripts/dev-services.sh start {{dev_dir}}
+      # Only what is unset comes from the local services.
+      database_url=${DATABASE_URL:-}; redis_url=${REDIS_URL:-}
+      eval "$(scripts/dev-services.sh env {{dev_dir}})"
+      export DATABASE_URL=${database_url:-$DATABASE_URL} REDIS_URL=${redis_url:-$REDIS_URL}
+    fi
+    export AGROBRIDGE_JWT_PRIVATE_KEY_FILE=${AGROBRIDGE_JWT_PRIVATE_KEY_FILE:-{{dev_dir}}/keys/jwt-signing.pem}
+    [[ -f $AGROBRIDGE_JWT_PRIVATE_KEY_FILE ]] || uv run --frozen python -m api keygen "$AGROBRIDGE_JWT_PRIVATE_KEY_FILE"
+    uv run --frozen python -m api migrate
+    echo "AgroBridge API on http://${AGROBRIDGE_HOST:-127.0.0.1}:${AGROBRIDGE_PORT:-8000} (docs at /docs)"
+    exec uv run --frozen python -m api serve
+
+# Stop the local PostgreSQL and Redis that `just run` started
+stop-services:
+    scripts/dev-services.sh stop {{dev_dir}}
+
+# Apply pending database migrations to DATABASE_URL (or the local dev database)
+migrate: sync
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [[ -z ${DATABASE_URL:-} ]]; then
+      scripts/dev-services.sh start {{dev_dir}}
+      eval "$(scripts/dev-services.sh env {{dev_dir}})"
+    fi
+    uv run --frozen python -m api migrate
+
+# Generate a migration after changing api/infrastructure/db/models.py (needs DATABASE_URL at the head)
+makemigration name: sync
+    uv run --frozen aerich migrate --name {{name}}
+
+# Lint and type-check: ruff (lint + format check) and mypy
+lint: sync
+    uv run --frozen ruff check .
+    uv run --frozen ruff format --check .
+    uv run --frozen mypy
+
+# Format the code
+fmt: sync
+    uv run --frozen ruff check --fix .
+    uv run --frozen ruff format .
+
+# Run the whole test suite against real PostgreSQL and Redis (see tests/README.md for how they are found)
+test *args: sync
+    uv run --frozen pytest {{args}}
+
+# Unit tests only: no services needed
+test-unit *args: sync
+    uv run --frozen pytest tests/unit {{args}}
+
+# Exactly what CI runs after provisioning the machine (.ci/run)
+ci: lint test

@@ -1,0 +1,80 @@
+"""The app factory: `sanic api.app:create_app --factory`, or `python -m api serve`."""
+
+from importlib import resources
+
+import orjson
+from sanic import Blueprint, Request, Sanic, html
+from sanic.response import HTTPResponse
+
+from api import __version__
+from api.bootstrap import build_services, close_services
+from api.infrastructure import logging
+from api.presentation import middleware
+from api.presentation.context import App, AppContext
+from api.presentation.errors import JsonErrorHandler
+from api.presentation.routes import auth, batches, health, jwks, transactions
+from api.settings import Environment, Settings
+
+
+def _dumps(value: object) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def create_app(settings: Settings | None = None) -> App:
+    settings = settings or Settings()
+    logging.configure(settings.log_level, json_lines=settings.env != Environment.DEVELOPMENT)
+    app: App = Sanic(
+        "agrobridge", ctx=AppContext(settings), error_handler=JsonErrorHandler(), dumps=_dumps
+    )
+    _configure(app, settings)
+    app.blueprint(
+        Blueprint.group(
+            health.bp,
+            auth.bp,
+            batches.bp,
+            transactions.bp,
+            url_prefix="/api/v1",
+            strict_slashes=False,
+        )
+    )
+    app.blueprint(jwks.bp)
+    middleware.register(app)
+    if settings.docs_enabled:
+        app.add_route(_docs_page, "/docs", name="docs_page")
+        app.ext.openapi.add_security_scheme(
+            "bearerAuth", "http", scheme="bearer", bearer_format="JWT"
+        )
+
+    @app.before_server_start
+    async def start(app: App) -> None:
+        app.ctx.services = await build_services(app.ctx.settings)
+
+    @app.after_server_stop
+    async def stop(app: App) -> None:
+        if app.ctx.services is not None:
+            await close_services(app.ctx.services)
+
+    return app
+
+
+def _configure(app: App, settings: Settings) -> None:
+    app.config.update(
+        REQUEST_MAX_SIZE=settings.max_body_bytes,
+        FALLBACK_ERROR_FORMAT="json",
+        OAS=settings.docs_enabled,
+        OAS_URL_PREFIX="/docs",
+        OAS_URI_TO_JSON="/openapi.json",
+        OAS_UI_DEFAULT=None,
+        OAS_UI_REDOC=False,
+        OAS_UI_SWAGGER=False,
+        API_TITLE="AgroBridge API",
+        API_VERSION=__version__,
+        API_DESCRIPTION="Farm-to-buyer traceability of agricultural batches.",
+        HEALTH=False,
+        CORS=False,
+    )
+
+
+async def _docs_page(request: Request) -> HTTPResponse:
+    page = resources.files("api.presentation").joinpath("docs.html").read_text()
+    return html(page, headers={"Content-Security-Policy": middleware.DOCS_CSP})

@@ -1,0 +1,124 @@
+"""The small interfaces the use cases need; infrastructure implements them, tests fake them."""
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from api.application.pagination import Cursor
+from api.domain.audit import AuditEvent
+from api.domain.batches import Batch, BatchFilter, NewBatch
+from api.domain.transactions import NewTransaction, Transaction
+from api.domain.users import Role, User
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class Transactor(Protocol):
+    """Runs a block of repository calls atomically."""
+
+    def atomic(self) -> AbstractAsyncContextManager[None]: ...
+
+
+class UserRepository(Protocol):
+    async def add(
+        self, email: str, full_name: str, role: Role, password_hash: str, at: datetime
+    ) -> User: ...
+
+    async def by_email(self, email: str) -> User | None: ...
+
+    async def by_id(self, user_id: UUID) -> User | None: ...
+
+    async def set_password_hash(self, user_id: UUID, password_hash: str) -> None: ...
+
+
+class BatchRepository(Protocol):
+    async def add(self, owner_id: UUID, new: NewBatch, code: str, at: datetime) -> Batch: ...
+
+    async def get(self, batch_id: UUID) -> Batch | None: ...
+
+    async def get_for_update(self, batch_id: UUID) -> Batch | None: ...
+
+    async def save_status(self, batch: Batch) -> None: ...
+
+    async def page(
+        self, owner_id: UUID | None, filters: BatchFilter, after: Cursor | None, limit: int
+    ) -> Sequence[Batch]: ...
+
+    async def next_code(self, year: int) -> str: ...
+
+
+class TransactionRepository(Protocol):
+    async def add(self, batch_id: UUID, new: NewTransaction, at: datetime) -> Transaction: ...
+
+    async def by_hash(self, tx_hash: str) -> Transaction | None: ...
+
+    async def page(
+        self, batch_id: UUID, after: Cursor | None, limit: int
+    ) -> Sequence[Transaction]: ...
+
+
+@dataclass(frozen=True)
+class RefreshToken:
+    id: UUID
+    user_id: UUID
+    family_id: UUID
+    expires_at: datetime
+    session_expires_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class RefreshTokenRepository(Protocol):
+    async def add(
+        self,
+        user_id: UUID,
+        family_id: UUID,
+        token_hash: str,
+        expires_at: datetime,
+        session_expires_at: datetime,
+        at: datetime,
+    ) -> RefreshToken: ...
+
+    async def by_hash_for_update(self, token_hash: str) -> RefreshToken | None: ...
+
+    async def mark_used(self, token_id: UUID, at: datetime) -> None: ...
+
+    async def revoke_family(self, family_id: UUID, at: datetime) -> None: ...
+
+
+class AuditLog(Protocol):
+    async def record(self, event: AuditEvent, at: datetime) -> None: ...
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str, password: str) -> bool: ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: UUID
+    role: Role
+    session_id: UUID
+    token_id: str
+    expires_at: datetime
+
+
+class TokenIssuer(Protocol):
+    def issue(self, user: User, session_id: UUID, at: datetime) -> tuple[str, int]:
+        """Return a signed access token and its lifetime in seconds."""
+        ...
+
+    def verify(self, token: str) -> AccessClaims: ...
+
+
+class DependencyProbe(Protocol):
+    async def ping(self) -> None: ...

@@ -1,0 +1,83 @@
+"""Use cases for the blockchain transaction records that anchor a batch's events."""
+
+from dataclasses import dataclass, replace
+from uuid import UUID
+
+from api.application.batches import ensure_can_change, ensure_can_read
+from api.application.pagination import Cursor, Page
+from api.application.ports import (
+    AuditLog,
+    BatchRepository,
+    Clock,
+    TransactionRepository,
+    Transactor,
+)
+from api.domain.audit import AuditEvent, RequestContext
+from api.domain.errors import Conflict
+from api.domain.transactions import NewTransaction, Transaction
+from api.domain.users import Actor
+
+
+@dataclass
+class Transactions:
+    repo: TransactionRepository
+    batches: BatchRepository
+    audit: AuditLog
+    tx: Transactor
+    clock: Clock
+
+    async def record(
+        self, actor: Actor, batch_id: UUID, new: NewTransaction, ctx: RequestContext
+    ) -> tuple[Transaction, bool]:
+        """Record a transaction; returns it and whether it is new. Idempotent on the hash."""
+        new = replace(
+            new,
+            tx_hash=new.tx_hash.lower(),
+            payload_hash=new.payload_hash.lower() if new.payload_hash else None,
+        )
+        ensure_can_change(actor, await self.batches.get(batch_id), batch_id)
+        existing = await self.repo.by_hash(new.tx_hash)
+        if existing is not None:
+            return self._same_batch(existing, batch_id), False
+        try:
+            record = await self._add(actor, batch_id, new, ctx)
+        except Conflict:
+            # Lost a race with a request recording the same hash: answer as if it came second.
+            raced = await self.repo.by_hash(new.tx_hash)
+            if raced is None:
+                raise
+            return self._same_batch(raced, batch_id), False
+        return record, True
+
+    async def _add(
+        self, actor: Actor, batch_id: UUID, new: NewTransaction, ctx: RequestContext
+    ) -> Transaction:
+        now = self.clock.now()
+        async with self.tx.atomic():
+            record = await self.repo.add(batch_id, new, now)
+            await self.audit.record(
+                AuditEvent(
+                    "transaction.recorded",
+                    actor.id,
+                    "transaction",
+                    str(record.id),
+                    ctx,
+                    {"batch_id": str(batch_id), "tx_hash": record.tx_hash},
+                ),
+                now,
+            )
+        return record
+
+    async def list(
+        self, actor: Actor, batch_id: UUID, cursor: str | None, limit: int
+    ) -> Page[Transaction]:
+        ensure_can_read(actor, await self.batches.get(batch_id), batch_id)
+        after = Cursor.decode(cursor) if cursor else None
+        rows = await self.repo.page(batch_id, after, limit + 1)
+        return Page.from_rows(list(rows), limit)
+
+    @staticmethod
+    def _same_batch(existing: Transaction, batch_id: UUID) -> Transaction:
+        if existing.batch_id != batch_id:
+            raise Conflict("this transaction hash is already recorded for another batch")
+        return existing

@@ -1,0 +1,72 @@
+"""The composition root: settings in, wired services out. Runs in each worker at start-up."""
+
+import secrets
+from datetime import timedelta
+
+from tortoise import Tortoise
+
+from api.application.auth import Auth, SessionPolicy
+from api.application.batches import Batches
+from api.application.transactions import Transactions
+from api.infrastructure.cache.redis import RedisProbe, connect
+from api.infrastructure.clock import SystemClock
+from api.infrastructure.db.audit import TortoiseAuditLog
+from api.infrastructure.db.batches import TortoiseBatches
+from api.infrastructure.db.config import tortoise_config
+from api.infrastructure.db.probe import PostgresProbe
+from api.infrastructure.db.refresh_tokens import TortoiseRefreshTokens
+from api.infrastructure.db.transactions import TortoiseTransactions
+from api.infrastructure.db.transactor import TortoiseTransactor
+from api.infrastructure.db.users import TortoiseUsers
+from api.infrastructure.security.keys import load_key_ring
+from api.infrastructure.security.passwords import Argon2Hasher
+from api.infrastructure.security.tokens import JwtIssuer
+from api.presentation.context import Services
+from api.settings import Settings
+
+
+async def build_services(settings: Settings) -> Services:
+    # Connections open lazily: a worker starts even while PostgreSQL or Redis is down,
+    # answers 503 meanwhile, and recovers by itself when they return.
+    await Tortoise.init(
+        config=tortoise_config(
+            settings.database_url.get_secret_value(), settings.db_pool_min, settings.db_pool_max
+        ),
+        _enable_global_fallback=True,
+    )
+    redis = connect(settings.redis_url.get_secret_value())
+    keys = load_key_ring(settings.jwt_private_key_file, settings.jwt_verify_key_files)
+    tokens = JwtIssuer(
+        keys, settings.jwt_issuer, settings.jwt_audience, settings.access_token_ttl_seconds
+    )
+    clock, tx, audit = SystemClock(), TortoiseTransactor(), TortoiseAuditLog()
+    hasher = Argon2Hasher()
+    batch_repo = TortoiseBatches()
+    auth = Auth(
+        users=TortoiseUsers(),
+        refresh_tokens=TortoiseRefreshTokens(),
+        hasher=hasher,
+        tokens=tokens,
+        audit=audit,
+        tx=tx,
+        clock=clock,
+        sessions=SessionPolicy(
+            idle=timedelta(seconds=settings.refresh_idle_ttl_seconds),
+            absolute=timedelta(seconds=settings.session_max_ttl_seconds),
+        ),
+        dummy_hash=await hasher.hash(secrets.token_urlsafe(16)),
+    )
+    return Services(
+        auth=auth,
+        batches=Batches(batch_repo, audit, tx, clock),
+        transactions=Transactions(TortoiseTransactions(), batch_repo, audit, tx, clock),
+        tokens=tokens,
+        jwks=keys.jwks(),
+        probes={"postgres": PostgresProbe(), "redis": RedisProbe(redis)},
+        redis=redis,
+    )
+
+
+async def close_services(services: Services) -> None:
+    await services.redis.aclose()
+    await Tortoise.close_connections()

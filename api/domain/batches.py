@@ -1,0 +1,93 @@
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID
+
+from api.domain.errors import Conflict
+from api.domain.users import Actor
+
+
+class BatchStatus(StrEnum):
+    REGISTERED = "registered"
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class Unit(StrEnum):
+    KG = "kg"
+    T = "t"
+    LB = "lb"
+
+
+TRANSITIONS: dict[BatchStatus, frozenset[BatchStatus]] = {
+    BatchStatus.REGISTERED: frozenset({BatchStatus.IN_TRANSIT, BatchStatus.CANCELLED}),
+    BatchStatus.IN_TRANSIT: frozenset({BatchStatus.DELIVERED, BatchStatus.REJECTED}),
+    BatchStatus.DELIVERED: frozenset(),
+    BatchStatus.REJECTED: frozenset(),
+    BatchStatus.CANCELLED: frozenset(),
+}
+
+
+class IllegalTransition(Conflict):
+    pass
+
+
+@dataclass(frozen=True)
+class Origin:
+    farm: str
+    country: str
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class NewBatch:
+    """What a producer supplies; the code is optional and made by the server when absent."""
+
+    product: str
+    origin: Origin
+    harvest_date: date
+    quantity: Decimal
+    unit: Unit
+    variety: str | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: UUID
+    code: str
+    owner_id: UUID
+    product: str
+    variety: str | None
+    origin: Origin
+    harvest_date: date
+    quantity: Decimal
+    unit: Unit
+    status: BatchStatus
+    created_at: datetime
+    updated_at: datetime
+
+    def transition_to(self, status: BatchStatus, at: datetime) -> "Batch":
+        if status not in TRANSITIONS[self.status]:
+            raise IllegalTransition(f"a {self.status} batch cannot become {status}")
+        return replace(self, status=status, updated_at=at)
+
+
+@dataclass(frozen=True)
+class BatchFilter:
+    status: BatchStatus | None = None
+    product: str | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+
+
+def can_read(actor: Actor, batch: Batch) -> bool:
+    # Buyers see nothing until batches can be shared with them.
+    return actor.role.reads_everything or batch.owner_id == actor.id
+
+
+def can_change(actor: Actor, batch: Batch) -> bool:
+    return batch.owner_id == actor.id

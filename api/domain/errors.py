@@ -1,0 +1,49 @@
+"""Errors the inner layers raise; the presentation layer maps each code to one HTTP status."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldIssue:
+    field: str
+    issue: str
+
+
+@dataclass
+class DomainError(Exception):
+    message: str
+    details: list[FieldIssue] = field(default_factory=list)
+    code = "error"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BadRequest(DomainError):
+    code = "bad_request"
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class ValidationFailed(DomainError):
+    code = "validation_error"
+
+
+class Unavailable(DomainError):
+    """A dependency (PostgreSQL, Redis) cannot be reached; the client should retry later."""
+
+    code = "unavailable"

@@ -1,0 +1,42 @@
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+
+class TxStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    FAILED = "failed"
+
+
+class EventType(StrEnum):
+    REGISTERED = "registered"
+    STATUS_CHANGED = "status_changed"
+    CERTIFIED = "certified"
+    SHIPPED = "shipped"
+    RECEIVED = "received"
+
+
+@dataclass(frozen=True)
+class NewTransaction:
+    tx_hash: str
+    network: str
+    event_type: EventType
+    status: TxStatus = TxStatus.PENDING
+    block_number: int | None = None
+    payload_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Transaction:
+    id: UUID
+    batch_id: UUID
+    tx_hash: str
+    network: str
+    event_type: EventType
+    status: TxStatus
+    block_number: int | None
+    payload_hash: str | None
+    created_at: datetime
+    confirmed_at: datetime | None

@@ -1,0 +1,94 @@
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
+from uuid import UUID, uuid4
+
+from tortoise import connections
+from tortoise.expressions import Q
+
+from api.application.pagination import Cursor
+from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch, Origin, Unit
+from api.infrastructure.db.errors import unique_as_conflict
+from api.infrastructure.db.models import BatchRow
+
+
+def _to_batch(row: BatchRow) -> Batch:
+    return Batch(
+        id=row.id,
+        code=row.code,
+        owner_id=row.owner_id,  # type: ignore[attr-defined]
+        product=row.product,
+        variety=row.variety,
+        origin=Origin(farm=row.origin_farm, region=row.origin_region, country=row.origin_country),
+        harvest_date=row.harvest_date,
+        quantity=row.quantity,
+        unit=Unit(row.unit),
+        status=BatchStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def before(cursor: Cursor) -> Q:
+    """Rows that come after the cursor in newest-first (created_at, id) order."""
+    return Q(created_at__lt=cursor.created_at) | Q(created_at=cursor.created_at, id__lt=cursor.id)
+
+
+class TortoiseBatches:
+    async def add(self, owner_id: UUID, new: NewBatch, code: str, at: datetime) -> Batch:
+        async with unique_as_conflict(f"batch code {code} is already taken"):
+            row = await BatchRow.create(
+                id=uuid4(),
+                code=code,
+                owner_id=owner_id,
+                product=new.product,
+                variety=new.variety,
+                origin_farm=new.origin.farm,
+                origin_region=new.origin.region,
+                origin_country=new.origin.country,
+                harvest_date=new.harvest_date,
+                quantity=new.quantity,
+                unit=new.unit,
+                status=BatchStatus.REGISTERED,
+                created_at=at,
+                updated_at=at,
+            )
+        return _to_batch(row)
+
+    async def get(self, batch_id: UUID) -> Batch | None:
+        row = await BatchRow.get_or_none(id=batch_id)
+        return _to_batch(row) if row else None
+
+    async def get_for_update(self, batch_id: UUID) -> Batch | None:
+        row = await BatchRow.filter(id=batch_id).select_for_update().first()
+        return _to_batch(row) if row else None
+
+    async def save_status(self, batch: Batch) -> None:
+        await BatchRow.filter(id=batch.id).update(status=batch.status, updated_at=batch.updated_at)
+
+    async def page(
+        self, owner_id: UUID | None, filters: BatchFilter, after: Cursor | None, limit: int
+    ) -> Sequence[Batch]:
+        query = BatchRow.all()
+        if owner_id is not None:
+            query = query.filter(owner_id=owner_id)
+        if filters.status is not None:
+            query = query.filter(status=filters.status)
+        if filters.product is not None:
+            query = query.filter(product__iexact=filters.product)
+        if filters.created_from is not None:
+            query = query.filter(
+                created_at__gte=datetime.combine(filters.created_from, time(), UTC)
+            )
+        if filters.created_to is not None:
+            end = datetime.combine(filters.created_to + timedelta(days=1), time(), UTC)
+            query = query.filter(created_at__lt=end)
+        if after is not None:
+            query = query.filter(before(after))
+        rows = await query.order_by("-created_at", "-id").limit(limit)
+        return [_to_batch(row) for row in rows]
+
+    async def next_code(self, year: int) -> str:
+        rows = await connections.get("default").execute_query_dict(
+            "SELECT nextval('batch_code_seq') AS n"
+        )
+        return f"AGB-{year}-{rows[0]['n']:06d}"

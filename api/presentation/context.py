@@ -1,0 +1,42 @@
+"""What the app keeps on `app.ctx`: settings from the factory, services from start-up."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from sanic import Request, Sanic
+from sanic.config import Config
+
+from api.application.auth import Auth
+from api.application.batches import Batches
+from api.application.ports import DependencyProbe, TokenIssuer
+from api.application.transactions import Transactions
+from api.settings import Settings
+
+
+@dataclass(frozen=True)
+class Services:
+    auth: Auth
+    batches: Batches
+    transactions: Transactions
+    tokens: TokenIssuer
+    jwks: dict[str, Any]
+    probes: dict[str, DependencyProbe]
+    redis: Redis
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    services: Services | None = field(default=None)
+
+
+App = Sanic[Config, AppContext]
+
+
+def services(request: Request) -> Services:
+    ctx = request.app.ctx
+    assert isinstance(ctx, AppContext)
+    if ctx.services is None:
+        raise RuntimeError("services are wired in before_server_start")
+    return ctx.services

@@ -1,0 +1,99 @@
+"""The one place where errors become HTTP responses, all in one JSON shape."""
+
+from typing import Any
+
+from loguru import logger
+from pydantic import ValidationError
+from sanic import HTTPResponse, Request, json
+from sanic.exceptions import MethodNotAllowed, SanicException
+from sanic.handlers import ErrorHandler
+
+from api.domain.errors import DomainError, FieldIssue
+from api.infrastructure.faults import UNAVAILABLE_ERRORS, dependency_name
+from api.presentation.request_id import HEADER, request_id
+
+DOMAIN_STATUS = {
+    "bad_request": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "unsupported_media_type": 415,
+    "validation_error": 422,
+    "unavailable": 503,
+}
+SANIC_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    416: "bad_request",
+    503: "unavailable",
+}
+
+
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: list[FieldIssue] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTTPResponse:
+    rid = request_id(request)
+    body: dict[str, Any] = {"code": code, "message": message, "request_id": rid}
+    if details:
+        body["details"] = [{"field": d.field, "issue": d.issue} for d in details]
+    return json({"error": body}, status=status, headers={**(headers or {}), HEADER: rid})
+
+
+def validation_issues(exc: ValidationError) -> list[FieldIssue]:
+    issues = []
+    for err in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(part) for part in err["loc"]) or "body"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown field"
+        issues.append(FieldIssue(where, message))
+    return issues
+
+
+class JsonErrorHandler(ErrorHandler):
+    def default(self, request: Request, exception: Exception) -> HTTPResponse:
+        if isinstance(exception, DomainError):
+            headers = {"WWW-Authenticate": "Bearer"} if exception.code == "unauthorized" else None
+            status = DOMAIN_STATUS.get(exception.code, 400)
+            return error_response(
+                request, status, exception.code, exception.message, exception.details, headers
+            )
+        if isinstance(exception, SanicException) and exception.status_code < 500:
+            return self._sanic(request, exception)
+        if isinstance(exception, UNAVAILABLE_ERRORS):
+            name = dependency_name(exception)
+            logger.warning("dependency unavailable: {} ({})", name, type(exception).__name__)
+            return error_response(
+                request,
+                503,
+                "unavailable",
+                f"{name} is unavailable; retry later",
+                headers={"Retry-After": "1"},
+            )
+        logger.opt(exception=exception).error("unhandled error on {}", request.path)
+        return error_response(
+            request, 500, "internal_error", "internal error; quote the request id when reporting it"
+        )
+
+    def _sanic(self, request: Request, exc: SanicException) -> HTTPResponse:
+        status = exc.status_code
+        code = SANIC_CODES.get(status, "bad_request")
+        headers = {k: str(v) for k, v in (exc.headers or {}).items()}
+        if isinstance(exc, MethodNotAllowed):
+            headers["Allow"] = ", ".join(sorted(exc.allowed_methods or ()))
+        message = str(exc) if exc.quiet or status != 404 else "not found"
+        if status == 404:
+            message = f"no route for {request.method} {request.path}"
+        return error_response(request, status, code, message, headers=headers)

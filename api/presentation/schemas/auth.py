@@ -1,0 +1,44 @@
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import Field, StringConstraints
+
+from api.domain.users import Role
+from api.presentation.schemas.common import RequestModel, ResponseModel, Text, UtcDatetime
+
+Email = Annotated[
+    str,
+    StringConstraints(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+]
+
+
+class RegisterIn(RequestModel):
+    email: Email
+    password: Annotated[str, Field(min_length=8, max_length=256)]
+    full_name: Text
+    role: Literal["producer", "buyer"] = "producer"
+
+
+class LoginIn(RequestModel):
+    email: Annotated[str, Field(min_length=1, max_length=320)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class RefreshIn(RequestModel):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class UserOut(ResponseModel):
+    id: UUID
+    email: str
+    full_name: str
+    role: Role
+    created_at: UtcDatetime
+
+
+class TokenOut(ResponseModel):
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the scheme's name, not a secret
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int

@@ -1,0 +1,91 @@
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, PlainSerializer, StringConstraints, WithJsonSchema
+
+from api.domain.batches import BatchStatus, Unit
+from api.domain.countries import ISO_3166_ALPHA2
+from api.presentation.schemas.common import (
+    OptionalText,
+    RequestModel,
+    ResponseModel,
+    Text,
+    UtcDatetime,
+)
+
+
+def _country(value: str) -> str:
+    if value not in ISO_3166_ALPHA2:
+        raise ValueError("must be an ISO 3166-1 alpha-2 code")
+    return value
+
+
+def _quantity(value: str) -> str:
+    if Decimal(value) <= 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+# Decimal strings, never floats: "1250.500".
+QuantityText = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{1,11}(\.\d{1,3})?$"),
+    AfterValidator(_quantity),
+]
+BatchCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,31}$")]
+
+
+QuantityOut = Annotated[
+    Decimal,
+    PlainSerializer(lambda value: f"{value:.3f}", return_type=str),
+    WithJsonSchema({"type": "string", "examples": ["1250.500"]}),
+]
+
+
+class OriginIn(RequestModel):
+    farm: Text
+    region: OptionalText = None
+    country: Annotated[str, AfterValidator(_country)]
+
+
+class BatchIn(RequestModel):
+    product: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    variety: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    origin: OriginIn
+    harvest_date: date
+    quantity: QuantityText
+    unit: Unit
+    code: BatchCode | None = None
+
+
+class StatusIn(RequestModel):
+    status: BatchStatus
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class OriginOut(ResponseModel):
+    farm: str
+    region: str | None
+    country: str
+
+
+class BatchOut(ResponseModel):
+    id: UUID
+    code: str
+    owner_id: UUID
+    product: str
+    variety: str | None
+    origin: OriginOut
+    harvest_date: date
+    quantity: QuantityOut
+    unit: Unit
+    status: BatchStatus
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class BatchPage(BaseModel):
+    data: list[BatchOut]
+    next_cursor: str | None

@@ -1,0 +1,82 @@
+"""One validated settings object, read from the environment and nowhere else."""
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Self
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Passwords that ship in examples and must never reach a production database.
+WEAK_DB_PASSWORDS = frozenset({"", "postgres", "password", "agrobridge", "changeme", "secret"})
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    STAGING = "staging"
+    PRODUCTION = "production"
+
+
+class DatabaseSettings(BaseSettings):
+    """What migrations need: a subset, so that they run without the API's keys."""
+
+    model_config = SettingsConfigDict(env_prefix="AGROBRIDGE_", extra="ignore", frozen=True)
+
+    # Secret: the URLs carry passwords, and must not show in a repr or a log line.
+    database_url: SecretStr = Field(
+        validation_alias=AliasChoices("AGROBRIDGE_DATABASE_URL", "DATABASE_URL")
+    )
+    db_pool_min: int = Field(1, ge=1)
+    db_pool_max: int = Field(10, ge=1)
+
+
+class Settings(DatabaseSettings):
+    env: Environment = Environment.DEVELOPMENT
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(2, ge=1, le=64, description="Sanic worker processes")
+
+    redis_url: SecretStr = Field(validation_alias=AliasChoices("AGROBRIDGE_REDIS_URL", "REDIS_URL"))
+
+    jwt_private_key_file: Path
+    # Older public keys that still verify tokens signed before a rotation (comma separated).
+    jwt_verify_key_files: Annotated[tuple[Path, ...], NoDecode] = ()
+    jwt_issuer: str = "agrobridge"
+    jwt_audience: str = "agrobridge-api"
+    access_token_ttl_seconds: int = Field(15 * 60, ge=60, le=3600)
+    refresh_idle_ttl_seconds: int = Field(7 * 24 * 3600, ge=300)
+    session_max_ttl_seconds: int = Field(30 * 24 * 3600, ge=300)
+
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    docs_enabled: bool = True
+    log_level: str = "INFO"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_key_list(cls, data: dict[str, object]) -> dict[str, object]:
+        raw = data.get("jwt_verify_key_files")
+        if isinstance(raw, str):
+            data["jwt_verify_key_files"] = tuple(p.strip() for p in raw.split(",") if p.strip())
+        return data
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        if self.env not in (Environment.STAGING, Environment.PRODUCTION):
+            return self
+        password = urlsplit(self.database_url.get_secret_value()).password or ""
+        if password in WEAK_DB_PASSWORDS:
+            raise ValueError(
+                "AGROBRIDGE_DATABASE_URL: a missing or default database password is refused "
+                f"in {self.env.value}"
+            )
+        if not self.jwt_private_key_file.is_file():
+            raise ValueError(
+                f"AGROBRIDGE_JWT_PRIVATE_KEY_FILE: {self.jwt_private_key_file} does not exist"
+            )
+        return self
+
+    @property
+    def is_production_like(self) -> bool:
+        return self.env in (Environment.STAGING, Environment.PRODUCTION)
