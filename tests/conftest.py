@@ -1,0 +1,38 @@
+"""Session-wide real backends, shared by the integration and end-to-end tiers.
+
+Unit tests never ask for these fixtures, so `pytest tests/unit` needs no services.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.infrastructure.security.keys import write_private_key
+from tests.support.backends import Backends, provide_backends, throwaway_database
+from tests.support.server import run_module
+
+
+@pytest.fixture(scope="session")
+def backends() -> Iterator[Backends]:
+    try:
+        with provide_backends() as found:
+            yield found
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(backends: Backends) -> Iterator[str]:
+    """A fresh database whose schema comes from the committed Aerich migrations."""
+    with throwaway_database(backends.admin_database_url) as url:
+        result = run_module(["migrate"], {"DATABASE_URL": url})
+        assert result.returncode == 0, result.stderr
+        yield url
+
+
+@pytest.fixture(scope="session")
+def signing_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("keys") / "jwt-signing.pem"
+    write_private_key(path, bits=2048)
+    return path

@@ -1,0 +1,78 @@
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from api.bootstrap import build_services, close_services
+from api.domain.audit import RequestContext
+from api.domain.batches import NewBatch, Origin, Unit
+from api.domain.transactions import EventType, NewTransaction
+from api.domain.users import Actor, Role
+from api.infrastructure.db.batches import TortoiseBatches
+from api.infrastructure.db.transactions import TortoiseTransactions
+from api.infrastructure.db.users import TortoiseUsers
+from api.presentation.context import Services
+from api.settings import Settings
+from tests.support.backends import Backends
+
+pytestmark = pytest.mark.integration
+
+CTX = RequestContext(request_id="integration-test", ip="127.0.0.1", user_agent="pytest")
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def services(
+    backends: Backends, database_url: str, signing_key: Path
+) -> AsyncIterator[Services]:
+    """The real composition root, wired to the throwaway database and Redis."""
+    settings = Settings(
+        database_url=database_url,
+        redis_url=backends.redis_url,
+        jwt_private_key_file=signing_key,
+        env="test",
+    )
+    wired = await build_services(settings)
+    yield wired
+    await close_services(wired)
+
+
+def new_batch(**overrides: object) -> NewBatch:
+    fields: dict[str, object] = {
+        "product": "avocado",
+        "origin": Origin(farm="La Loma", country="MX", region="Michoacan"),
+        "harvest_date": date(2026, 10, 2),
+        "quantity": Decimal("1250.500"),
+        "unit": Unit.KG,
+        "variety": "Hass",
+    }
+    fields.update(overrides)
+    return NewBatch(**fields)  # type: ignore[arg-type]
+
+
+def tx_hash() -> str:
+    return "0x" + uuid.uuid4().hex + uuid.uuid4().hex
+
+
+async def producer(services: Services) -> Actor:
+    user = await services.auth.register(
+        f"producer-{uuid.uuid4().hex[:8]}@example.com", "a fine passphrase", "P", Role.PRODUCER, CTX
+    )
+    return Actor(user.id, user.role)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def seeded_batch(services: Services) -> str:
+    """One user, batch and transaction written through the repositories."""
+    now = datetime.now(UTC)
+    user = await TortoiseUsers().add(
+        f"seed-{uuid.uuid4().hex[:8]}@example.com", "Seed", Role.PRODUCER, "x", now
+    )
+    batch = await TortoiseBatches().add(user.id, new_batch(), f"SEED-{uuid.uuid4().hex[:8]}", now)
+    await TortoiseTransactions().add(
+        batch.id, NewTransaction(tx_hash(), "polygon-amoy", EventType.REGISTERED), now
+    )
+    return str(batch.id)

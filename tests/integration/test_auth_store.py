@@ -1,0 +1,53 @@
+"""Accounts and sessions against real PostgreSQL."""
+
+import uuid
+
+import pytest
+
+from api.domain.errors import Conflict, Unauthorized
+from api.domain.users import Role
+from api.infrastructure.db.models import AuditLogRow
+from api.presentation.context import Services
+from tests.integration.conftest import CTX
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+PASSWORD = "a fine passphrase"
+
+
+async def test_emails_are_unique_whatever_their_case(services: Services) -> None:
+    local = uuid.uuid4().hex[:8]
+    await services.auth.register(f"{local}@Example.com", PASSWORD, "A", Role.PRODUCER, CTX)
+    with pytest.raises(Conflict):
+        await services.auth.register(f"{local.upper()}@EXAMPLE.COM", PASSWORD, "B", Role.BUYER, CTX)
+
+
+async def test_refresh_reuse_ends_the_session_for_good(services: Services) -> None:
+    email = f"{uuid.uuid4().hex[:8]}@example.com"
+    user = await services.auth.register(email, PASSWORD, "A", Role.PRODUCER, CTX)
+    first = await services.auth.login(email, PASSWORD, CTX)
+    second = await services.auth.refresh(first.refresh_token, CTX)
+
+    with pytest.raises(Unauthorized):
+        await services.auth.refresh(first.refresh_token, CTX)
+    # The revocation committed although the request that caused it was refused.
+    with pytest.raises(Unauthorized):
+        await services.auth.refresh(second.refresh_token, CTX)
+    actions = await AuditLogRow.filter(actor_id=user.id).values_list("action", flat=True)
+    assert "auth.refresh.reuse_detected" in actions
+
+
+async def test_failed_logins_are_audited_without_the_password(services: Services) -> None:
+    email = f"{uuid.uuid4().hex[:8]}@example.com"
+    user = await services.auth.register(email, PASSWORD, "A", Role.PRODUCER, CTX)
+    with pytest.raises(Unauthorized):
+        await services.auth.login(email, "wrong passphrase", CTX)
+    row = await AuditLogRow.get(actor_id=user.id, action="auth.login.failed")
+    assert row.request_id == CTX.request_id
+    assert row.ip == CTX.ip
+    assert "wrong passphrase" not in str(row.metadata)
+
+
+async def test_readiness_probes_reach_postgres_and_redis(services: Services) -> None:
+    for probe in services.probes.values():
+        await probe.ping()
