@@ -18,8 +18,18 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+CLIENT_MODULES = {"redis": "redis", "asyncpg": "postgres", "tortoise": "postgres"}
+
+
 def dependency_name(exc: BaseException) -> str:
-    module = type(exc).__module__
-    if module.startswith("redis"):
-        return "redis"
-    return "postgres" if module.startswith(("asyncpg", "tortoise")) else "a dependency"
+    """Which backend failed, judged by the client library that raised or was running."""
+    modules = [type(exc).__module__]
+    tb = exc.__traceback__
+    while tb is not None:
+        modules.append(str(tb.tb_frame.f_globals.get("__name__", "")))
+        tb = tb.tb_next
+    for module in reversed(modules):
+        for prefix, name in CLIENT_MODULES.items():
+            if module.startswith(prefix):
+                return name
+    return "a dependency"

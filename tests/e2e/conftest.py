@@ -1,0 +1,81 @@
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.backends import Backends
+from tests.support.server import RunningServer, api_server
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "correct horse battery staple"
+
+
+def server_env(database_url: str, redis_url: str, signing_key: Path) -> dict[str, str]:
+    return {
+        "AGROBRIDGE_ENV": "test",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "AGROBRIDGE_JWT_PRIVATE_KEY_FILE": str(signing_key),
+        "AGROBRIDGE_MAX_BODY_BYTES": str(64 * 1024),
+    }
+
+
+@pytest.fixture(scope="session")
+def server(
+    backends: Backends,
+    database_url: str,
+    signing_key: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RunningServer]:
+    """The API as it runs in production: `python -m api serve` with two workers."""
+    env = server_env(database_url, backends.redis_url, signing_key)
+    log = tmp_path_factory.mktemp("server") / "api.log"
+    with api_server(env, log, workers=2) as running:
+        yield running
+
+
+@pytest.fixture
+def client(server: RunningServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url + "/api/v1", timeout=10) as http:
+        yield http
+
+
+def sign_up(client: httpx.Client, role: str = "producer") -> dict[str, str]:
+    """Register and log in a new user; return the Authorization header."""
+    email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
+    body = {"email": email, "password": PASSWORD, "full_name": "Test User", "role": role}
+    assert client.post("/auth/register", json=body).status_code == 201
+    tokens = client.post("/auth/login", json={"email": email, "password": PASSWORD}).json()
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def batch_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "product": "avocado",
+        "variety": "Hass",
+        "origin": {"farm": "La Loma", "region": "Michoacan", "country": "MX"},
+        "harvest_date": "2026-10-02",
+        "quantity": "1250.5",
+        "unit": "kg",
+    }
+    body.update(overrides)
+    return body
+
+
+def tx_hash() -> str:
+    return "0x" + uuid.uuid4().hex + uuid.uuid4().hex
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """Every error has one shape, and carries the same request id as the header."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    error: dict[str, Any] = response.json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+    assert error["request_id"] == response.headers["X-Request-ID"]
+    return error
