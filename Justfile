@@ -4,6 +4,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 set dotenv-load := false
 
 dev_dir := ".data/dev"
+test_dir := ".data/test"
 
 # List the recipes
 default:
@@ -59,8 +60,18 @@ fmt: sync
     uv run --frozen ruff check --fix .
     uv run --frozen ruff format .
 
-# Run the whole test suite against real PostgreSQL and Redis (see tests/README.md for how they are found)
+# Run the whole test suite against real PostgreSQL and Redis (docs/testing.md says how they are found)
 test *args: sync
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # Neither test servers nor a container engine given: use local throwaway servers.
+    if [[ -z ${AGROBRIDGE_TEST_DATABASE_URL:-} && -z ${DOCKER_HOST:-} && ! -S /var/run/docker.sock ]] \
+      && scripts/dev-services.sh check; then
+      scripts/dev-services.sh start {{test_dir}} 55433 56380
+      eval "$(scripts/dev-services.sh env {{test_dir}} 55433 56380)"
+      export AGROBRIDGE_TEST_DATABASE_URL=$DATABASE_URL AGROBRIDGE_TEST_REDIS_URL=$REDIS_URL
+      unset DATABASE_URL REDIS_URL
+    fi
     uv run --frozen pytest {{args}}
 
 # Unit tests only: no services needed

@@ -5,11 +5,12 @@ set -euo pipefail
 
 usage() {
   cat <<EOF2
-Usage: ${0##*/} {start|stop|env} DIR [PG_PORT REDIS_PORT]
+Usage: ${0##*/} {start|stop|env|check} DIR [PG_PORT REDIS_PORT]
 
   start  Create (first time) and start PostgreSQL and Redis under DIR, and a JWT signing key.
   stop   Stop both.
-  env    Print 'export ...' lines (DATABASE_URL, REDIS_URL, AGROBRIDGE_JWT_PRIVATE_KEY_FILE).
+  env    Print 'export ...' lines (DATABASE_URL, REDIS_URL).
+  check  Exit 0 when the PostgreSQL and Redis server binaries are installed.
 
 Ports default to 55432 (PostgreSQL) and 56379 (Redis). When run as root, the servers run as
 the 'postgres' user (PostgreSQL refuses root).
@@ -18,7 +19,23 @@ EOF2
 
 die() { echo "dev-services: $*" >&2; exit 1; }
 
+pg_bin() {
+  local bindir
+  if command -v pg_config >/dev/null && [[ -x $(pg_config --bindir)/initdb ]]; then
+    bindir=$(pg_config --bindir)
+  else
+    bindir=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n1)
+  fi
+  [[ -n $bindir && -x $bindir/initdb ]] ||
+    die "PostgreSQL server binaries not found: install them (apt-get install postgresql) or set DATABASE_URL"
+  printf '%s/%s' "$bindir" "$1"
+}
+
 [[ ${1:-} == -h || ${1:-} == --help ]] && { usage; exit 0; }
+if [[ ${1:-} == check ]]; then
+  command -v redis-server >/dev/null && (pg_bin initdb) >/dev/null 2>&1
+  exit
+fi
 [[ $# -ge 2 ]] || { usage >&2; exit 2; }
 cmd=$1
 mkdir -p "$2"
@@ -32,17 +49,6 @@ if [[ $EUID == 0 ]]; then
   as_user=(runuser -u postgres --)
 fi
 
-pg_bin() {
-  local bindir
-  if command -v pg_config >/dev/null && [[ -x $(pg_config --bindir)/initdb ]]; then
-    bindir=$(pg_config --bindir)
-  else
-    bindir=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n1)
-  fi
-  [[ -n $bindir && -x $bindir/initdb ]] ||
-    die "PostgreSQL server binaries not found: install them (apt-get install postgresql) or set DATABASE_URL"
-  printf '%s/%s' "$bindir" "$1"
-}
 
 start() {
   command -v redis-server >/dev/null ||
