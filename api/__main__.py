@@ -11,11 +11,11 @@ from sanic.worker.loader import AppLoader
 from api.app import create_app
 from api.infrastructure.db.migrate import upgrade
 from api.infrastructure.security.keys import write_private_key
-from api.settings import DatabaseSettings, Settings
+from api.settings import DatabaseSettings, load_settings
 
 
 def serve() -> None:
-    settings = Settings()
+    settings = load_settings()
     loader = AppLoader(factory=partial(create_app, settings))
     app = loader.load()
     app.prepare(

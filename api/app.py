@@ -13,7 +13,7 @@ from api.presentation import middleware
 from api.presentation.context import App, AppContext
 from api.presentation.errors import JsonErrorHandler
 from api.presentation.routes import auth, batches, health, jwks, transactions
-from api.settings import Environment, Settings
+from api.settings import Environment, Settings, load_settings
 
 
 def _dumps(value: object) -> str:
@@ -21,7 +21,7 @@ def _dumps(value: object) -> str:
 
 
 def create_app(settings: Settings | None = None) -> App:
-    settings = settings or Settings()
+    settings = settings or load_settings()
     logging.configure(settings.log_level, json_lines=settings.env != Environment.DEVELOPMENT)
     app: App = Sanic(
         "agrobridge", ctx=AppContext(settings), error_handler=JsonErrorHandler(), dumps=_dumps

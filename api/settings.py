@@ -1,15 +1,23 @@
 """One validated settings object, read from the environment and nowhere else."""
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Self
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-# Passwords that ship in examples and must never reach a production database.
-WEAK_DB_PASSWORDS = frozenset({"", "postgres", "password", "agrobridge", "changeme", "secret"})
+# Passwords that ship in examples and must never reach a production database; compared
+# lower-cased with punctuation dropped, so "CHANGE-ME" counts as "changeme".
+WEAK_DB_PASSWORDS = frozenset(
+    {"", "postgres", "password", "agrobridge", "changeme", "secret", "test", "admin"}
+)
+
+
+def _is_weak(password: str) -> bool:
+    return re.sub(r"[^a-z0-9]", "", password.lower()) in WEAK_DB_PASSWORDS
 
 
 class Environment(StrEnum):
@@ -66,7 +74,7 @@ class Settings(DatabaseSettings):
         if self.env not in (Environment.STAGING, Environment.PRODUCTION):
             return self
         password = urlsplit(self.database_url.get_secret_value()).password or ""
-        if password in WEAK_DB_PASSWORDS:
+        if _is_weak(password):
             raise ValueError(
                 "AGROBRIDGE_DATABASE_URL: a missing or default database password is refused "
                 f"in {self.env.value}"
@@ -80,3 +88,15 @@ class Settings(DatabaseSettings):
     @property
     def is_production_like(self) -> bool:
         return self.env in (Environment.STAGING, Environment.PRODUCTION)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; on error, name the variables but never echo values."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors(include_input=False, include_url=False)
+        )
+        raise SystemExit(f"invalid settings: {problems}") from None

@@ -28,6 +28,8 @@ class Cursor:
         try:
             padded = token + "=" * (-len(token) % 4)
             created_at, id_ = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            if not isinstance(created_at, str) or not isinstance(id_, str):
+                raise ValueError("cursor fields are strings")
             at = datetime.fromisoformat(created_at)
             if at.tzinfo is None:
                 raise ValueError("naive timestamp")

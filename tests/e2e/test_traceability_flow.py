@@ -36,11 +36,16 @@ def test_a_producer_registers_logs_in_and_traces_a_batch_to_delivery(
     )
     assert_error(backwards, 409, "conflict")
 
-    tx = {"tx_hash": tx_hash().upper().replace("0X", "0x"), "network": "polygon-amoy"}
-    tx |= {"event_type": "received", "status": "confirmed", "block_number": 42}
+    tx: dict[str, object] = {
+        "tx_hash": tx_hash().upper().replace("0X", "0x"),
+        "network": "polygon-amoy",
+        "event_type": "received",
+        "status": "confirmed",
+        "block_number": 42,
+    }
     recorded = client.post(f"/batches/{batch['id']}/transactions", json=tx, headers=auth)
     assert recorded.status_code == 201
-    assert recorded.json()["tx_hash"] == tx["tx_hash"].lower()
+    assert recorded.json()["tx_hash"] == str(tx["tx_hash"]).lower()
     assert recorded.json()["confirmed_at"] is not None
     again = client.post(f"/batches/{batch['id']}/transactions", json=tx, headers=auth)
     assert again.status_code == 200

@@ -1,0 +1,254 @@
+"""In-memory stand-ins for the ports in api/application/ports.py."""
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time, timedelta
+from functools import cache
+from typing import Any
+from uuid import UUID, uuid4
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
+from api.application.pagination import Cursor
+from api.application.ports import RefreshToken
+from api.domain.audit import AuditEvent
+from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch
+from api.domain.errors import Conflict
+from api.domain.transactions import NewTransaction, Transaction, TxStatus
+from api.domain.users import Role, User
+from api.infrastructure.security.keys import KeyRing, thumbprint
+
+START = datetime(2031, 3, 14, 9, 26, 53, tzinfo=UTC)
+
+
+class FakeClock:
+    def __init__(self, at: datetime = START) -> None:
+        self._now = at
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, at: datetime) -> None:
+        self._now = at
+
+    def advance(self, delta: timedelta | None = None, **parts: float) -> datetime:
+        self._now += delta if delta is not None else timedelta(**parts)
+        return self._now
+
+
+class NullTransactor:
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[None]:
+        yield
+
+
+def _newest_first(
+    rows: Sequence[Batch | Transaction], after: Cursor | None, limit: int
+) -> list[Any]:
+    ordered = sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
+    if after is not None:
+        ordered = [r for r in ordered if (r.created_at, r.id) < (after.created_at, after.id)]
+    return ordered[:limit]
+
+
+class FakeUsers:
+    def __init__(self) -> None:
+        self.rows: dict[UUID, User] = {}
+
+    async def add(
+        self, email: str, full_name: str, role: Role, password_hash: str, at: datetime
+    ) -> User:
+        if any(u.email == email for u in self.rows.values()):
+            raise Conflict("an account with this email already exists")
+        user = User(uuid4(), email, full_name, role, password_hash, at)
+        self.rows[user.id] = user
+        return user
+
+    async def by_email(self, email: str) -> User | None:
+        return next((u for u in self.rows.values() if u.email == email), None)
+
+    async def by_id(self, user_id: UUID) -> User | None:
+        return self.rows.get(user_id)
+
+    async def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
+        self.rows[user_id] = replace(self.rows[user_id], password_hash=password_hash)
+
+    def deactivate(self, user_id: UUID) -> None:
+        self.rows[user_id] = replace(self.rows[user_id], is_active=False)
+
+
+class FakeBatches:
+    def __init__(self) -> None:
+        self.rows: dict[UUID, Batch] = {}
+        self._sequence = 0
+
+    async def add(self, owner_id: UUID, new: NewBatch, code: str, at: datetime) -> Batch:
+        if any(b.code == code for b in self.rows.values()):
+            raise Conflict(f"batch code {code} is already taken")
+        batch = Batch(
+            id=uuid4(),
+            code=code,
+            owner_id=owner_id,
+            product=new.product,
+            variety=new.variety,
+            origin=new.origin,
+            harvest_date=new.harvest_date,
+            quantity=new.quantity,
+            unit=new.unit,
+            status=BatchStatus.REGISTERED,
+            created_at=at,
+            updated_at=at,
+        )
+        self.rows[batch.id] = batch
+        return batch
+
+    async def get(self, batch_id: UUID) -> Batch | None:
+        return self.rows.get(batch_id)
+
+    async def get_for_update(self, batch_id: UUID) -> Batch | None:
+        return self.rows.get(batch_id)
+
+    async def save_status(self, batch: Batch) -> None:
+        self.rows[batch.id] = replace(
+            self.rows[batch.id], status=batch.status, updated_at=batch.updated_at
+        )
+
+    async def page(
+        self, owner_id: UUID | None, filters: BatchFilter, after: Cursor | None, limit: int
+    ) -> Sequence[Batch]:
+        rows = [b for b in self.rows.values() if owner_id is None or b.owner_id == owner_id]
+        if filters.status is not None:
+            rows = [b for b in rows if b.status == filters.status]
+        if filters.product is not None:
+            rows = [b for b in rows if b.product.lower() == filters.product.lower()]
+        if filters.created_from is not None:
+            start = datetime.combine(filters.created_from, time(), UTC)
+            rows = [b for b in rows if b.created_at >= start]
+        if filters.created_to is not None:
+            end = datetime.combine(filters.created_to + timedelta(days=1), time(), UTC)
+            rows = [b for b in rows if b.created_at < end]
+        return _newest_first(rows, after, limit)
+
+    async def next_code(self, year: int) -> str:
+        self._sequence += 1
+        return f"AGB-{year}-{self._sequence:06d}"
+
+
+class FakeTransactions:
+    def __init__(self) -> None:
+        self.rows: dict[UUID, Transaction] = {}
+
+    async def add(self, batch_id: UUID, new: NewTransaction, at: datetime) -> Transaction:
+        if any(t.tx_hash == new.tx_hash for t in self.rows.values()):
+            raise Conflict("this transaction hash is already recorded")
+        record = Transaction(
+            id=uuid4(),
+            batch_id=batch_id,
+            tx_hash=new.tx_hash,
+            network=new.network,
+            event_type=new.event_type,
+            status=new.status,
+            block_number=new.block_number,
+            payload_hash=new.payload_hash,
+            created_at=at,
+            confirmed_at=at if new.status == TxStatus.CONFIRMED else None,
+        )
+        self.rows[record.id] = record
+        return record
+
+    async def by_hash(self, tx_hash: str) -> Transaction | None:
+        return next((t for t in self.rows.values() if t.tx_hash == tx_hash), None)
+
+    async def page(self, batch_id: UUID, after: Cursor | None, limit: int) -> Sequence[Transaction]:
+        rows = [t for t in self.rows.values() if t.batch_id == batch_id]
+        return _newest_first(rows, after, limit)
+
+
+class FakeRefreshTokens:
+    def __init__(self) -> None:
+        self.by_hash: dict[str, RefreshToken] = {}
+
+    async def add(
+        self,
+        user_id: UUID,
+        family_id: UUID,
+        token_hash: str,
+        expires_at: datetime,
+        session_expires_at: datetime,
+        at: datetime,
+    ) -> RefreshToken:
+        if token_hash in self.by_hash:
+            raise Conflict("duplicate refresh token")
+        token = RefreshToken(
+            uuid4(), user_id, family_id, expires_at, session_expires_at, None, None
+        )
+        self.by_hash[token_hash] = token
+        return token
+
+    async def by_hash_for_update(self, token_hash: str) -> RefreshToken | None:
+        return self.by_hash.get(token_hash)
+
+    async def mark_used(self, token_id: UUID, at: datetime) -> None:
+        for key, token in self.by_hash.items():
+            if token.id == token_id:
+                self.by_hash[key] = replace(token, used_at=at)
+
+    async def revoke_family(self, family_id: UUID, at: datetime) -> None:
+        for key, token in self.by_hash.items():
+            if token.family_id == family_id and token.revoked_at is None:
+                self.by_hash[key] = replace(token, revoked_at=at)
+
+
+class FakeAuditLog:
+    def __init__(self) -> None:
+        self.entries: list[tuple[AuditEvent, datetime]] = []
+
+    async def record(self, event: AuditEvent, at: datetime) -> None:
+        self.entries.append((event, at))
+
+    def actions(self) -> list[str]:
+        return [event.action for event, _ in self.entries]
+
+    def of(self, action: str) -> list[AuditEvent]:
+        return [event for event, _ in self.entries if event.action == action]
+
+
+class FakeHasher:
+    PREFIX = "hashed:"
+
+    def __init__(self) -> None:
+        self.verified: list[str] = []
+
+    async def hash(self, password: str) -> str:
+        return self.PREFIX + password
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        self.verified.append(password_hash)
+        return password_hash == self.PREFIX + password
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return not password_hash.startswith(self.PREFIX)
+
+
+@dataclass(frozen=True)
+class GeneratedKey:
+    private: RSAPrivateKey
+    kid: str
+
+    def ring(self, *older: "GeneratedKey") -> KeyRing:
+        verify = {self.kid: self.private.public_key()}
+        verify.update({k.kid: k.private.public_key() for k in older})
+        return KeyRing(self.private, self.kid, verify)
+
+
+def generate_key() -> GeneratedKey:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return GeneratedKey(private, thumbprint(private.public_key()))
+
+
+@cache
+def shared_key() -> GeneratedKey:
+    """One key per test run for tests that only need some valid signing key."""
+    return generate_key()

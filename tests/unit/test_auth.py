@@ -1,0 +1,220 @@
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from api.application.auth import BAD_REFRESH, Auth, SessionPolicy
+from api.domain.errors import Conflict, NotFound, Unauthorized
+from api.domain.users import Role
+from api.infrastructure.security.tokens import JwtIssuer
+from tests.unit.builders import CTX
+from tests.unit.fakes import (
+    FakeAuditLog,
+    FakeClock,
+    FakeHasher,
+    FakeRefreshTokens,
+    FakeUsers,
+    NullTransactor,
+    shared_key,
+)
+
+DUMMY = "hashed:dummy-never-matches"
+IDLE = timedelta(days=7)
+ABSOLUTE = timedelta(days=10)
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def users():
+    return FakeUsers()
+
+
+@pytest.fixture
+def audit():
+    return FakeAuditLog()
+
+
+@pytest.fixture
+def hasher():
+    return FakeHasher()
+
+
+@pytest.fixture
+def issuer():
+    return JwtIssuer(shared_key().ring(), "agrobridge", "agrobridge-api", 900)
+
+
+@pytest.fixture
+def auth(users, hasher, issuer, audit, clock):
+    return Auth(
+        users=users,
+        refresh_tokens=FakeRefreshTokens(),
+        hasher=hasher,
+        tokens=issuer,
+        audit=audit,
+        tx=NullTransactor(),
+        clock=clock,
+        sessions=SessionPolicy(idle=IDLE, absolute=ABSOLUTE),
+        dummy_hash=DUMMY,
+    )
+
+
+@pytest.fixture
+async def alice(auth):
+    return await auth.register("Alice@Example.com", PASSWORD, "Alice", Role.PRODUCER, CTX)
+
+
+async def test_register_folds_the_email_to_lower_case(auth, audit):
+    user = await auth.register("  Bob.Smith@Example.COM ", PASSWORD, "Bob", Role.BUYER, CTX)
+
+    assert user.email == "bob.smith@example.com"
+    assert user.password_hash != PASSWORD
+    assert audit.actions() == ["auth.registered"]
+
+
+async def test_the_same_email_in_another_case_cannot_register_twice(auth, alice):
+    with pytest.raises(Conflict):
+        await auth.register("ALICE@example.COM", "other", "Alice 2", Role.BUYER, CTX)
+
+
+async def test_login_works_with_a_differently_cased_email(auth, alice, issuer):
+    pair = await auth.login("ALICE@EXAMPLE.COM", PASSWORD, CTX)
+
+    claims = issuer.verify(pair.access_token)
+    assert claims.user_id == alice.id
+    assert claims.role == Role.PRODUCER
+    assert pair.expires_in == 900
+    assert pair.refresh_expires_in == int(IDLE.total_seconds())
+
+
+async def test_wrong_password_and_unknown_email_fail_alike(auth, alice, hasher):
+    with pytest.raises(Unauthorized) as wrong_password:
+        await auth.login("alice@example.com", "not the password", CTX)
+    assert hasher.verified == [alice.password_hash]
+
+    with pytest.raises(Unauthorized) as unknown_email:
+        await auth.login("nobody@example.com", PASSWORD, CTX)
+    assert hasher.verified[-1] == DUMMY
+
+    assert str(wrong_password.value) == str(unknown_email.value)
+
+
+async def test_failed_logins_are_audited(auth, alice, audit):
+    for email, password in [("alice@example.com", "nope"), ("ghost@Farm.org", PASSWORD)]:
+        with pytest.raises(Unauthorized):
+            await auth.login(email, password, CTX)
+
+    known, unknown = audit.of("auth.login.failed")
+    assert known.actor_id == alice.id
+    assert known.metadata == {"email_domain": "example.com"}
+    assert unknown.actor_id is None
+    assert unknown.metadata == {"email_domain": "farm.org"}
+
+
+async def test_a_deactivated_account_cannot_log_in(auth, alice, users):
+    users.deactivate(alice.id)
+
+    with pytest.raises(Unauthorized):
+        await auth.login("alice@example.com", PASSWORD, CTX)
+
+
+async def test_refresh_rotates_the_token_and_keeps_the_session(auth, alice, issuer):
+    first = await auth.login("alice@example.com", PASSWORD, CTX)
+
+    second = await auth.refresh(first.refresh_token, CTX)
+
+    assert second.refresh_token != first.refresh_token
+    assert issuer.verify(second.access_token).session_id == (
+        issuer.verify(first.access_token).session_id
+    )
+    with pytest.raises(Unauthorized):
+        await auth.refresh(first.refresh_token, CTX)
+
+
+async def test_refresh_token_reuse_revokes_the_whole_family(auth, alice, audit, clock):
+    first = await auth.login("alice@example.com", PASSWORD, CTX)
+    second = await auth.refresh(first.refresh_token, CTX)
+    third = await auth.refresh(second.refresh_token, CTX)
+    clock.advance(minutes=1)
+
+    with pytest.raises(Unauthorized) as reused:
+        await auth.refresh(first.refresh_token, CTX)
+    with pytest.raises(Unauthorized):
+        await auth.refresh(third.refresh_token, CTX)
+
+    assert str(reused.value) == BAD_REFRESH
+    [event] = audit.of("auth.refresh.reuse_detected")
+    assert event.actor_id == alice.id
+    assert event.target_type == "session"
+
+
+async def test_reuse_in_one_session_leaves_other_sessions_alone(auth, alice):
+    laptop = await auth.login("alice@example.com", PASSWORD, CTX)
+    phone = await auth.login("alice@example.com", PASSWORD, CTX)
+    await auth.refresh(laptop.refresh_token, CTX)
+
+    with pytest.raises(Unauthorized):
+        await auth.refresh(laptop.refresh_token, CTX)
+
+    assert (await auth.refresh(phone.refresh_token, CTX)).refresh_token
+
+
+async def test_a_refresh_token_idle_for_too_long_has_expired(auth, alice, clock):
+    pair = await auth.login("alice@example.com", PASSWORD, CTX)
+    clock.advance(IDLE + timedelta(seconds=1))
+
+    with pytest.raises(Unauthorized) as caught:
+        await auth.refresh(pair.refresh_token, CTX)
+
+    assert str(caught.value) == BAD_REFRESH
+
+
+async def test_a_refresh_token_used_just_inside_the_idle_window_works(auth, alice, clock):
+    pair = await auth.login("alice@example.com", PASSWORD, CTX)
+    clock.advance(IDLE - timedelta(seconds=1))
+
+    assert (await auth.refresh(pair.refresh_token, CTX)).refresh_token
+
+
+async def test_the_session_lifetime_caps_refresh_expiry(auth, alice, clock):
+    pair = await auth.login("alice@example.com", PASSWORD, CTX)
+    assert pair.refresh_expires_in == int(IDLE.total_seconds())
+
+    clock.advance(days=6)
+    pair = await auth.refresh(pair.refresh_token, CTX)
+    assert pair.refresh_expires_in == int(timedelta(days=4).total_seconds())
+
+    clock.advance(days=3, hours=12)
+    pair = await auth.refresh(pair.refresh_token, CTX)
+    assert pair.refresh_expires_in == int(timedelta(hours=12).total_seconds())
+
+    clock.advance(hours=12)
+    with pytest.raises(Unauthorized):
+        await auth.refresh(pair.refresh_token, CTX)
+
+
+async def test_a_deactivated_account_cannot_refresh(auth, alice, users):
+    pair = await auth.login("alice@example.com", PASSWORD, CTX)
+    users.deactivate(alice.id)
+
+    with pytest.raises(Unauthorized):
+        await auth.refresh(pair.refresh_token, CTX)
+
+
+async def test_a_made_up_refresh_token_is_refused(auth, alice):
+    with pytest.raises(Unauthorized):
+        await auth.refresh("made-up-token", CTX)
+
+
+async def test_me_returns_the_account(auth, alice):
+    assert await auth.me(alice.id) == alice
+
+
+async def test_me_of_an_unknown_id_is_not_found(auth, alice):
+    with pytest.raises(NotFound):
+        await auth.me(uuid4())

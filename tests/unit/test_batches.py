@@ -1,0 +1,231 @@
+import re
+from datetime import timedelta
+
+import pytest
+
+from api.application.batches import Batches
+from api.domain.batches import BatchFilter, BatchStatus, IllegalTransition
+from api.domain.errors import BadRequest, Conflict, Forbidden, NotFound
+from api.domain.users import Role
+from tests.unit.builders import CTX, actor, new_batch
+from tests.unit.fakes import FakeAuditLog, FakeBatches, FakeClock, NullTransactor
+
+EVERYTHING = BatchFilter()
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def audit():
+    return FakeAuditLog()
+
+
+@pytest.fixture
+def batches(clock, audit):
+    return Batches(FakeBatches(), audit, NullTransactor(), clock)
+
+
+@pytest.fixture
+def producer():
+    return actor(Role.PRODUCER)
+
+
+async def test_a_producer_gets_a_server_made_code_when_none_is_given(batches, producer, clock):
+    first = await batches.create(producer, new_batch(), CTX)
+    second = await batches.create(producer, new_batch(), CTX)
+
+    assert re.fullmatch(rf"AGB-{clock.now().year}-\d{{6}}", first.code)
+    assert first.code == "AGB-2031-000001"
+    assert second.code == "AGB-2031-000002"
+    assert first.owner_id == producer.id
+    assert first.status == BatchStatus.REGISTERED
+    assert first.created_at == clock.now()
+
+
+async def test_a_producer_keeps_the_code_they_chose(batches, producer):
+    batch = await batches.create(producer, new_batch(code="FARM-42"), CTX)
+
+    assert batch.code == "FARM-42"
+
+
+async def test_a_code_already_taken_is_a_conflict(batches, producer):
+    await batches.create(producer, new_batch(code="FARM-42"), CTX)
+
+    with pytest.raises(Conflict):
+        await batches.create(actor(Role.PRODUCER), new_batch(code="FARM-42"), CTX)
+
+
+@pytest.mark.parametrize("role", [Role.BUYER, Role.AUDITOR, Role.ADMIN])
+async def test_only_producers_can_create_batches(batches, audit, role):
+    with pytest.raises(Forbidden):
+        await batches.create(actor(role), new_batch(), CTX)
+
+    assert audit.entries == []
+
+
+async def test_creation_writes_a_batch_created_audit_event(batches, producer, audit, clock):
+    batch = await batches.create(producer, new_batch(), CTX)
+
+    [(event, at)] = audit.entries
+    assert event.action == "batch.created"
+    assert event.actor_id == producer.id
+    assert (event.target_type, event.target_id) == ("batch", str(batch.id))
+    assert event.metadata == {"code": batch.code}
+    assert event.context == CTX
+    assert at == clock.now()
+
+
+async def test_the_owner_can_read_their_batch(batches, producer):
+    batch = await batches.create(producer, new_batch(), CTX)
+
+    assert await batches.get(producer, batch.id) == batch
+
+
+async def test_another_producer_is_told_the_batch_does_not_exist(batches, producer):
+    batch = await batches.create(producer, new_batch(), CTX)
+    stranger = actor(Role.PRODUCER)
+
+    with pytest.raises(NotFound):
+        await batches.get(stranger, batch.id)
+    with pytest.raises(NotFound):
+        await batches.change_status(stranger, batch.id, BatchStatus.IN_TRANSIT, None, CTX)
+    assert (await batches.get(producer, batch.id)).status == BatchStatus.REGISTERED
+
+
+async def test_a_buyer_cannot_read_a_batch(batches, producer):
+    batch = await batches.create(producer, new_batch(), CTX)
+
+    with pytest.raises(NotFound):
+        await batches.get(actor(Role.BUYER), batch.id)
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.ADMIN])
+async def test_an_auditor_or_admin_reads_any_batch_but_cannot_change_it(batches, producer, role):
+    batch = await batches.create(producer, new_batch(), CTX)
+    overseer = actor(role)
+
+    assert await batches.get(overseer, batch.id) == batch
+    with pytest.raises(Forbidden):
+        await batches.change_status(overseer, batch.id, BatchStatus.IN_TRANSIT, None, CTX)
+    assert (await batches.get(producer, batch.id)).status == BatchStatus.REGISTERED
+
+
+async def test_an_unknown_batch_is_not_found(batches, producer):
+    missing = actor().id
+
+    with pytest.raises(NotFound):
+        await batches.get(producer, missing)
+    with pytest.raises(NotFound):
+        await batches.change_status(producer, missing, BatchStatus.IN_TRANSIT, None, CTX)
+
+
+async def test_a_buyers_list_is_empty(batches, producer):
+    await batches.create(producer, new_batch(), CTX)
+
+    page = await batches.list(actor(Role.BUYER), EVERYTHING, None, 20)
+
+    assert page.items == []
+    assert page.next_cursor is None
+
+
+async def test_a_producer_lists_only_their_own_batches(batches, producer):
+    mine = await batches.create(producer, new_batch(), CTX)
+    await batches.create(actor(Role.PRODUCER), new_batch(), CTX)
+
+    page = await batches.list(producer, EVERYTHING, None, 20)
+
+    assert page.items == [mine]
+
+
+async def test_an_auditor_lists_every_producers_batches(batches):
+    made = [await batches.create(actor(Role.PRODUCER), new_batch(), CTX) for _ in range(3)]
+
+    page = await batches.list(actor(Role.AUDITOR), EVERYTHING, None, 20)
+
+    assert {b.id for b in page.items} == {b.id for b in made}
+
+
+async def test_listing_walks_every_page_newest_first_without_gaps(batches, producer, clock):
+    made = []
+    for i in range(8):
+        if i % 3:
+            clock.advance(seconds=1)
+        made.append(await batches.create(producer, new_batch(), CTX))
+    expected = sorted(made, key=lambda b: (b.created_at, b.id), reverse=True)
+
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = await batches.list(producer, EVERYTHING, cursor, 3)
+        seen.extend(page.items)
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+
+    assert pages == 3
+    assert [b.id for b in seen] == [b.id for b in expected]
+    assert seen[0].created_at >= seen[-1].created_at
+
+
+async def test_listing_honours_the_status_filter(batches, producer):
+    moving = await batches.create(producer, new_batch(), CTX)
+    await batches.create(producer, new_batch(), CTX)
+    await batches.change_status(producer, moving.id, BatchStatus.IN_TRANSIT, None, CTX)
+
+    page = await batches.list(producer, BatchFilter(status=BatchStatus.IN_TRANSIT), None, 20)
+
+    assert [b.id for b in page.items] == [moving.id]
+
+
+async def test_a_bad_cursor_is_a_bad_request(batches, producer):
+    with pytest.raises(BadRequest):
+        await batches.list(producer, EVERYTHING, "definitely-not-a-cursor", 20)
+
+
+async def test_a_status_change_is_saved_and_audited_with_from_to_and_note(
+    batches, producer, audit, clock
+):
+    batch = await batches.create(producer, new_batch(), CTX)
+    clock.advance(hours=2)
+
+    changed = await batches.change_status(
+        producer, batch.id, BatchStatus.IN_TRANSIT, "left the farm on truck 7", CTX
+    )
+
+    assert changed.status == BatchStatus.IN_TRANSIT
+    assert changed.updated_at == clock.now()
+    assert await batches.get(producer, batch.id) == changed
+    [event] = audit.of("batch.status_changed")
+    assert event.actor_id == producer.id
+    assert event.target_id == str(batch.id)
+    assert event.metadata == {
+        "from": "registered",
+        "to": "in_transit",
+        "note": "left the farm on truck 7",
+    }
+    assert audit.entries[-1][1] == clock.now()
+
+
+async def test_a_status_change_without_a_note_records_no_note(batches, producer, audit):
+    batch = await batches.create(producer, new_batch(), CTX)
+
+    await batches.change_status(producer, batch.id, BatchStatus.CANCELLED, None, CTX)
+
+    [event] = audit.of("batch.status_changed")
+    assert event.metadata == {"from": "registered", "to": "cancelled"}
+
+
+async def test_an_illegal_status_change_leaves_the_batch_and_the_log_alone(
+    batches, producer, audit, clock
+):
+    batch = await batches.create(producer, new_batch(), CTX)
+    clock.advance(timedelta(minutes=5))
+
+    with pytest.raises(IllegalTransition):
+        await batches.change_status(producer, batch.id, BatchStatus.DELIVERED, None, CTX)
+
+    assert await batches.get(producer, batch.id) == batch
+    assert audit.of("batch.status_changed") == []

@@ -1,0 +1,166 @@
+import os
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from api.settings import Environment, Settings
+
+EXAMPLE_ENV = Path(__file__).resolve().parents[2] / ".env.example"
+STRONG = "Tr0ub4dor-and-then-some-9f3k"
+STRONG_URL = f"postgres://agrobridge:{STRONG}@db.internal:5432/agrobridge"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    for name in list(os.environ):
+        if name.startswith("AGROBRIDGE_") or name in ("DATABASE_URL", "REDIS_URL"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def key_file(tmp_path: Path) -> Path:
+    path = tmp_path / "signing.pem"
+    path.write_text("not read by Settings")
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture
+def base_env(monkeypatch, key_file):
+    monkeypatch.setenv("AGROBRIDGE_DATABASE_URL", STRONG_URL)
+    monkeypatch.setenv("AGROBRIDGE_REDIS_URL", "redis://:redis-pw-77@cache.internal:6379/0")
+    monkeypatch.setenv("AGROBRIDGE_JWT_PRIVATE_KEY_FILE", str(key_file))
+
+
+@pytest.mark.parametrize("env", ["production", "staging"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgres://agrobridge:postgres@db:5432/agrobridge",
+        "postgres://agrobridge:changeme@db:5432/agrobridge",
+        "postgres://agrobridge:agrobridge@db:5432/agrobridge",
+        "postgres://agrobridge:CHANGE-ME@db:5432/agrobridge",
+        "postgres://agrobridge:@db:5432/agrobridge",
+        "postgres://agrobridge@db:5432/agrobridge",
+    ],
+    ids=["postgres", "changeme", "agrobridge", "env-example", "empty", "missing"],
+)
+def test_production_like_environments_refuse_a_weak_database_password(
+    monkeypatch, base_env, env, url
+):
+    monkeypatch.setenv("AGROBRIDGE_ENV", env)
+    monkeypatch.setenv("AGROBRIDGE_DATABASE_URL", url)
+
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+
+    assert "AGROBRIDGE_DATABASE_URL" in str(caught.value)
+    assert env in str(caught.value)
+
+
+def test_production_refuses_the_database_url_shipped_in_env_example(monkeypatch, base_env):
+    lines = EXAMPLE_ENV.read_text().splitlines()
+    example_url = next(line.split("=", 1)[1] for line in lines if line.startswith("DATABASE_URL="))
+    monkeypatch.setenv("AGROBRIDGE_ENV", "production")
+    monkeypatch.setenv("AGROBRIDGE_DATABASE_URL", example_url)
+
+    with pytest.raises(ValidationError, match="AGROBRIDGE_DATABASE_URL"):
+        Settings()
+
+
+@pytest.mark.parametrize("env", ["production", "staging"])
+def test_production_like_environments_refuse_a_missing_key_file(
+    monkeypatch, base_env, tmp_path, env
+):
+    monkeypatch.setenv("AGROBRIDGE_ENV", env)
+    monkeypatch.setenv("AGROBRIDGE_JWT_PRIVATE_KEY_FILE", str(tmp_path / "absent.pem"))
+
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+
+    assert "AGROBRIDGE_JWT_PRIVATE_KEY_FILE" in str(caught.value)
+    assert STRONG not in str(caught.value)
+
+
+def test_production_starts_with_a_strong_password_and_a_key_file(monkeypatch, base_env, key_file):
+    monkeypatch.setenv("AGROBRIDGE_ENV", "production")
+
+    settings = Settings()
+
+    assert settings.env == Environment.PRODUCTION
+    assert settings.is_production_like
+    assert settings.jwt_private_key_file == key_file
+    assert settings.database_url.get_secret_value() == STRONG_URL
+
+
+def test_development_accepts_the_example_defaults(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/agrobridge")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("AGROBRIDGE_JWT_PRIVATE_KEY_FILE", str(tmp_path / "not-made-yet.pem"))
+
+    settings = Settings()
+
+    assert settings.env == Environment.DEVELOPMENT
+    assert not settings.is_production_like
+    assert settings.port == 8000
+    assert settings.access_token_ttl_seconds == 900
+
+
+def test_the_test_environment_is_not_production_like():
+    settings = Settings(
+        env="test",
+        database_url="postgres://postgres:postgres@localhost/agrobridge_test",
+        redis_url="redis://localhost/1",
+        jwt_private_key_file="/nowhere.pem",
+    )
+
+    assert not settings.is_production_like
+
+
+@pytest.mark.parametrize("render", [repr, str])
+def test_the_database_password_never_shows_when_settings_are_printed(base_env, render):
+    text = render(Settings())
+
+    assert STRONG not in text
+    assert "redis-pw-77" not in text
+    assert "db.internal" not in text
+
+
+def test_the_verify_key_list_is_split_on_commas(monkeypatch, base_env):
+    monkeypatch.setenv("AGROBRIDGE_JWT_VERIFY_KEY_FILES", " /keys/2030.pem, /keys/2029.pub ,,")
+
+    assert Settings().jwt_verify_key_files == (Path("/keys/2030.pem"), Path("/keys/2029.pub"))
+
+
+def test_a_single_verify_key_needs_no_comma(monkeypatch, base_env):
+    monkeypatch.setenv("AGROBRIDGE_JWT_VERIFY_KEY_FILES", "/keys/old.pem")
+
+    assert Settings().jwt_verify_key_files == (Path("/keys/old.pem"),)
+
+
+def test_an_empty_verify_key_list_means_no_older_keys(monkeypatch, base_env):
+    monkeypatch.setenv("AGROBRIDGE_JWT_VERIFY_KEY_FILES", "")
+
+    assert Settings().jwt_verify_key_files == ()
+
+
+def test_the_verify_key_list_can_be_passed_to_the_constructor(base_env):
+    settings = Settings(jwt_verify_key_files="a.pem,b.pem")
+
+    assert settings.jwt_verify_key_files == (Path("a.pem"), Path("b.pem"))
+
+
+def test_the_unprefixed_database_url_is_accepted(monkeypatch, base_env):
+    monkeypatch.delenv("AGROBRIDGE_DATABASE_URL")
+    monkeypatch.setenv("DATABASE_URL", STRONG_URL)
+
+    assert Settings().database_url.get_secret_value() == STRONG_URL
+
+
+def test_a_missing_database_url_is_refused(monkeypatch, base_env):
+    monkeypatch.delenv("AGROBRIDGE_DATABASE_URL")
+
+    with pytest.raises(ValidationError):
+        Settings()
