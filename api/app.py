@@ -12,7 +12,7 @@ from api.infrastructure import logging
 from api.presentation import middleware
 from api.presentation.context import App, AppContext
 from api.presentation.errors import JsonErrorHandler
-from api.presentation.routes import auth, batches, health, jwks, transactions
+from api.presentation.routes import audit, auth, batches, health, jwks, transactions
 from api.settings import Environment, Settings, load_settings
 
 
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> App:
             auth.bp,
             batches.bp,
             transactions.bp,
+            audit.bp,
             url_prefix="/api/v1",
             strict_slashes=False,
         )
@@ -71,7 +72,22 @@ def _configure(app: App, settings: Settings) -> None:
         API_VERSION=__version__,
         API_DESCRIPTION="Farm-to-buyer traceability of agricultural batches.",
         HEALTH=False,
-        CORS=False,
+        # Client addresses come from proxies we trust, never from what a client claims.
+        PROXIES_COUNT=settings.proxies_count,
+        FORWARDED_SECRET=(
+            settings.forwarded_secret.get_secret_value() if settings.forwarded_secret else None
+        ),
+        REAL_IP_HEADER=None,
+        # CORS only for the origins allowed in settings; none allowed means no CORS headers.
+        CORS=bool(settings.cors_origins),
+        CORS_ORIGINS=",".join(settings.cors_origins),
+        CORS_ALLOW_HEADERS="authorization,content-type,x-request-id",
+        CORS_EXPOSE_HEADERS=(
+            "location,retry-after,x-request-id,ratelimit-limit,ratelimit-remaining,ratelimit-reset"
+        ),
+        CORS_METHODS="GET,POST,DELETE,OPTIONS",
+        CORS_MAX_AGE=600,
+        CORS_SUPPORTS_CREDENTIALS=False,
     )
 
 

@@ -5,9 +5,13 @@ from datetime import timedelta
 
 from tortoise import Tortoise
 
+from api.application.audit import AuditTrail
 from api.application.auth import Auth, SessionPolicy
 from api.application.batches import Batches
 from api.application.transactions import Transactions
+from api.domain.passwords import PasswordPolicy
+from api.infrastructure.cache.guard import RedisGuard, RedisRevocations
+from api.infrastructure.cache.login_throttle import RedisLoginThrottle, ThrottlePolicy
 from api.infrastructure.cache.redis import RedisProbe, connect
 from api.infrastructure.clock import SystemClock
 from api.infrastructure.db.audit import TortoiseAuditLog
@@ -18,6 +22,7 @@ from api.infrastructure.db.refresh_tokens import TortoiseRefreshTokens
 from api.infrastructure.db.transactions import TortoiseTransactions
 from api.infrastructure.db.transactor import TortoiseTransactor
 from api.infrastructure.db.users import TortoiseUsers
+from api.infrastructure.security.common_passwords import CommonPasswords
 from api.infrastructure.security.keys import load_key_ring
 from api.infrastructure.security.passwords import Argon2Hasher
 from api.infrastructure.security.tokens import JwtIssuer
@@ -42,25 +47,43 @@ async def build_services(settings: Settings) -> Services:
     clock, tx, audit = SystemClock(), TortoiseTransactor(), TortoiseAuditLog()
     hasher = Argon2Hasher()
     batch_repo = TortoiseBatches()
+    common_passwords = CommonPasswords()
+    len(common_passwords)  # read the list now, not during the first registration
+    throttle = RedisLoginThrottle(
+        redis,
+        ThrottlePolicy(
+            failures_before_lockout=settings.login_failures_before_lockout,
+            lockout_max_seconds=settings.login_lockout_max_seconds,
+            failures_per_ip=settings.login_failures_per_ip,
+            window_seconds=settings.login_failure_window_seconds,
+        ),
+    )
     auth = Auth(
         users=TortoiseUsers(),
         refresh_tokens=TortoiseRefreshTokens(),
         hasher=hasher,
         tokens=tokens,
+        throttle=throttle,
+        revocations=RedisRevocations(redis),
         audit=audit,
         tx=tx,
         clock=clock,
-        sessions=SessionPolicy(
+        sessions_policy=SessionPolicy(
             idle=timedelta(seconds=settings.refresh_idle_ttl_seconds),
             absolute=timedelta(seconds=settings.session_max_ttl_seconds),
+            access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+            reuse_grace=timedelta(seconds=settings.refresh_reuse_grace_seconds),
         ),
+        passwords=PasswordPolicy(common_passwords),
         dummy_hash=await hasher.hash(secrets.token_urlsafe(16)),
     )
     return Services(
         auth=auth,
         batches=Batches(batch_repo, audit, tx, clock),
         transactions=Transactions(TortoiseTransactions(), batch_repo, audit, tx, clock),
+        audit_trail=AuditTrail(audit),
         tokens=tokens,
+        guard=RedisGuard(redis),
         jwks=keys.jwks(),
         probes={"postgres": PostgresProbe(), "redis": RedisProbe(redis)},
         redis=redis,

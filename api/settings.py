@@ -57,16 +57,36 @@ class Settings(DatabaseSettings):
     refresh_idle_ttl_seconds: int = Field(7 * 24 * 3600, ge=300)
     session_max_ttl_seconds: int = Field(30 * 24 * 3600, ge=300)
 
+    refresh_reuse_grace_seconds: int = Field(10, ge=0, le=120)
+
+    # Client addresses: how many proxies (nginx) append to X-Forwarded-For in front of us,
+    # or the secret nginx puts in `Forwarded: secret=...`. Neither set: the socket's peer.
+    proxies_count: int = Field(0, ge=0, le=5)
+    forwarded_secret: SecretStr | None = None
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+
+    # Rate limits per minute (GCRA: the whole allowance may come as one burst).
+    rate_limit_user_per_minute: int = Field(300, ge=1)
+    rate_limit_anonymous_per_minute: int = Field(120, ge=1)
+    rate_limit_auth_per_minute: int = Field(20, ge=1)
+    # Failed logins: after this many for one account from one address, each further one
+    # doubles a lockout up to the maximum; an address failing on many accounts is locked too.
+    login_failures_before_lockout: int = Field(5, ge=1)
+    login_lockout_max_seconds: int = Field(900, ge=1)
+    login_failures_per_ip: int = Field(50, ge=1)
+    login_failure_window_seconds: int = Field(900, ge=60)
+
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     docs_enabled: bool = True
     log_level: str = "INFO"
 
     @model_validator(mode="before")
     @classmethod
-    def _split_key_list(cls, data: dict[str, object]) -> dict[str, object]:
-        raw = data.get("jwt_verify_key_files")
-        if isinstance(raw, str):
-            data["jwt_verify_key_files"] = tuple(p.strip() for p in raw.split(",") if p.strip())
+    def _split_lists(cls, data: dict[str, object]) -> dict[str, object]:
+        for name in ("jwt_verify_key_files", "cors_origins"):
+            raw = data.get(name)
+            if isinstance(raw, str):
+                data[name] = tuple(p.strip() for p in raw.split(",") if p.strip())
         return data
 
     @model_validator(mode="after")

@@ -1,4 +1,4 @@
-"""Use cases for accounts and sessions: register, log in, refresh, who am I."""
+"""Use cases for accounts and sessions: register, log in, refresh, log out, list sessions."""
 
 import hashlib
 import secrets
@@ -8,16 +8,22 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from api.application.ports import (
+    AccessClaims,
     AuditLog,
     Clock,
+    LoginThrottle,
     PasswordHasher,
+    RefreshToken,
     RefreshTokenRepository,
+    Revocations,
+    Session,
     TokenIssuer,
     Transactor,
     UserRepository,
 )
 from api.domain.audit import AuditEvent, RequestContext
-from api.domain.errors import NotFound, Unauthorized
+from api.domain.errors import NotFound, RateLimited, Unauthorized, ValidationFailed
+from api.domain.passwords import PasswordPolicy
 from api.domain.users import Role, User, normalise_email
 
 BAD_CREDENTIALS = "email or password is wrong"
@@ -36,6 +42,9 @@ class TokenPair:
 class SessionPolicy:
     idle: timedelta
     absolute: timedelta
+    access_ttl: timedelta
+    # Two refreshes racing from one client may both present the same token this soon.
+    reuse_grace: timedelta = timedelta(seconds=10)
 
 
 def hash_refresh_token(token: str) -> str:
@@ -49,49 +58,47 @@ class Auth:
     refresh_tokens: RefreshTokenRepository
     hasher: PasswordHasher
     tokens: TokenIssuer
+    throttle: LoginThrottle
+    revocations: Revocations
     audit: AuditLog
     tx: Transactor
     clock: Clock
-    sessions: SessionPolicy
+    sessions_policy: SessionPolicy
+    passwords: PasswordPolicy
     # Verified against when the email is unknown, so that both paths take as long.
     dummy_hash: str
 
     async def register(
         self, email: str, password: str, full_name: str, role: Role, ctx: RequestContext
     ) -> User:
+        if problem := self.passwords.problem(password):
+            raise ValidationFailed("password is not acceptable", [problem])
         password_hash = await self.hasher.hash(password)
         now = self.clock.now()
         async with self.tx.atomic():
             user = await self.users.add(normalise_email(email), full_name, role, password_hash, now)
-            await self.audit.record(
-                AuditEvent("auth.registered", user.id, "user", str(user.id), ctx), now
-            )
+            await self._audit("auth.registered", user.id, "user", str(user.id), ctx, now)
         return user
 
     async def login(self, email: str, password: str, ctx: RequestContext) -> TokenPair:
-        user = await self.users.by_email(normalise_email(email))
+        email = normalise_email(email)
+        ip = ctx.ip or "unknown"
+        if wait := await self.throttle.locked_for(email, ip):
+            await self._audit("auth.login.throttled", None, "user", None, ctx, self.clock.now())
+            raise RateLimited("too many failed logins; try again later", wait)
+        user = await self.users.by_email(email)
         valid = await self.hasher.verify(user.password_hash if user else self.dummy_hash, password)
         now = self.clock.now()
         if user is None or not valid or not user.is_active:
-            await self.audit.record(
-                AuditEvent(
-                    "auth.login.failed",
-                    user.id if user else None,
-                    "user",
-                    str(user.id) if user else None,
-                    ctx,
-                    {"email_domain": normalise_email(email).rpartition("@")[2]},
-                ),
-                now,
-            )
+            await self._failed_login(user, email, ip, ctx, now)
             raise Unauthorized(BAD_CREDENTIALS)
+        await self.throttle.succeeded(email, ip)
         if self.hasher.needs_rehash(user.password_hash):
             await self.users.set_password_hash(user.id, await self.hasher.hash(password))
         async with self.tx.atomic():
-            pair = await self._start_session(user, uuid.uuid4(), now + self.sessions.absolute)
-            await self.audit.record(
-                AuditEvent("auth.login.succeeded", user.id, "user", str(user.id), ctx), now
-            )
+            absolute = now + self.sessions_policy.absolute
+            pair = await self._issue(user, uuid.uuid4(), absolute, ctx)
+            await self._audit("auth.login.succeeded", user.id, "user", str(user.id), ctx, now)
         return pair
 
     async def refresh(self, refresh_token: str, ctx: RequestContext) -> TokenPair:
@@ -102,50 +109,139 @@ class Auth:
             raise Unauthorized(BAD_REFRESH)
         return pair
 
-    async def _rotate(self, token_hash: str, ctx: RequestContext) -> TokenPair | None:
-        now = self.clock.now()
-        stored = await self.refresh_tokens.by_hash_for_update(token_hash)
-        if stored is None or stored.revoked_at is not None:
-            return None
-        if stored.used_at is not None:
-            await self.refresh_tokens.revoke_family(stored.family_id, now)
-            await self.audit.record(
-                AuditEvent(
-                    "auth.refresh.reuse_detected",
-                    stored.user_id,
-                    "session",
-                    str(stored.family_id),
-                    ctx,
-                ),
-                now,
-            )
-            return None
-        if now >= stored.expires_at or now >= stored.session_expires_at:
-            return None
-        user = await self.users.by_id(stored.user_id)
-        if user is None or not user.is_active:
-            return None
-        await self.refresh_tokens.mark_used(stored.id, now)
-        pair = await self._start_session(user, stored.family_id, stored.session_expires_at)
-        await self.audit.record(
-            AuditEvent("auth.refreshed", user.id, "session", str(stored.family_id), ctx), now
-        )
-        return pair
-
     async def me(self, user_id: UUID) -> User:
         user = await self.users.by_id(user_id)
         if user is None:
             raise NotFound("user not found")
         return user
 
-    async def _start_session(
-        self, user: User, family_id: UUID, session_expires_at: datetime
+    async def logout(
+        self, claims: AccessClaims, refresh_token: str | None, ctx: RequestContext
+    ) -> None:
+        """End one session: the one the refresh token names, else the access token's."""
+        session_id = claims.session_id
+        if refresh_token:
+            stored = await self.refresh_tokens.by_hash(hash_refresh_token(refresh_token))
+            if stored is not None and stored.user_id == claims.user_id:
+                session_id = stored.family_id
+        now = self.clock.now()
+        await self._end_sessions(claims, [session_id], now)
+        await self._audit("auth.logout", claims.user_id, "session", str(session_id), ctx, now)
+
+    async def logout_all(self, claims: AccessClaims, ctx: RequestContext) -> None:
+        now = self.clock.now()
+        async with self.tx.atomic():
+            families = await self.refresh_tokens.revoke_all(claims.user_id, now)
+        await self._end_sessions(claims, [*families, claims.session_id], now, revoke=False)
+        await self._audit("auth.logout_all", claims.user_id, "user", str(claims.user_id), ctx, now)
+
+    async def sessions(self, claims: AccessClaims) -> list[Session]:
+        return await self.refresh_tokens.sessions(claims.user_id, self.clock.now())
+
+    async def end_session(
+        self, claims: AccessClaims, session_id: UUID, ctx: RequestContext
+    ) -> None:
+        owned = {s.id for s in await self.sessions(claims)}
+        if session_id not in owned:
+            raise NotFound(f"session {session_id} not found")
+        now = self.clock.now()
+        await self._end_sessions(claims, [session_id], now, revoke_own_token=False)
+        await self._audit(
+            "auth.session.ended", claims.user_id, "session", str(session_id), ctx, now
+        )
+
+    async def _end_sessions(
+        self,
+        claims: AccessClaims,
+        session_ids: list[UUID],
+        now: datetime,
+        revoke: bool = True,
+        revoke_own_token: bool = True,
+    ) -> None:
+        if revoke:
+            async with self.tx.atomic():
+                for session_id in session_ids:
+                    await self.refresh_tokens.revoke_family(session_id, now)
+        ttl = int(self.sessions_policy.access_ttl.total_seconds())
+        await self.revocations.revoke_sessions([str(s) for s in session_ids], ttl)
+        if revoke_own_token:
+            left = int((claims.expires_at - now).total_seconds()) + 1
+            await self.revocations.revoke_token(claims.token_id, left)
+
+    async def _failed_login(
+        self, user: User | None, email: str, ip: str, ctx: RequestContext, now: datetime
+    ) -> None:
+        lockout = await self.throttle.failed(email, ip)
+        user_id = user.id if user else None
+        target = str(user_id) if user_id else None
+        domain: dict[str, object] = {"email_domain": email.rpartition("@")[2]}
+        await self._audit("auth.login.failed", user_id, "user", target, ctx, now, domain)
+        if lockout:
+            metadata = {**domain, "lockout_seconds": lockout}
+            await self._audit("auth.login.locked_out", user_id, "user", target, ctx, now, metadata)
+
+    async def _rotate(self, token_hash: str, ctx: RequestContext) -> TokenPair | None:
+        now = self.clock.now()
+        stored = await self.refresh_tokens.by_hash_for_update(token_hash)
+        if stored is None or stored.revoked_at is not None:
+            return None
+        if stored.used_at is not None:
+            return await self._reused(stored, ctx, now)
+        if now >= stored.expires_at or now >= stored.session_expires_at:
+            return None
+        return await self._rotate_valid(stored, "auth.refreshed", ctx, now)
+
+    async def _reused(
+        self, stored: RefreshToken, ctx: RequestContext, now: datetime
+    ) -> TokenPair | None:
+        assert stored.used_at is not None
+        if now - stored.used_at <= self.sessions_policy.reuse_grace:
+            # A concurrent refresh from the same client: answer it too, within the family.
+            return await self._rotate_valid(stored, "auth.refresh.concurrent", ctx, now)
+        await self.refresh_tokens.revoke_family(stored.family_id, now)
+        ttl = int(self.sessions_policy.access_ttl.total_seconds())
+        await self.revocations.revoke_sessions([str(stored.family_id)], ttl)
+        family = str(stored.family_id)
+        await self._audit(
+            "auth.refresh.reuse_detected", stored.user_id, "session", family, ctx, now
+        )
+        return None
+
+    async def _rotate_valid(
+        self, stored: RefreshToken, action: str, ctx: RequestContext, now: datetime
+    ) -> TokenPair | None:
+        if now >= stored.session_expires_at:
+            return None
+        user = await self.users.by_id(stored.user_id)
+        if user is None or not user.is_active:
+            return None
+        if stored.used_at is None:
+            await self.refresh_tokens.mark_used(stored.id, now)
+        pair = await self._issue(user, stored.family_id, stored.session_expires_at, ctx)
+        await self._audit(action, user.id, "session", str(stored.family_id), ctx, now)
+        return pair
+
+    async def _issue(
+        self, user: User, family_id: UUID, session_expires_at: datetime, ctx: RequestContext
     ) -> TokenPair:
         now = self.clock.now()
         token = secrets.token_urlsafe(32)
-        expires_at = min(now + self.sessions.idle, session_expires_at)
+        expires_at = min(now + self.sessions_policy.idle, session_expires_at)
         await self.refresh_tokens.add(
-            user.id, family_id, hash_refresh_token(token), expires_at, session_expires_at, now
+            user.id, family_id, hash_refresh_token(token), expires_at, session_expires_at, now, ctx
         )
         access, ttl = self.tokens.issue(user, family_id, now)
         return TokenPair(access, ttl, token, int((expires_at - now).total_seconds()))
+
+    async def _audit(
+        self,
+        action: str,
+        actor_id: UUID | None,
+        target_type: str,
+        target_id: str | None,
+        ctx: RequestContext,
+        at: datetime,
+        metadata: dict[str, object] | None = None,
+    ) -> None:
+        event = AuditEvent(action, actor_id, target_type, target_id, ctx, metadata or {})
+        await self.audit.record(event, at)

@@ -8,7 +8,7 @@ from typing import Protocol
 from uuid import UUID
 
 from api.application.pagination import Cursor
-from api.domain.audit import AuditEvent
+from api.domain.audit import AuditEntry, AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, NewBatch
 from api.domain.transactions import NewTransaction, Transaction
 from api.domain.users import Role, User
@@ -73,6 +73,18 @@ class RefreshToken:
     revoked_at: datetime | None
 
 
+@dataclass(frozen=True)
+class Session:
+    """A live refresh-token family, as its user sees it."""
+
+    id: UUID
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    user_agent: str | None
+    ip: str | None
+
+
 class RefreshTokenRepository(Protocol):
     async def add(
         self,
@@ -82,7 +94,10 @@ class RefreshTokenRepository(Protocol):
         expires_at: datetime,
         session_expires_at: datetime,
         at: datetime,
+        context: RequestContext,
     ) -> RefreshToken: ...
+
+    async def by_hash(self, token_hash: str) -> RefreshToken | None: ...
 
     async def by_hash_for_update(self, token_hash: str) -> RefreshToken | None: ...
 
@@ -90,9 +105,35 @@ class RefreshTokenRepository(Protocol):
 
     async def revoke_family(self, family_id: UUID, at: datetime) -> None: ...
 
+    async def revoke_all(self, user_id: UUID, at: datetime) -> list[UUID]:
+        """Revoke every live family of the user; return their ids."""
+        ...
+
+    async def sessions(self, user_id: UUID, now: datetime) -> list[Session]: ...
+
+
+class LoginThrottle(Protocol):
+    async def locked_for(self, email: str, ip: str) -> int: ...
+
+    async def failed(self, email: str, ip: str) -> int: ...
+
+    async def succeeded(self, email: str, ip: str) -> None: ...
+
+
+class Revocations(Protocol):
+    """The access-token deny-list."""
+
+    async def revoke_token(self, token_id: str, ttl_seconds: int) -> None: ...
+
+    async def revoke_sessions(self, session_ids: list[str], ttl_seconds: int) -> None: ...
+
 
 class AuditLog(Protocol):
     async def record(self, event: AuditEvent, at: datetime) -> None: ...
+
+    async def page(
+        self, filters: AuditFilter, after: Cursor | None, limit: int
+    ) -> Sequence[AuditEntry]: ...
 
 
 class PasswordHasher(Protocol):

@@ -1,4 +1,5 @@
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -20,3 +21,30 @@ class AuditEvent:
     target_id: str | None
     context: RequestContext
     metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: UUID
+    at: datetime
+    actor_id: UUID | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    ip: str | None
+    user_agent: str | None
+    request_id: str
+    metadata: dict[str, Any]
+
+    @property
+    def created_at(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor_id: UUID | None = None
+    action: str | None = None
+    target_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None

@@ -47,3 +47,11 @@ class Unavailable(DomainError):
     """A dependency (PostgreSQL, Redis) cannot be reached; the client should retry later."""
 
     code = "unavailable"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)

@@ -7,10 +7,12 @@ from redis.asyncio import Redis
 from sanic import Request, Sanic
 from sanic.config import Config
 
+from api.application.audit import AuditTrail
 from api.application.auth import Auth
 from api.application.batches import Batches
 from api.application.ports import DependencyProbe, TokenIssuer
 from api.application.transactions import Transactions
+from api.infrastructure.cache.guard import RedisGuard
 from api.settings import Settings
 
 
@@ -19,7 +21,9 @@ class Services:
     auth: Auth
     batches: Batches
     transactions: Transactions
+    audit_trail: AuditTrail
     tokens: TokenIssuer
+    guard: RedisGuard
     jwks: dict[str, Any]
     probes: dict[str, DependencyProbe]
     redis: Redis

@@ -8,7 +8,7 @@ from sanic import HTTPResponse, Request, json
 from sanic.exceptions import MethodNotAllowed, SanicException
 from sanic.handlers import ErrorHandler
 
-from api.domain.errors import DomainError, FieldIssue
+from api.domain.errors import DomainError, FieldIssue, RateLimited
 from api.infrastructure.faults import UNAVAILABLE_ERRORS, dependency_name
 from api.presentation.request_id import HEADER, request_id
 
@@ -18,6 +18,7 @@ DOMAIN_STATUS = {
     "forbidden": 403,
     "not_found": 404,
     "conflict": 409,
+    "rate_limited": 429,
     "unsupported_media_type": 415,
     "validation_error": 422,
     "unavailable": 503,
@@ -62,10 +63,18 @@ def validation_issues(exc: ValidationError) -> list[FieldIssue]:
     return issues
 
 
+def _domain_headers(exc: DomainError) -> dict[str, str] | None:
+    if isinstance(exc, RateLimited):
+        return {"Retry-After": str(exc.retry_after)}
+    if exc.code == "unauthorized":
+        return {"WWW-Authenticate": "Bearer"}
+    return None
+
+
 class JsonErrorHandler(ErrorHandler):
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
         if isinstance(exception, DomainError):
-            headers = {"WWW-Authenticate": "Bearer"} if exception.code == "unauthorized" else None
+            headers = _domain_headers(exception)
             status = DOMAIN_STATUS.get(exception.code, 400)
             return error_response(
                 request, status, exception.code, exception.message, exception.details, headers

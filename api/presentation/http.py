@@ -2,15 +2,17 @@
 
 from collections.abc import Mapping
 from typing import TypeVar
+from uuid import UUID
 
 from pydantic import BaseModel, ValidationError
 from sanic import Request
 
+from api.application.ports import AccessClaims
 from api.domain.audit import RequestContext
-from api.domain.errors import BadRequest, Unauthorized, ValidationFailed
+from api.domain.errors import BadRequest, DomainError, Unauthorized, ValidationFailed
 from api.domain.users import Actor
-from api.presentation.context import services
 from api.presentation.errors import validation_issues
+from api.presentation.guard import client_ip
 from api.presentation.request_id import request_id
 
 M = TypeVar("M", bound=BaseModel)
@@ -48,19 +50,31 @@ def parse_query(request: Request, model: type[M]) -> M:
 def request_context(request: Request) -> RequestContext:
     return RequestContext(
         request_id=request_id(request),
-        ip=request.remote_addr or request.ip or None,
+        ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),
     )
 
 
-def current_actor(request: Request) -> Actor:
-    cached: Actor | None = getattr(request.ctx, "actor", None)
-    if cached is not None:
-        return cached
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+def current_claims(request: Request) -> AccessClaims:
+    """The caller's verified, unrevoked token, as the guard middleware left it."""
+    if not getattr(request.ctx, "guarded", False):
+        raise RuntimeError(f"{request.path} is authenticated but not guarded")
+    error: DomainError | None = getattr(request.ctx, "claims_error", None)
+    if error is not None:
+        raise error
+    claims: AccessClaims | None = getattr(request.ctx, "claims", None)
+    if claims is None:
         raise Unauthorized("send an access token as 'Authorization: Bearer <token>'")
-    claims = services(request).tokens.verify(token.strip())
-    actor = Actor(claims.user_id, claims.role)
-    request.ctx.actor = actor
-    return actor
+    return claims
+
+
+def current_actor(request: Request) -> Actor:
+    claims = current_claims(request)
+    return Actor(claims.user_id, claims.role)
+
+
+def parse_id(value: str, kind: str = "batch") -> UUID:
+    try:
+        return UUID(value)
+    except ValueError as exc:
+        raise BadRequest(f"{kind} id '{value[:64]}' is not a UUID") from exc

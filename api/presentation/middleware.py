@@ -3,6 +3,7 @@
 from sanic import Request, Sanic
 from sanic.response import BaseHTTPResponse
 
+from api.presentation.guard import guard_request, rate_headers
 from api.presentation.request_id import HEADER, request_id
 
 SECURITY_HEADERS = {
@@ -24,7 +25,11 @@ async def stamp_response(request: Request, response: BaseHTTPResponse) -> None:
     response.headers[HEADER] = request_id(request)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    verdict = getattr(request.ctx, "rate", None)
+    if verdict is not None:
+        response.headers.update(rate_headers(verdict))
 
 
 def register(app: Sanic) -> None:  # type: ignore[type-arg]
+    app.register_middleware(guard_request, "request")
     app.register_middleware(stamp_response, "response")

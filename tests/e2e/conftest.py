@@ -21,6 +21,11 @@ def server_env(database_url: str, redis_url: str, signing_key: Path) -> dict[str
         "REDIS_URL": redis_url,
         "AGROBRIDGE_JWT_PRIVATE_KEY_FILE": str(signing_key),
         "AGROBRIDGE_MAX_BODY_BYTES": str(64 * 1024),
+        "AGROBRIDGE_REFRESH_REUSE_GRACE_SECONDS": "0",
+        # The suite comes from one address at machine speed; the limit tests lower these.
+        "AGROBRIDGE_RATE_LIMIT_AUTH_PER_MINUTE": "100000",
+        "AGROBRIDGE_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "100000",
+        "AGROBRIDGE_RATE_LIMIT_USER_PER_MINUTE": "100000",
     }
 
 

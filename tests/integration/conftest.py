@@ -34,6 +34,7 @@ async def services(
         redis_url=backends.redis_url,
         jwt_private_key_file=signing_key,
         env="test",
+        refresh_reuse_grace_seconds=0,
     )
     wired = await build_services(settings)
     yield wired

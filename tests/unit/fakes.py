@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from api.application.pagination import Cursor
-from api.application.ports import RefreshToken
-from api.domain.audit import AuditEvent
+from api.application.ports import RefreshToken, Session
+from api.domain.audit import AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch
 from api.domain.errors import Conflict
 from api.domain.transactions import NewTransaction, Transaction, TxStatus
@@ -168,7 +168,8 @@ class FakeTransactions:
 
 class FakeRefreshTokens:
     def __init__(self) -> None:
-        self.by_hash: dict[str, RefreshToken] = {}
+        self.tokens: dict[str, RefreshToken] = {}
+        self.created: dict[UUID, datetime] = {}
 
     async def add(
         self,
@@ -178,27 +179,85 @@ class FakeRefreshTokens:
         expires_at: datetime,
         session_expires_at: datetime,
         at: datetime,
+        context: RequestContext,
     ) -> RefreshToken:
-        if token_hash in self.by_hash:
+        if token_hash in self.tokens:
             raise Conflict("duplicate refresh token")
         token = RefreshToken(
             uuid4(), user_id, family_id, expires_at, session_expires_at, None, None
         )
-        self.by_hash[token_hash] = token
+        self.tokens[token_hash] = token
+        self.created[token.id] = at
         return token
 
+    async def by_hash(self, token_hash: str) -> RefreshToken | None:
+        return self.tokens.get(token_hash)
+
     async def by_hash_for_update(self, token_hash: str) -> RefreshToken | None:
-        return self.by_hash.get(token_hash)
+        return self.tokens.get(token_hash)
 
     async def mark_used(self, token_id: UUID, at: datetime) -> None:
-        for key, token in self.by_hash.items():
+        for key, token in self.tokens.items():
             if token.id == token_id:
-                self.by_hash[key] = replace(token, used_at=at)
+                self.tokens[key] = replace(token, used_at=at)
 
     async def revoke_family(self, family_id: UUID, at: datetime) -> None:
-        for key, token in self.by_hash.items():
+        for key, token in self.tokens.items():
             if token.family_id == family_id and token.revoked_at is None:
-                self.by_hash[key] = replace(token, revoked_at=at)
+                self.tokens[key] = replace(token, revoked_at=at)
+
+    async def revoke_all(self, user_id: UUID, at: datetime) -> list[UUID]:
+        families = {
+            t.family_id for t in self.tokens.values() if t.user_id == user_id and not t.revoked_at
+        }
+        for family in families:
+            await self.revoke_family(family, at)
+        return sorted(families)
+
+    async def sessions(self, user_id: UUID, now: datetime) -> list[Session]:
+        live: dict[UUID, list[RefreshToken]] = {}
+        for token in self.tokens.values():
+            if token.user_id == user_id and token.revoked_at is None:
+                live.setdefault(token.family_id, []).append(token)
+        sessions = []
+        for family, tokens in live.items():
+            tokens.sort(key=lambda t: self.created[t.id])
+            latest = tokens[-1]
+            expires = min(latest.expires_at, latest.session_expires_at)
+            if expires > now:
+                first_at, last_at = self.created[tokens[0].id], self.created[latest.id]
+                sessions.append(Session(family, first_at, last_at, expires, None, None))
+        return sessions
+
+
+class FakeThrottle:
+    """Counts failures per (email, ip); locks for `lockout` seconds after `limit` of them."""
+
+    def __init__(self, limit: int = 3, lockout: int = 30) -> None:
+        self.limit, self.lockout = limit, lockout
+        self.failures: dict[tuple[str, str], int] = {}
+
+    async def locked_for(self, email: str, ip: str) -> int:
+        return self.lockout if self.failures.get((email, ip), 0) >= self.limit else 0
+
+    async def failed(self, email: str, ip: str) -> int:
+        count = self.failures[(email, ip)] = self.failures.get((email, ip), 0) + 1
+        return self.lockout if count >= self.limit else 0
+
+    async def succeeded(self, email: str, ip: str) -> None:
+        self.failures.pop((email, ip), None)
+
+
+class FakeRevocations:
+    def __init__(self) -> None:
+        self.tokens: set[str] = set()
+        self.sessions: set[str] = set()
+
+    async def revoke_token(self, token_id: str, ttl_seconds: int) -> None:
+        self.tokens.add(token_id)
+
+    async def revoke_sessions(self, session_ids: list[str], ttl_seconds: int) -> None:
+        self.sessions.update(session_ids)
 
 
 class FakeAuditLog:
@@ -210,6 +269,9 @@ class FakeAuditLog:
 
     def actions(self) -> list[str]:
         return [event.action for event, _ in self.entries]
+
+    async def page(self, filters: AuditFilter, after: Cursor | None, limit: int) -> list[Any]:
+        return []
 
     def of(self, action: str) -> list[AuditEvent]:
         return [event for event, _ in self.entries if event.action == action]

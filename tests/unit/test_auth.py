@@ -1,10 +1,12 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 
 from api.application.auth import BAD_REFRESH, Auth, SessionPolicy
-from api.domain.errors import Conflict, NotFound, Unauthorized
+from api.domain.errors import Conflict, NotFound, RateLimited, Unauthorized, ValidationFailed
+from api.domain.passwords import PasswordPolicy
 from api.domain.users import Role
 from api.infrastructure.security.tokens import JwtIssuer
 from tests.unit.builders import CTX
@@ -13,6 +15,8 @@ from tests.unit.fakes import (
     FakeClock,
     FakeHasher,
     FakeRefreshTokens,
+    FakeRevocations,
+    FakeThrottle,
     FakeUsers,
     NullTransactor,
     shared_key,
@@ -21,6 +25,7 @@ from tests.unit.fakes import (
 DUMMY = "hashed:dummy-never-matches"
 IDLE = timedelta(days=7)
 ABSOLUTE = timedelta(days=10)
+GRACE = timedelta(seconds=10)
 PASSWORD = "correct horse battery staple"
 
 
@@ -50,16 +55,31 @@ def issuer():
 
 
 @pytest.fixture
-def auth(users, hasher, issuer, audit, clock):
+def throttle():
+    return FakeThrottle(limit=3, lockout=30)
+
+
+@pytest.fixture
+def revocations():
+    return FakeRevocations()
+
+
+@pytest.fixture
+def auth(users, hasher, issuer, audit, clock, throttle, revocations):
     return Auth(
         users=users,
         refresh_tokens=FakeRefreshTokens(),
         hasher=hasher,
         tokens=issuer,
+        throttle=throttle,
+        revocations=revocations,
         audit=audit,
         tx=NullTransactor(),
         clock=clock,
-        sessions=SessionPolicy(idle=IDLE, absolute=ABSOLUTE),
+        sessions_policy=SessionPolicy(
+            idle=IDLE, absolute=ABSOLUTE, access_ttl=timedelta(minutes=15), reuse_grace=GRACE
+        ),
+        passwords=PasswordPolicy(common=frozenset({"password123"})),
         dummy_hash=DUMMY,
     )
 
@@ -79,7 +99,7 @@ async def test_register_folds_the_email_to_lower_case(auth, audit):
 
 async def test_the_same_email_in_another_case_cannot_register_twice(auth, alice):
     with pytest.raises(Conflict):
-        await auth.register("ALICE@example.COM", "other", "Alice 2", Role.BUYER, CTX)
+        await auth.register("ALICE@example.COM", "another passphrase", "Alice 2", Role.BUYER, CTX)
 
 
 async def test_login_works_with_a_differently_cased_email(auth, alice, issuer):
@@ -123,10 +143,11 @@ async def test_a_deactivated_account_cannot_log_in(auth, alice, users):
         await auth.login("alice@example.com", PASSWORD, CTX)
 
 
-async def test_refresh_rotates_the_token_and_keeps_the_session(auth, alice, issuer):
+async def test_refresh_rotates_the_token_and_keeps_the_session(auth, alice, issuer, clock):
     first = await auth.login("alice@example.com", PASSWORD, CTX)
 
     second = await auth.refresh(first.refresh_token, CTX)
+    clock.advance(GRACE + timedelta(seconds=1))
 
     assert second.refresh_token != first.refresh_token
     assert issuer.verify(second.access_token).session_id == (
@@ -153,10 +174,11 @@ async def test_refresh_token_reuse_revokes_the_whole_family(auth, alice, audit, 
     assert event.target_type == "session"
 
 
-async def test_reuse_in_one_session_leaves_other_sessions_alone(auth, alice):
+async def test_reuse_in_one_session_leaves_other_sessions_alone(auth, alice, clock):
     laptop = await auth.login("alice@example.com", PASSWORD, CTX)
     phone = await auth.login("alice@example.com", PASSWORD, CTX)
     await auth.refresh(laptop.refresh_token, CTX)
+    clock.advance(GRACE + timedelta(seconds=1))
 
     with pytest.raises(Unauthorized):
         await auth.refresh(laptop.refresh_token, CTX)
@@ -218,3 +240,73 @@ async def test_me_returns_the_account(auth, alice):
 async def test_me_of_an_unknown_id_is_not_found(auth, alice):
     with pytest.raises(NotFound):
         await auth.me(uuid4())
+
+
+async def test_two_refreshes_racing_within_the_grace_window_both_succeed(auth, alice, audit):
+    first = await auth.login("alice@example.com", PASSWORD, CTX)
+
+    winner = await auth.refresh(first.refresh_token, CTX)
+    racer = await auth.refresh(first.refresh_token, CTX)
+
+    assert winner.refresh_token != racer.refresh_token
+    assert (await auth.refresh(winner.refresh_token, CTX)).access_token
+    assert audit.of("auth.refresh.reuse_detected") == []
+    assert len(audit.of("auth.refresh.concurrent")) == 1
+
+
+async def test_a_common_password_is_refused_at_registration(auth):
+    with pytest.raises(ValidationFailed) as refused:
+        await auth.register("c@example.com", "password123", "C", Role.PRODUCER, CTX)
+    assert refused.value.details[0].field == "password"
+
+
+async def test_repeated_failures_lock_the_account_for_that_address_only(auth, alice, audit):
+    for _ in range(3):
+        with pytest.raises(Unauthorized):
+            await auth.login("alice@example.com", "wrong guess", CTX)
+
+    with pytest.raises(RateLimited) as locked:
+        await auth.login("alice@example.com", PASSWORD, CTX)
+    assert locked.value.retry_after == 30
+    assert audit.of("auth.login.locked_out")
+    elsewhere = replace(CTX, ip="198.51.100.9")
+    assert (await auth.login("alice@example.com", PASSWORD, elsewhere)).access_token
+
+
+async def test_logout_revokes_the_session_and_the_access_token(auth, alice, issuer, revocations):
+    pair = await auth.login("alice@example.com", PASSWORD, CTX)
+    claims = issuer.verify(pair.access_token)
+
+    await auth.logout(claims, None, CTX)
+
+    assert claims.token_id in revocations.tokens
+    assert str(claims.session_id) in revocations.sessions
+    with pytest.raises(Unauthorized):
+        await auth.refresh(pair.refresh_token, CTX)
+
+
+async def test_logout_all_ends_every_session(auth, alice, issuer, revocations):
+    laptop = await auth.login("alice@example.com", PASSWORD, CTX)
+    phone = await auth.login("alice@example.com", PASSWORD, CTX)
+
+    await auth.logout_all(issuer.verify(laptop.access_token), CTX)
+
+    assert str(issuer.verify(phone.access_token).session_id) in revocations.sessions
+    for pair in (laptop, phone):
+        with pytest.raises(Unauthorized):
+            await auth.refresh(pair.refresh_token, CTX)
+
+
+async def test_a_user_lists_their_sessions_and_ends_one(auth, alice, issuer):
+    laptop = await auth.login("alice@example.com", PASSWORD, CTX)
+    phone = await auth.login("alice@example.com", PASSWORD, CTX)
+    claims = issuer.verify(laptop.access_token)
+
+    listed = {s.id for s in await auth.sessions(claims)}
+    phone_session = issuer.verify(phone.access_token).session_id
+    assert listed == {claims.session_id, phone_session}
+
+    await auth.end_session(claims, phone_session, CTX)
+    assert {s.id for s in await auth.sessions(claims)} == {claims.session_id}
+    with pytest.raises(NotFound):
+        await auth.end_session(claims, uuid4(), CTX)

@@ -1,8 +1,27 @@
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import uuid4
 
-from api.domain.audit import AuditEvent
+from tortoise.expressions import Q
+
+from api.application.pagination import Cursor
+from api.domain.audit import AuditEntry, AuditEvent, AuditFilter
 from api.infrastructure.db.models import AuditLogRow
+
+
+def _to_entry(row: AuditLogRow) -> AuditEntry:
+    return AuditEntry(
+        id=row.id,
+        at=row.at,
+        actor_id=row.actor_id,
+        action=row.action,
+        target_type=row.target_type,
+        target_id=row.target_id,
+        ip=row.ip,
+        user_agent=row.user_agent,
+        request_id=row.request_id,
+        metadata=dict(row.metadata),
+    )
 
 
 class TortoiseAuditLog:
@@ -19,3 +38,24 @@ class TortoiseAuditLog:
             request_id=event.context.request_id,
             metadata=event.metadata,
         )
+
+    async def page(
+        self, filters: AuditFilter, after: Cursor | None, limit: int
+    ) -> Sequence[AuditEntry]:
+        query = AuditLogRow.all()
+        if filters.actor_id is not None:
+            query = query.filter(actor_id=filters.actor_id)
+        if filters.action is not None:
+            query = query.filter(action=filters.action)
+        if filters.target_id is not None:
+            query = query.filter(target_id=filters.target_id)
+        if filters.since is not None:
+            query = query.filter(at__gte=filters.since)
+        if filters.until is not None:
+            query = query.filter(at__lte=filters.until)
+        if after is not None:
+            query = query.filter(
+                Q(at__lt=after.created_at) | Q(at=after.created_at, id__lt=after.id)
+            )
+        rows = await query.order_by("-at", "-id").limit(limit)
+        return [_to_entry(row) for row in rows]

@@ -85,9 +85,13 @@ class RefreshTokenRow(Model):
     used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
+    # Where the session was last used from, for the user's list of sessions.
+    ip = fields.CharField(max_length=45, null=True)
+    user_agent = fields.CharField(max_length=512, null=True)
 
     class Meta:
         table = "refresh_tokens"
+        indexes = (Index(fields=("user_id", "revoked_at")),)
 
 
 class AuditLogRow(Model):

@@ -1,7 +1,8 @@
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from api.application.ports import RefreshToken
+from api.application.ports import RefreshToken, Session
+from api.domain.audit import RequestContext
 from api.infrastructure.db.models import RefreshTokenRow
 
 
@@ -26,6 +27,7 @@ class TortoiseRefreshTokens:
         expires_at: datetime,
         session_expires_at: datetime,
         at: datetime,
+        context: RequestContext,
     ) -> RefreshToken:
         row = await RefreshTokenRow.create(
             id=uuid4(),
@@ -35,8 +37,14 @@ class TortoiseRefreshTokens:
             expires_at=expires_at,
             session_expires_at=session_expires_at,
             created_at=at,
+            ip=context.ip,
+            user_agent=(context.user_agent or "")[:512] or None,
         )
         return _to_token(row)
+
+    async def by_hash(self, token_hash: str) -> RefreshToken | None:
+        row = await RefreshTokenRow.get_or_none(token_hash=token_hash)
+        return _to_token(row) if row else None
 
     async def by_hash_for_update(self, token_hash: str) -> RefreshToken | None:
         row = await RefreshTokenRow.filter(token_hash=token_hash).select_for_update().first()
@@ -47,3 +55,34 @@ class TortoiseRefreshTokens:
 
     async def revoke_family(self, family_id: UUID, at: datetime) -> None:
         await RefreshTokenRow.filter(family_id=family_id, revoked_at=None).update(revoked_at=at)
+
+    async def revoke_all(self, user_id: UUID, at: datetime) -> list[UUID]:
+        live = RefreshTokenRow.filter(user_id=user_id, revoked_at=None)
+        families = await live.distinct().values_list("family_id", flat=True)
+        await live.update(revoked_at=at)
+        return [UUID(str(f)) for f in families]
+
+    async def sessions(self, user_id: UUID, now: datetime) -> list[Session]:
+        rows = await RefreshTokenRow.filter(
+            user_id=user_id, revoked_at=None, session_expires_at__gt=now
+        ).order_by("created_at")
+        by_family: dict[UUID, list[RefreshTokenRow]] = {}
+        for row in rows:
+            by_family.setdefault(row.family_id, []).append(row)
+        sessions = []
+        for family_id, tokens in by_family.items():
+            first, latest = tokens[0], tokens[-1]
+            expires_at = min(latest.expires_at, latest.session_expires_at)
+            if expires_at <= now:
+                continue
+            sessions.append(
+                Session(
+                    id=family_id,
+                    created_at=first.created_at,
+                    last_used_at=latest.created_at,
+                    expires_at=expires_at,
+                    user_agent=latest.user_agent,
+                    ip=latest.ip,
+                )
+            )
+        return sorted(sessions, key=lambda s: s.last_used_at, reverse=True)

@@ -1,13 +1,28 @@
-from sanic import Blueprint, Request, json
+from sanic import Blueprint, Request, empty, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from api.application.auth import TokenPair
 from api.domain.users import Role
 from api.presentation.context import services
-from api.presentation.http import current_actor, parse_body, request_context
+from api.presentation.http import (
+    current_actor,
+    current_claims,
+    parse_body,
+    parse_id,
+    request_context,
+)
 from api.presentation.openapi import SECURED, json_of, responses
-from api.presentation.schemas.auth import LoginIn, RefreshIn, RegisterIn, TokenOut, UserOut
+from api.presentation.schemas.auth import (
+    LoginIn,
+    LogoutIn,
+    RefreshIn,
+    RegisterIn,
+    SessionList,
+    SessionOut,
+    TokenOut,
+    UserOut,
+)
 from api.presentation.schemas.common import ErrorOut
 
 bp = Blueprint("auth", url_prefix="/auth")
@@ -79,3 +94,58 @@ async def refresh(request: Request) -> HTTPResponse:
 async def me(request: Request) -> HTTPResponse:
     user = await services(request).auth.me(current_actor(request).id)
     return json(UserOut.model_validate(user).model_dump(mode="json"))
+
+
+@bp.post("/logout")
+@openapi.definition(
+    summary="End a session: the refresh token's, else this access token's",
+    secured=SECURED,
+    body=json_of(LogoutIn),
+    response=[openapi.definitions.Response("logged out", status=204)],
+)
+async def logout(request: Request) -> HTTPResponse:
+    claims = current_claims(request)
+    body = parse_body(request, LogoutIn) if request.body else LogoutIn()
+    await services(request).auth.logout(claims, body.refresh_token, request_context(request))
+    return empty()
+
+
+@bp.post("/logout-all")
+@openapi.definition(
+    summary="End every session of the caller",
+    secured=SECURED,
+    response=[openapi.definitions.Response("logged out everywhere", status=204)],
+)
+async def logout_all(request: Request) -> HTTPResponse:
+    await services(request).auth.logout_all(current_claims(request), request_context(request))
+    return empty()
+
+
+@bp.get("/sessions")
+@openapi.definition(
+    summary="The caller's live sessions",
+    secured=SECURED,
+    response=responses((200, SessionList)),
+)
+async def list_sessions(request: Request) -> HTTPResponse:
+    claims = current_claims(request)
+    sessions = await services(request).auth.sessions(claims)
+    data = [
+        SessionOut(**vars(s), current=s.id == claims.session_id).model_dump(mode="json")
+        for s in sessions
+    ]
+    return json({"data": data})
+
+
+@bp.delete("/sessions/<session_id:str>")
+@openapi.definition(
+    summary="End one of the caller's sessions",
+    secured=SECURED,
+    response=[openapi.definitions.Response("ended", status=204), *responses((404, ErrorOut))],
+)
+async def end_session(request: Request, session_id: str) -> HTTPResponse:
+    claims = current_claims(request)
+    await services(request).auth.end_session(
+        claims, parse_id(session_id, "session"), request_context(request)
+    )
+    return empty()

@@ -1,27 +1,24 @@
 from decimal import Decimal
-from uuid import UUID
 
 from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from api.domain.batches import Batch, BatchFilter, NewBatch, Origin
-from api.domain.errors import BadRequest
 from api.presentation.context import services
-from api.presentation.http import current_actor, parse_body, parse_query, request_context
+from api.presentation.http import (
+    current_actor,
+    parse_body,
+    parse_id,
+    parse_query,
+    request_context,
+)
 from api.presentation.openapi import SECURED, json_of, query, responses
 from api.presentation.schemas.batches import BatchIn, BatchOut, BatchPage, StatusIn
 from api.presentation.schemas.common import ErrorOut
 from api.presentation.schemas.queries import BatchQuery
 
 bp = Blueprint("batches", url_prefix="/batches")
-
-
-def parse_id(value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError as exc:
-        raise BadRequest(f"'{value[:64]}' is not a UUID") from exc
 
 
 def batch_json(batch: Batch) -> dict[str, object]:

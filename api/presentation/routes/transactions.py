@@ -4,9 +4,14 @@ from sanic_ext import openapi
 
 from api.domain.transactions import NewTransaction
 from api.presentation.context import services
-from api.presentation.http import current_actor, parse_body, parse_query, request_context
+from api.presentation.http import (
+    current_actor,
+    parse_body,
+    parse_id,
+    parse_query,
+    request_context,
+)
 from api.presentation.openapi import SECURED, json_of, query, responses
-from api.presentation.routes.batches import parse_id
 from api.presentation.schemas.common import ErrorOut
 from api.presentation.schemas.queries import PageQuery
 from api.presentation.schemas.transactions import TransactionIn, TransactionOut, TransactionPage

@@ -28,6 +28,10 @@ class RefreshIn(RequestModel):
     refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
 
 
+class LogoutIn(RequestModel):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=512)] | None = None
+
+
 class UserOut(ResponseModel):
     id: UUID
     email: str
@@ -42,3 +46,17 @@ class TokenOut(ResponseModel):
     expires_in: int
     refresh_token: str
     refresh_expires_in: int
+
+
+class SessionOut(ResponseModel):
+    id: UUID
+    created_at: UtcDatetime
+    last_used_at: UtcDatetime
+    expires_at: UtcDatetime
+    user_agent: str | None
+    ip: str | None
+    current: bool
+
+
+class SessionList(ResponseModel):
+    data: list[SessionOut]

@@ -1,0 +1,89 @@
+"""Per-request checks in one Redis round trip: GCRA rate limit plus the token deny-list."""
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+# KEYS[1]: the caller's rate bucket; KEYS[2], KEYS[3] (optional): deny-list entries for the
+# token id and the session id. ARGV: emission interval and burst tolerance, in microseconds;
+# replies are in milliseconds. Time comes from Redis so that every worker agrees on it.
+GUARD_LUA = """
+local revoked = 0
+if #KEYS > 1 then revoked = redis.call('EXISTS', KEYS[2], KEYS[3]) end
+local t = redis.call('TIME')
+local now = t[1] * 1000000 + t[2]
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local allow_at = new_tat - tolerance
+if now < allow_at then
+  return {0, 0, math.ceil((tat - now) / 1000), math.ceil((allow_at - now) / 1000), revoked}
+end
+local ttl_ms = math.ceil((new_tat - now) / 1000)
+redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', ttl_ms)
+local remaining = math.floor((now - allow_at) / interval)
+return {1, remaining, ttl_ms, 0, revoked}
+"""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int
+    retry_after_seconds: int
+    revoked: bool
+
+
+def _ceil_seconds(ms: int) -> int:
+    return max(0, -(-int(ms) // 1000))
+
+
+class RedisGuard:
+    def __init__(self, client: Redis) -> None:
+        self._client = client
+        self._script = client.register_script(GUARD_LUA)
+
+    async def check(
+        self,
+        bucket: str,
+        per_minute: int,
+        token_id: str | None = None,
+        session_id: str | None = None,
+    ) -> Verdict:
+        keys = [f"rl:{bucket}"]
+        if token_id and session_id:
+            keys += [f"deny:jti:{token_id}", f"deny:sid:{session_id}"]
+        interval_us = max(1, 60_000_000 // per_minute)
+        allowed, remaining, reset_ms, retry_ms, revoked = await self._script(
+            keys=keys, args=[interval_us, interval_us * per_minute]
+        )
+        return Verdict(
+            allowed=bool(allowed),
+            limit=per_minute,
+            remaining=int(remaining),
+            reset_seconds=_ceil_seconds(reset_ms),
+            retry_after_seconds=_ceil_seconds(retry_ms),
+            revoked=bool(revoked),
+        )
+
+
+class RedisRevocations:
+    """The deny-list: entries live as long as the access tokens they stop."""
+
+    def __init__(self, client: Redis) -> None:
+        self._client = client
+
+    async def revoke_token(self, token_id: str, ttl_seconds: int) -> None:
+        await self._client.set(f"deny:jti:{token_id}", 1, ex=max(1, ttl_seconds))
+
+    async def revoke_sessions(self, session_ids: list[str], ttl_seconds: int) -> None:
+        if not session_ids:
+            return
+        async with self._client.pipeline(transaction=False) as pipe:
+            for sid in session_ids:
+                pipe.set(f"deny:sid:{sid}", 1, ex=max(1, ttl_seconds))
+            await pipe.execute()

@@ -1,0 +1,78 @@
+"""Before every non-public request: who is calling, are they over their rate, is the token
+revoked. One Redis round trip answers both; the handlers then read the outcome from ctx."""
+
+from loguru import logger
+from sanic import Request
+
+from api.application.ports import AccessClaims
+from api.domain.errors import DomainError, RateLimited, Unauthorized
+from api.infrastructure.cache.guard import Verdict
+from api.infrastructure.faults import UNAVAILABLE_ERRORS
+from api.presentation.context import AppContext, services
+
+# Public, cheap and needed while Redis is down (health) or by other services (JWKS).
+UNGUARDED_PREFIXES = ("/api/v1/health", "/docs", "/.well-known/")
+AUTH_PREFIX = "/api/v1/auth/"
+
+
+def client_ip(request: Request) -> str:
+    # remote_addr honours the configured proxies only; a client's own X-Forwarded-For is ignored.
+    return request.remote_addr or request.ip or "unknown"
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def guard_request(request: Request) -> None:
+    if request.path.startswith(UNGUARDED_PREFIXES) or request.method == "OPTIONS":
+        return
+    request.ctx.guarded = True
+    claims = _verified_claims(request)
+    settings = request.app.ctx.settings
+    assert isinstance(request.app.ctx, AppContext)
+    if claims is not None:
+        bucket, limit = f"user:{claims.user_id}", settings.rate_limit_user_per_minute
+    elif request.path.startswith(AUTH_PREFIX):
+        bucket, limit = f"auth:{client_ip(request)}", settings.rate_limit_auth_per_minute
+    else:
+        bucket, limit = f"ip:{client_ip(request)}", settings.rate_limit_anonymous_per_minute
+    try:
+        verdict = await services(request).guard.check(
+            bucket,
+            limit,
+            claims.token_id if claims else None,
+            str(claims.session_id) if claims else None,
+        )
+    except UNAVAILABLE_ERRORS:
+        if claims is not None:
+            raise  # the deny-list cannot be checked: refuse rather than trust the token
+        logger.warning("rate limiting skipped: Redis unavailable")
+        return
+    request.ctx.rate = verdict
+    if verdict.revoked:
+        request.ctx.claims_error = Unauthorized("access token has been revoked")
+    if not verdict.allowed:
+        raise RateLimited("too many requests; slow down", verdict.retry_after_seconds)
+
+
+def _verified_claims(request: Request) -> AccessClaims | None:
+    token = bearer_token(request)
+    if token is None:
+        return None
+    try:
+        claims = services(request).tokens.verify(token)
+    except DomainError as exc:
+        request.ctx.claims_error = exc
+        return None
+    request.ctx.claims = claims
+    return claims
+
+
+def rate_headers(verdict: Verdict) -> dict[str, str]:
+    return {
+        "RateLimit-Limit": str(verdict.limit),
+        "RateLimit-Remaining": str(verdict.remaining),
+        "RateLimit-Reset": str(verdict.reset_seconds),
+    }
