@@ -45,6 +45,14 @@ migrate: sync
     fi
     uv run --frozen python -m api migrate
 
+# Retire the signing key and make a new one (then restart the API); old tokens keep verifying
+rotate-keys: sync
+    uv run --frozen python -m api rotate-keys
+
+# Create an account of any role, e.g. `just create-user ada@example.com auditor "Ada L."`
+create-user email role full_name: sync
+    uv run --frozen python -m api create-user {{quote(email)}} --role {{quote(role)}} --full-name {{quote(full_name)}}
+
 # Generate a migration after changing api/infrastructure/db/models.py (needs DATABASE_URL at the head)
 makemigration name: sync
     uv run --frozen aerich migrate --name {{name}}

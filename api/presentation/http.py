@@ -38,9 +38,8 @@ def parse_body(request: Request, model: type[M]) -> M:
 
 def parse_query(request: Request, model: type[M]) -> M:
     """Query strings are text: coerce, and answer 400 (not 422) when a parameter is wrong."""
-    values: Mapping[str, str] = {
-        k: v[-1] for k, v in request.args.items() if k in model.model_fields
-    }
+    names = {field.alias or name for name, field in model.model_fields.items()}
+    values: Mapping[str, str] = {k: v[-1] for k, v in request.args.items() if k in names}
     try:
         return model.model_validate(values)
     except ValidationError as exc:

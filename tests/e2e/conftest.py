@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tests.support.backends import Backends
-from tests.support.server import RunningServer, api_server
+from tests.support.server import RunningServer, api_server, run_module
 
 pytestmark = pytest.mark.e2e
 
@@ -26,6 +26,7 @@ def server_env(database_url: str, redis_url: str, signing_key: Path) -> dict[str
         "AGROBRIDGE_RATE_LIMIT_AUTH_PER_MINUTE": "100000",
         "AGROBRIDGE_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "100000",
         "AGROBRIDGE_RATE_LIMIT_USER_PER_MINUTE": "100000",
+        "AGROBRIDGE_CORS_ORIGINS": "https://app.example.com",
     }
 
 
@@ -84,3 +85,23 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
     assert error["message"]
     assert error["request_id"] == response.headers["X-Request-ID"]
     return error
+
+
+def user_id(client: httpx.Client, auth: dict[str, str]) -> str:
+    me: dict[str, str] = client.get("/auth/me", headers=auth).json()
+    return me["id"]
+
+
+@pytest.fixture(scope="session")
+def auditor(server: RunningServer, database_url: str) -> dict[str, str]:
+    """An auditor made the only way auditors are made: by the operator command."""
+    email = f"auditor-{uuid.uuid4().hex[:8]}@example.com"
+    made = run_module(
+        ["create-user", email, "--role", "auditor", "--full-name", "Audrey", "--password-stdin"],
+        {"DATABASE_URL": database_url},
+        stdin=PASSWORD + "\n",
+    )
+    assert made.returncode == 0, made.stderr
+    body = {"email": email, "password": PASSWORD}
+    tokens = httpx.post(server.url + "/api/v1/auth/login", json=body).json()
+    return {"Authorization": f"Bearer {tokens['access_token']}"}

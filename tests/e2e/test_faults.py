@@ -113,3 +113,23 @@ def test_requests_get_503_while_postgres_is_down_and_work_again_after(fragile: F
     finally:
         fragile.postgres.restore()
     assert eventually(lambda: fragile.login(email).status_code == 200)
+
+
+def test_authenticated_requests_get_503_while_redis_is_down(fragile: Fragile) -> None:
+    email = f"redis-fault-{time.time_ns()}@example.com"
+    register = {"email": email, "password": PASSWORD, "full_name": "F"}
+    httpx.post(fragile.server.url + "/api/v1/auth/register", json=register)
+    token = fragile.login(email).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    batches = fragile.server.url + "/api/v1/batches"
+
+    fragile.redis.cut()
+    try:
+        # The deny-list cannot be consulted: refuse rather than trust the token.
+        error = assert_error(httpx.get(batches, headers=auth, timeout=10), 503, "unavailable")
+        assert "redis" in error["message"]
+        # Anonymous calls are not rate limited meanwhile; they are simply unauthenticated.
+        assert_error(httpx.get(batches, timeout=10), 401, "unauthorized")
+    finally:
+        fragile.redis.restore()
+    assert eventually(lambda: httpx.get(batches, headers=auth).status_code == 200)

@@ -65,3 +65,13 @@ def test_the_jwks_publishes_the_signing_key(server: RunningServer) -> None:
     assert keys[0]["alg"] == "RS256"
     assert keys[0]["kid"]
     assert "d" not in keys[0]
+
+
+def test_cors_answers_only_the_allowed_origins(client: httpx.Client) -> None:
+    preflight = {"Access-Control-Request-Method": "POST"}
+    allowed = client.options("/batches", headers=preflight | {"Origin": "https://app.example.com"})
+    other = client.options("/batches", headers=preflight | {"Origin": "https://evil.example"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert "Access-Control-Allow-Origin" not in other.headers
+    simple = client.get("/health", headers={"Origin": "https://app.example.com"})
+    assert "x-request-id" in simple.headers["Access-Control-Expose-Headers"].lower()

@@ -30,10 +30,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_module(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_module(
+    args: list[str], env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "api", *args],
         env={**os.environ, **env},
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,

@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,11 +85,42 @@ def write_private_key(path: Path, bits: int = 3072) -> None:
         handle.write(pem)
 
 
+def retired_dir(signing: Path) -> Path:
+    """Where rotation keeps the public halves of former signing keys."""
+    return signing.parent / "retired"
+
+
 def load_key_ring(signing: Path, older: tuple[Path, ...] = ()) -> KeyRing:
     private = load_private_key(signing)
     kid = thumbprint(private.public_key())
     verify = {kid: private.public_key()}
-    for path in older:
+    retired = sorted(retired_dir(signing).glob("*.pem")) if retired_dir(signing).is_dir() else []
+    for path in (*older, *retired):
         public = load_public_key(path)
         verify.setdefault(thumbprint(public), public)
     return KeyRing(private, kid, verify)
+
+
+def rotate(signing: Path, keep_retired_seconds: int) -> tuple[str, str]:
+    """Retire the signing key and put a new one in its place; return (old kid, new kid).
+
+    The old public key keeps verifying the tokens it signed; retired keys older than
+    `keep_retired_seconds` (longer than any token lives) are deleted.
+    """
+    old = load_private_key(signing).public_key()
+    old_kid = thumbprint(old)
+    retired = retired_dir(signing)
+    retired.mkdir(mode=0o700, exist_ok=True)
+    pem = old.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    (retired / f"{old_kid}.pem").write_bytes(pem)
+    fresh = signing.with_name(signing.name + ".new")
+    fresh.unlink(missing_ok=True)
+    write_private_key(fresh)
+    os.replace(fresh, signing)
+    cutoff = time.time() - keep_retired_seconds
+    for path in retired.glob("*.pem"):
+        if path.stem != old_kid and path.stat().st_mtime < cutoff:
+            path.unlink()
+    return old_kid, thumbprint(load_private_key(signing).public_key())

@@ -1,0 +1,122 @@
+"""Operator commands: `python -m api serve | migrate | keygen | rotate-keys | create-user`."""
+
+import argparse
+import asyncio
+import getpass
+import secrets
+import sys
+from functools import partial
+from pathlib import Path
+
+from sanic import Sanic
+from sanic.worker.loader import AppLoader
+
+from api.app import create_app
+from api.domain.audit import AuditEvent, RequestContext
+from api.domain.passwords import PasswordPolicy
+from api.domain.users import Role, normalise_email
+from api.infrastructure.clock import SystemClock
+from api.infrastructure.db.migrate import upgrade
+from api.infrastructure.security import keys
+from api.infrastructure.security.common_passwords import CommonPasswords
+from api.settings import DatabaseSettings, load_settings
+
+
+def serve(_: argparse.Namespace) -> None:
+    settings = load_settings()
+    loader = AppLoader(factory=partial(create_app, settings))
+    app = loader.load()
+    app.prepare(
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        access_log=False,
+        motd=False,
+    )
+    Sanic.serve(primary=app, app_loader=loader)
+
+
+def migrate(_: argparse.Namespace) -> None:
+    applied = asyncio.run(upgrade(DatabaseSettings().database_url.get_secret_value()))
+    print("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
+
+
+def keygen(args: argparse.Namespace) -> None:
+    keys.write_private_key(args.path)
+    print(f"wrote {args.path}")
+
+
+def rotate_keys(_: argparse.Namespace) -> None:
+    settings = load_settings()
+    # A retired key must outlive every token it signed.
+    keep = settings.access_token_ttl_seconds + 300
+    old, new = keys.rotate(settings.jwt_private_key_file, keep_retired_seconds=keep)
+    print(f"signing key rotated: {old} -> {new}; restart the API to start signing with it")
+
+
+def create_user(args: argparse.Namespace) -> None:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("Password (leave empty to generate one): ")
+    else:
+        password = ""
+    generated = not password
+    password = password or secrets.token_urlsafe(18)
+    if problem := PasswordPolicy(CommonPasswords()).problem(password):
+        raise SystemExit(f"password {problem.issue}")
+    user_id = asyncio.run(_create_user(args.email, args.full_name, Role(args.role), password))
+    print(f"created {args.role} {normalise_email(args.email)} ({user_id})")
+    if generated:
+        print(f"password: {password}")
+
+
+async def _create_user(email: str, full_name: str, role: Role, password: str) -> str:
+    from tortoise import Tortoise
+
+    from api.infrastructure.db.audit import TortoiseAuditLog
+    from api.infrastructure.db.config import tortoise_config
+    from api.infrastructure.db.users import TortoiseUsers
+    from api.infrastructure.security.passwords import Argon2Hasher
+
+    url = DatabaseSettings().database_url.get_secret_value()
+    await Tortoise.init(config=tortoise_config(url, pool_max=1))
+    try:
+        now = SystemClock().now()
+        password_hash = await Argon2Hasher().hash(password)
+        user = await TortoiseUsers().add(
+            normalise_email(email), full_name, role, password_hash, now
+        )
+        context = RequestContext(request_id=f"cli-{secrets.token_hex(8)}", user_agent="api cli")
+        event = AuditEvent("auth.user.created", None, "user", str(user.id), context, {"role": role})
+        await TortoiseAuditLog().record(event, now)
+        return str(user.id)
+    finally:
+        await Tortoise.close_connections()
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m api", description=__doc__)
+    sub = root.add_subparsers(dest="command", required=True)
+    sub.add_parser(
+        "serve", help="serve the API with the configured number of workers"
+    ).set_defaults(run=serve)
+    sub.add_parser("migrate", help="apply pending database migrations").set_defaults(run=migrate)
+    gen = sub.add_parser("keygen", help="write a new RSA signing key (mode 0600)")
+    gen.add_argument("path", type=Path)
+    gen.set_defaults(run=keygen)
+    sub.add_parser(
+        "rotate-keys", help="retire the signing key; its public half keeps verifying"
+    ).set_defaults(run=rotate_keys)
+    user = sub.add_parser("create-user", help="create any account, auditors and admins included")
+    user.add_argument("email")
+    user.add_argument("--role", choices=[r.value for r in Role], required=True)
+    user.add_argument("--full-name", required=True)
+    user.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    user.set_defaults(run=create_user)
+    return root
+
+
+def main() -> None:
+    args = parser().parse_args()
+    args.run(args)
