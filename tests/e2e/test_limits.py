@@ -87,3 +87,31 @@ def test_repeated_wrong_passwords_lock_out_the_guesser_but_not_the_owner(
     # Unknown accounts are throttled the same way: no hint which emails exist.
     ghost = [login(strict, f"ghost-{email}", "x" * 8).status_code for _ in range(4)]
     assert ghost == [401, 401, 401, 429]
+
+
+def test_behind_a_trusted_proxy_the_address_it_appended_is_the_clients(
+    backends: Backends,
+    database_url: str,
+    signing_key: Path,
+    tmp_path: Path,
+    auditor: dict[str, str],
+    server: RunningServer,
+) -> None:
+    env = server_env(database_url, backends.redis_url, signing_key) | {
+        "AGROBRIDGE_PROXIES_COUNT": "1"
+    }
+    email = f"proxied-{uuid.uuid4().hex[:8]}@example.com"
+    with api_server(env, tmp_path / "api.log", workers=1) as proxied:
+        body = {"email": email, "password": PASSWORD, "full_name": "P"}
+        # What nginx forwards: the client's own claim, then the address nginx saw.
+        forwarded = {"X-Forwarded-For": "6.6.6.6, 198.51.100.23"}
+        httpx.post(proxied.url + "/api/v1/auth/register", json=body, headers=forwarded)
+        user = login(proxied, email, PASSWORD, **forwarded).json()
+    assert user["access_token"]
+    entries = httpx.get(
+        server.url + "/api/v1/audit-logs",
+        params={"action": "auth.registered", "limit": 100},
+        headers=auditor,
+    ).json()["data"]
+    assert {e["ip"] for e in entries if e["request_id"]} >= {"198.51.100.23"}
+    assert "6.6.6.6" not in {e["ip"] for e in entries}
