@@ -24,6 +24,11 @@ from api.settings import DatabaseSettings, load_settings
 
 def serve(_: argparse.Namespace) -> None:
     settings = load_settings()
+    try:
+        # Fail here, once and plainly, rather than in every worker.
+        keys.load_key_ring(settings.jwt_private_key_file, settings.jwt_verify_key_files)
+    except (OSError, ValueError, keys.KeyFileError) as exc:
+        raise SystemExit(f"cannot load the JWT keys: {exc}") from None
     loader = AppLoader(factory=partial(create_app, settings))
     app = loader.load()
     app.prepare(
