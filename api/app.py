@@ -1,5 +1,6 @@
 """The app factory: `sanic api.app:create_app --factory`, or `python -m api serve`."""
 
+import asyncio
 from importlib import resources
 
 import orjson
@@ -9,11 +10,15 @@ from sanic.response import HTTPResponse
 from api import __version__
 from api.bootstrap import build_services, close_services
 from api.infrastructure import logging
-from api.presentation import middleware
+from api.infrastructure.metrics import metrics
+from api.infrastructure.sentry import flush as flush_sentry
+from api.infrastructure.sentry import init_sentry
+from api.presentation import middleware, observe
 from api.presentation.context import App, AppContext
 from api.presentation.errors import JsonErrorHandler
 from api.presentation.routes import audit, auth, batches, health, jwks, transactions
-from api.settings import Environment, Settings, load_settings
+from api.presentation.routes import metrics as metrics_route
+from api.settings import Settings, load_settings
 
 
 def _dumps(value: object) -> str:
@@ -22,9 +27,13 @@ def _dumps(value: object) -> str:
 
 def create_app(settings: Settings | None = None) -> App:
     settings = settings or load_settings()
-    logging.configure(settings.log_level, json_lines=settings.env != Environment.DEVELOPMENT)
+    logging.configure(log_config(settings))
     app: App = Sanic(
-        "agrobridge", ctx=AppContext(settings), error_handler=JsonErrorHandler(), dumps=_dumps
+        "agrobridge",
+        ctx=AppContext(settings),
+        error_handler=JsonErrorHandler(),
+        dumps=_dumps,
+        configure_logging=False,
     )
     _configure(app, settings)
     app.blueprint(
@@ -39,6 +48,8 @@ def create_app(settings: Settings | None = None) -> App:
         )
     )
     app.blueprint(jwks.bp)
+    app.blueprint(metrics_route.bp)
+    observe.register(app)
     middleware.register(app)
     if settings.docs_enabled:
         app.add_route(_docs_page, "/docs", name="docs_page")
@@ -48,14 +59,47 @@ def create_app(settings: Settings | None = None) -> App:
 
     @app.before_server_start
     async def start(app: App) -> None:
-        app.ctx.services = await build_services(app.ctx.settings)
+        settings = app.ctx.settings
+        init_sentry(
+            settings.sentry_dsn.get_secret_value() if settings.sentry_dsn else None,
+            settings.sentry_environment or settings.env.value,
+            settings.sentry_release,
+            settings.sentry_sample_rate,
+            settings.sentry_traces_sample_rate,
+        )
+        app.ctx.services = await build_services(settings)
+        metrics().workers.set(1)
+        metrics().build.labels(__version__).set(1)
+        app.add_task(_sample_process(), name="sample-process")
 
     @app.after_server_stop
     async def stop(app: App) -> None:
         if app.ctx.services is not None:
             await close_services(app.ctx.services)
+        flush_sentry()
 
     return app
+
+
+def log_config(settings: Settings) -> logging.LogConfig:
+    return logging.LogConfig(
+        level=settings.log_level,
+        json_lines=settings.logs_as_json,
+        stdout=settings.log_stdout,
+        directory=settings.log_dir,
+        retention_days=(
+            ("app", settings.log_retention_app_days),
+            ("error", settings.log_retention_error_days),
+            ("http", settings.log_retention_http_days),
+            ("exceptions", settings.log_retention_exceptions_days),
+        ),
+    )
+
+
+async def _sample_process() -> None:
+    while True:
+        metrics().sample_process()
+        await asyncio.sleep(5)
 
 
 def _configure(app: App, settings: Settings) -> None:

@@ -3,8 +3,10 @@
 import argparse
 import asyncio
 import getpass
+import os
 import secrets
 import sys
+import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -19,11 +21,11 @@ from api.infrastructure.clock import SystemClock
 from api.infrastructure.db.migrate import upgrade
 from api.infrastructure.security import keys
 from api.infrastructure.security.common_passwords import CommonPasswords
-from api.settings import DatabaseSettings, load_settings
+from api.settings import DatabaseSettings, Settings, load_settings
 
 
 def serve(_: argparse.Namespace) -> None:
-    settings = load_settings()
+    settings = prepare_metrics_dir(load_settings())
     try:
         # Fail here, once and plainly, rather than in every worker.
         keys.load_key_ring(settings.jwt_private_key_file, settings.jwt_verify_key_files)
@@ -39,6 +41,17 @@ def serve(_: argparse.Namespace) -> None:
         motd=False,
     )
     Sanic.serve(primary=app, app_loader=loader)
+
+
+def prepare_metrics_dir(settings: Settings) -> Settings:
+    """Give the workers one empty folder to share their metrics through."""
+    directory = settings.metrics_dir or Path(tempfile.mkdtemp(prefix="agrobridge-metrics-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    # prometheus-client reads this in each worker, which inherits it from here.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    return settings.model_copy(update={"metrics_dir": directory})
 
 
 def migrate(_: argparse.Namespace) -> None:

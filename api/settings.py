@@ -3,7 +3,7 @@
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
@@ -78,7 +78,30 @@ class Settings(DatabaseSettings):
 
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     docs_enabled: bool = True
-    log_level: str = "INFO"
+
+    # Logs: readable on stderr in development; JSON lines elsewhere, on stdout (for the
+    # container runtime) and, when log_dir is set, in four daily files kept as long as the
+    # design asks: application 14 days, errors 30, HTTP access 7, exceptions 30.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool | None = None
+    log_stdout: bool = True
+    log_dir: Path | None = None
+    log_retention_app_days: int = Field(14, ge=1)
+    log_retention_error_days: int = Field(30, ge=1)
+    log_retention_http_days: int = Field(7, ge=1)
+    log_retention_exceptions_days: int = Field(30, ge=1)
+
+    # Errors go to Sentry only when a DSN is set.
+    sentry_dsn: SecretStr | None = None
+    sentry_environment: str | None = None
+    sentry_release: str | None = None
+    sentry_sample_rate: float = Field(1.0, ge=0, le=1)
+    sentry_traces_sample_rate: float = Field(0.0, ge=0, le=1)
+
+    # /metrics answers loopback peers only, or callers with this bearer token.
+    metrics_token: SecretStr | None = None
+    # Where the workers share their metrics; a fresh temporary folder when unset.
+    metrics_dir: Path | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -108,6 +131,12 @@ class Settings(DatabaseSettings):
     @property
     def is_production_like(self) -> bool:
         return self.env in (Environment.STAGING, Environment.PRODUCTION)
+
+    @property
+    def logs_as_json(self) -> bool:
+        if self.log_json is not None:
+            return self.log_json
+        return self.env != Environment.DEVELOPMENT
 
 
 def load_settings() -> Settings:

@@ -1,6 +1,7 @@
 """What the app keeps on `app.ctx`: settings from the factory, services from start-up."""
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from redis.asyncio import Redis
@@ -33,6 +34,10 @@ class Services:
 class AppContext:
     settings: Settings
     services: Services | None = field(default=None)
+
+    @property
+    def metrics_dir(self) -> Path | None:
+        return self.settings.metrics_dir
 
 
 App = Sanic[Config, AppContext]

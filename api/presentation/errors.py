@@ -10,6 +10,7 @@ from sanic.handlers import ErrorHandler
 
 from api.domain.errors import DomainError, FieldIssue, RateLimited
 from api.infrastructure.faults import UNAVAILABLE_ERRORS, dependency_name
+from api.infrastructure.sentry import report
 from api.presentation.request_id import HEADER, request_id
 
 DOMAIN_STATUS = {
@@ -92,6 +93,13 @@ class JsonErrorHandler(ErrorHandler):
                 headers={"Retry-After": "1"},
             )
         logger.opt(exception=exception).error("unhandled error on {}", request.path)
+        claims = getattr(request.ctx, "claims", None)
+        report(
+            exception,
+            request_id(request),
+            str(claims.user_id) if claims else None,
+            {"method": request.method, "path": request.path},
+        )
         return error_response(
             request, 500, "internal_error", "internal error; quote the request id when reporting it"
         )

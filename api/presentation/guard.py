@@ -6,6 +6,7 @@ from sanic import Request
 
 from api.application.ports import AccessClaims
 from api.domain.errors import DomainError, RateLimited, Unauthorized
+from api.infrastructure import log_context
 from api.infrastructure.cache.guard import Verdict
 from api.infrastructure.faults import UNAVAILABLE_ERRORS
 from api.presentation.context import AppContext, services
@@ -67,6 +68,7 @@ def _verified_claims(request: Request) -> AccessClaims | None:
         request.ctx.claims_error = exc
         return None
     request.ctx.claims = claims
+    log_context.user_id.set(str(claims.user_id))
     return claims
 
 

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from api.infrastructure.metrics import timed
+
 # KEYS[1]: the caller's rate bucket; KEYS[2], KEYS[3] (optional): deny-list entries for the
 # token id and the session id. ARGV: emission interval and burst tolerance, in microseconds;
 # replies are in milliseconds. Time comes from Redis so that every worker agrees on it.
@@ -47,6 +49,7 @@ class RedisGuard:
         self._client = client
         self._script = client.register_script(GUARD_LUA)
 
+    @timed("redis", "guard.check")
     async def check(
         self,
         bucket: str,
@@ -77,9 +80,11 @@ class RedisRevocations:
     def __init__(self, client: Redis) -> None:
         self._client = client
 
+    @timed("redis", "guard.revoke_token")
     async def revoke_token(self, token_id: str, ttl_seconds: int) -> None:
         await self._client.set(f"deny:jti:{token_id}", 1, ex=max(1, ttl_seconds))
 
+    @timed("redis", "guard.revoke_sessions")
     async def revoke_sessions(self, session_ids: list[str], ttl_seconds: int) -> None:
         if not session_ids:
             return

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from api.infrastructure.metrics import timed
+
 FAIL_LUA = """
 local account = redis.call('INCR', KEYS[1])
 if account == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
@@ -54,6 +56,7 @@ class RedisLoginThrottle:
             f"lock:ip:{ip}",
         ]
 
+    @timed("redis", "login_throttle.locked_for")
     async def locked_for(self, email: str, ip: str) -> int:
         """Seconds until this account may be tried again from this address (0: now)."""
         _, _, account_lock, ip_lock = self._keys(email, ip)
@@ -63,6 +66,7 @@ class RedisLoginThrottle:
             ttls = await pipe.execute()
         return max(0, *(int(t) for t in ttls))
 
+    @timed("redis", "login_throttle.failed")
     async def failed(self, email: str, ip: str) -> int:
         """Count a failure; return the lockout it started, in seconds (0: none)."""
         p = self._policy
@@ -77,6 +81,7 @@ class RedisLoginThrottle:
         )
         return int(lock)
 
+    @timed("redis", "login_throttle.succeeded")
     async def succeeded(self, email: str, ip: str) -> None:
         account_failures, _, account_lock, _ = self._keys(email, ip)
         await self._client.delete(account_failures, account_lock)

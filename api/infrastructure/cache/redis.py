@@ -1,5 +1,7 @@
 from redis.asyncio import Redis
 
+from api.infrastructure.metrics import timed
+
 
 def connect(url: str) -> Redis:
     """A pooled client; it opens connections lazily, so making one does no I/O."""
@@ -16,5 +18,6 @@ class RedisProbe:
     def __init__(self, client: Redis) -> None:
         self._client = client
 
+    @timed("redis", "probe.ping")
     async def ping(self) -> None:
         await self._client.ping()

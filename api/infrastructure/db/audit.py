@@ -7,6 +7,7 @@ from tortoise.expressions import Q
 from api.application.pagination import Cursor
 from api.domain.audit import AuditEntry, AuditEvent, AuditFilter
 from api.infrastructure.db.models import AuditLogRow
+from api.infrastructure.metrics import timed
 
 
 def _to_entry(row: AuditLogRow) -> AuditEntry:
@@ -25,6 +26,7 @@ def _to_entry(row: AuditLogRow) -> AuditEntry:
 
 
 class TortoiseAuditLog:
+    @timed("db", "audit.record")
     async def record(self, event: AuditEvent, at: datetime) -> None:
         await AuditLogRow.create(
             id=uuid4(),
@@ -39,6 +41,7 @@ class TortoiseAuditLog:
             metadata=event.metadata,
         )
 
+    @timed("db", "audit.page")
     async def page(
         self, filters: AuditFilter, after: Cursor | None, limit: int
     ) -> Sequence[AuditEntry]:

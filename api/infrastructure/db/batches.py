@@ -9,6 +9,7 @@ from api.application.pagination import Cursor
 from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch, Origin, Unit
 from api.infrastructure.db.errors import unique_as_conflict
 from api.infrastructure.db.models import BatchRow
+from api.infrastructure.metrics import timed
 
 
 def _to_batch(row: BatchRow) -> Batch:
@@ -34,6 +35,7 @@ def before(cursor: Cursor) -> Q:
 
 
 class TortoiseBatches:
+    @timed("db", "batches.add")
     async def add(self, owner_id: UUID, new: NewBatch, code: str, at: datetime) -> Batch:
         async with unique_as_conflict(f"batch code {code} is already taken"):
             row = await BatchRow.create(
@@ -54,17 +56,21 @@ class TortoiseBatches:
             )
         return _to_batch(row)
 
+    @timed("db", "batches.get")
     async def get(self, batch_id: UUID) -> Batch | None:
         row = await BatchRow.get_or_none(id=batch_id)
         return _to_batch(row) if row else None
 
+    @timed("db", "batches.get_for_update")
     async def get_for_update(self, batch_id: UUID) -> Batch | None:
         row = await BatchRow.filter(id=batch_id).select_for_update().first()
         return _to_batch(row) if row else None
 
+    @timed("db", "batches.save_status")
     async def save_status(self, batch: Batch) -> None:
         await BatchRow.filter(id=batch.id).update(status=batch.status, updated_at=batch.updated_at)
 
+    @timed("db", "batches.page")
     async def page(
         self, owner_id: UUID | None, filters: BatchFilter, after: Cursor | None, limit: int
     ) -> Sequence[Batch]:
@@ -87,6 +93,7 @@ class TortoiseBatches:
         rows = await query.order_by("-created_at", "-id").limit(limit)
         return [_to_batch(row) for row in rows]
 
+    @timed("db", "batches.next_code")
     async def next_code(self, year: int) -> str:
         rows = await connections.get("default").execute_query_dict(
             "SELECT nextval('batch_code_seq') AS n"

@@ -4,6 +4,7 @@ from uuid import UUID, uuid4
 from api.application.ports import RefreshToken, Session
 from api.domain.audit import RequestContext
 from api.infrastructure.db.models import RefreshTokenRow
+from api.infrastructure.metrics import timed
 
 
 def _to_token(row: RefreshTokenRow) -> RefreshToken:
@@ -19,6 +20,7 @@ def _to_token(row: RefreshTokenRow) -> RefreshToken:
 
 
 class TortoiseRefreshTokens:
+    @timed("db", "refresh_tokens.add")
     async def add(
         self,
         user_id: UUID,
@@ -42,26 +44,32 @@ class TortoiseRefreshTokens:
         )
         return _to_token(row)
 
+    @timed("db", "refresh_tokens.by_hash")
     async def by_hash(self, token_hash: str) -> RefreshToken | None:
         row = await RefreshTokenRow.get_or_none(token_hash=token_hash)
         return _to_token(row) if row else None
 
+    @timed("db", "refresh_tokens.by_hash_for_update")
     async def by_hash_for_update(self, token_hash: str) -> RefreshToken | None:
         row = await RefreshTokenRow.filter(token_hash=token_hash).select_for_update().first()
         return _to_token(row) if row else None
 
+    @timed("db", "refresh_tokens.mark_used")
     async def mark_used(self, token_id: UUID, at: datetime) -> None:
         await RefreshTokenRow.filter(id=token_id).update(used_at=at)
 
+    @timed("db", "refresh_tokens.revoke_family")
     async def revoke_family(self, family_id: UUID, at: datetime) -> None:
         await RefreshTokenRow.filter(family_id=family_id, revoked_at=None).update(revoked_at=at)
 
+    @timed("db", "refresh_tokens.revoke_all")
     async def revoke_all(self, user_id: UUID, at: datetime) -> list[UUID]:
         live = RefreshTokenRow.filter(user_id=user_id, revoked_at=None)
         families = await live.distinct().values_list("family_id", flat=True)
         await live.update(revoked_at=at)
         return [UUID(str(f)) for f in families]
 
+    @timed("db", "refresh_tokens.sessions")
     async def sessions(self, user_id: UUID, now: datetime) -> list[Session]:
         rows = await RefreshTokenRow.filter(
             user_id=user_id, revoked_at=None, session_expires_at__gt=now

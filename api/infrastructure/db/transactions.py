@@ -7,6 +7,7 @@ from api.domain.transactions import EventType, NewTransaction, Transaction, TxSt
 from api.infrastructure.db.batches import before
 from api.infrastructure.db.errors import unique_as_conflict
 from api.infrastructure.db.models import TransactionRow
+from api.infrastructure.metrics import timed
 
 
 def _to_transaction(row: TransactionRow) -> Transaction:
@@ -25,6 +26,7 @@ def _to_transaction(row: TransactionRow) -> Transaction:
 
 
 class TortoiseTransactions:
+    @timed("db", "transactions.add")
     async def add(self, batch_id: UUID, new: NewTransaction, at: datetime) -> Transaction:
         async with unique_as_conflict("this transaction hash is already recorded"):
             row = await TransactionRow.create(
@@ -41,10 +43,12 @@ class TortoiseTransactions:
             )
         return _to_transaction(row)
 
+    @timed("db", "transactions.by_hash")
     async def by_hash(self, tx_hash: str) -> Transaction | None:
         row = await TransactionRow.get_or_none(tx_hash=tx_hash)
         return _to_transaction(row) if row else None
 
+    @timed("db", "transactions.page")
     async def page(self, batch_id: UUID, after: Cursor | None, limit: int) -> Sequence[Transaction]:
         query = TransactionRow.filter(batch_id=batch_id)
         if after is not None:

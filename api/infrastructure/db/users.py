@@ -4,6 +4,7 @@ from uuid import UUID, uuid4
 from api.domain.users import Role, User
 from api.infrastructure.db.errors import unique_as_conflict
 from api.infrastructure.db.models import UserRow
+from api.infrastructure.metrics import timed
 
 
 def _to_user(row: UserRow) -> User:
@@ -19,6 +20,7 @@ def _to_user(row: UserRow) -> User:
 
 
 class TortoiseUsers:
+    @timed("db", "users.add")
     async def add(
         self, email: str, full_name: str, role: Role, password_hash: str, at: datetime
     ) -> User:
@@ -34,13 +36,16 @@ class TortoiseUsers:
             )
         return _to_user(row)
 
+    @timed("db", "users.by_email")
     async def by_email(self, email: str) -> User | None:
         row = await UserRow.get_or_none(email=email)
         return _to_user(row) if row else None
 
+    @timed("db", "users.by_id")
     async def by_id(self, user_id: UUID) -> User | None:
         row = await UserRow.get_or_none(id=user_id)
         return _to_user(row) if row else None
 
+    @timed("db", "users.set_password_hash")
     async def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
         await UserRow.filter(id=user_id).update(password_hash=password_hash)

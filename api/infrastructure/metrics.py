@@ -1,0 +1,164 @@
+"""Prometheus metrics, shared by all Sanic workers through prometheus-client's multiprocess mode.
+
+`python -m api serve` points PROMETHEUS_MULTIPROC_DIR at a fresh folder before the workers
+start; each worker writes its own files there and /metrics adds them up.
+"""
+
+import os
+import re
+import resource
+import time
+from collections.abc import Callable, Coroutine
+from functools import wraps
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+_PID_FILE = re.compile(r"_(\d+)\.db$")
+
+
+class Metrics:
+    def __init__(self) -> None:
+        # registry=None: in multiprocess mode the files, not a registry, are the source.
+        self.requests = Counter(
+            "agrobridge_http_requests",
+            "HTTP requests answered",
+            ["method", "route", "status"],
+            registry=None,
+        )
+        self.latency = Histogram(
+            "agrobridge_http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=None,
+        )
+        self.in_flight = Gauge(
+            "agrobridge_http_requests_in_flight",
+            "Requests being answered",
+            multiprocess_mode="livesum",
+            registry=None,
+        )
+        self.db = Histogram(
+            "agrobridge_db_query_duration_seconds",
+            "Time spent in one database operation",
+            ["operation"],
+            buckets=FAST_BUCKETS,
+            registry=None,
+        )
+        self.redis = Histogram(
+            "agrobridge_redis_command_duration_seconds",
+            "Time spent in one Redis operation",
+            ["operation"],
+            buckets=FAST_BUCKETS,
+            registry=None,
+        )
+        self.memory = Gauge(
+            "agrobridge_process_resident_memory_bytes",
+            "Resident memory of a worker",
+            multiprocess_mode="all",
+            registry=None,
+        )
+        self.cpu = Gauge(
+            "agrobridge_process_cpu_seconds_total",
+            "CPU time used by a worker",
+            multiprocess_mode="all",
+            registry=None,
+        )
+        self.workers = Gauge(
+            "agrobridge_workers",
+            "Live API worker processes",
+            multiprocess_mode="livesum",
+            registry=None,
+        )
+        self.build = Gauge(
+            "agrobridge_build_info",
+            "Version of the running API",
+            ["version"],
+            multiprocess_mode="max",
+            registry=None,
+        )
+
+    def sample_process(self) -> None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        self.cpu.set(usage.ru_utime + usage.ru_stime)
+        try:
+            pages = int(Path("/proc/self/statm").read_text().split()[1])
+            self.memory.set(pages * os.sysconf("SC_PAGE_SIZE"))
+        except (OSError, ValueError, IndexError):
+            self.memory.set(usage.ru_maxrss * 1024)
+
+
+_metrics: Metrics | None = None
+
+
+def metrics() -> Metrics:
+    """This process's metrics, made on first use (never at import)."""
+    global _metrics
+    if _metrics is None:
+        _metrics = Metrics()
+    return _metrics
+
+
+def timed(
+    kind: str, operation: str
+) -> Callable[[Callable[P, Coroutine[Any, Any, R]]], Callable[P, Coroutine[Any, Any, R]]]:
+    """Time an async database ("db") or Redis ("redis") operation."""
+
+    def decorate(func: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
+        @wraps(func)
+        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            started = time.perf_counter()
+            try:
+                return await func(*args, **kwargs)
+            finally:
+                histogram = metrics().db if kind == "db" else metrics().redis
+                histogram.labels(operation).observe(time.perf_counter() - started)
+
+        return wrapper
+
+    return decorate
+
+
+def prune_dead_workers(directory: Path) -> None:
+    """Drop the files of workers that have exited, so live gauges count only live ones."""
+    dead = {
+        int(match.group(1))
+        for path in directory.glob("gauge_*.db")
+        if (match := _PID_FILE.search(path.name)) and not _alive(int(match.group(1)))
+    }
+    for pid in dead:
+        multiprocess.mark_process_dead(pid, str(directory))  # type: ignore[no-untyped-call]
+        # Per-worker gauges ("all") would otherwise keep reporting a worker that is gone.
+        (directory / f"gauge_all_{pid}.db").unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def exposition(directory: Path) -> bytes:
+    prune_dead_workers(directory)
+    metrics().sample_process()
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=str(directory))  # type: ignore[no-untyped-call]
+    return bytes(generate_latest(registry))

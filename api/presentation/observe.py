@@ -1,0 +1,53 @@
+"""Every request is timed, counted and logged as one HTTP line with its route template."""
+
+import time
+
+from sanic import Request, Sanic
+from sanic.response import BaseHTTPResponse
+
+from api.infrastructure import log_context
+from api.infrastructure.logging import http_line
+from api.infrastructure.metrics import metrics
+from api.presentation.request_id import request_id
+
+
+def route_of(request: Request) -> str:
+    # The template, not the path: one series per route, whatever ids the clients send.
+    route = request.route
+    return "/" + route.path.lstrip("/") if route is not None else "unmatched"
+
+
+async def start(request: Request) -> None:
+    request.ctx.started = time.perf_counter()
+    log_context.request_id.set(request_id(request))
+    log_context.user_id.set(None)
+    metrics().in_flight.inc()
+
+
+async def finish(request: Request, response: BaseHTTPResponse) -> None:
+    started = getattr(request.ctx, "started", None)
+    if started is None:  # refused before routing (e.g. a body over the limit)
+        started = time.perf_counter()
+    else:
+        metrics().in_flight.dec()
+    elapsed = time.perf_counter() - started
+    route, status = route_of(request), response.status
+    metrics().requests.labels(request.method, route, str(status)).inc()
+    metrics().latency.labels(request.method, route).observe(elapsed)
+    claims = getattr(request.ctx, "claims", None)
+    http_line(
+        {
+            "method": request.method,
+            "route": route,
+            "path": request.path,
+            "status": status,
+            "latency_ms": round(elapsed * 1000, 2),
+            "ip": request.remote_addr or request.ip,
+            "user_id": str(claims.user_id) if claims else None,
+        }
+    )
+
+
+def register(app: Sanic) -> None:  # type: ignore[type-arg]
+    app.register_middleware(start, "request")
+    app.register_middleware(finish, "response")
