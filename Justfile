@@ -31,6 +31,10 @@ run: sync
     echo "AgroBridge API on http://${AGROBRIDGE_HOST:-127.0.0.1}:${AGROBRIDGE_PORT:-8000} (docs at /docs)"
     exec uv run --frozen python -m api serve
 
+# Follow a log stream (app, error, http, exceptions) of today in AGROBRIDGE_LOG_DIR
+logs stream="app":
+    tail -F "${AGROBRIDGE_LOG_DIR:-/var/log/agrobridge}/{{stream}}-$(date -u +%F).log"
+
 # Stop the local PostgreSQL and Redis that `just run` started
 stop-services:
     scripts/dev-services.sh stop {{dev_dir}}
