@@ -90,5 +90,17 @@ test *args: sync
 test-unit *args: sync
     uv run --frozen pytest tests/unit {{args}}
 
+# Check the monitoring configuration with the real tools: Prometheus config, rules and their tests, Alertmanager, blackbox
+monitoring-check:
+    promtool check config monitoring/prometheus/prometheus.yml
+    promtool check rules monitoring/prometheus/rules/*.yml
+    cd monitoring/prometheus && promtool test rules tests/*_test.yml
+    amtool check-config monitoring/alertmanager/alertmanager.yml
+    prometheus-blackbox-exporter --config.check --config.file=monitoring/blackbox/blackbox.yml
+
+# Benchmark the API against a bare reference handler with wrk; writes docs/benchmarks.md and .json
+bench *args: sync
+    uv run --frozen python -m tests.bench.run {{args}}
+
 # Exactly what CI runs after provisioning the machine (.ci/run)
 ci: lint test

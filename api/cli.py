@@ -51,6 +51,8 @@ def prepare_metrics_dir(settings: Settings) -> Settings:
         stale.unlink()
     # prometheus-client reads this in each worker, which inherits it from here.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    # Fewer malloc arenas: threads (argon2, asyncpg) would otherwise each keep their own.
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     return settings.model_copy(update={"metrics_dir": directory})
 
 

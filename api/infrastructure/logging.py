@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from loguru import logger
 
 from api.infrastructure import log_context
-from api.infrastructure.redaction import redact, redact_data
+from api.infrastructure.redaction import redact
 
 if TYPE_CHECKING:
     from loguru import Message, Record
@@ -73,7 +73,8 @@ def json_line(record: "Record") -> str:
     if record["exception"] is not None:
         kind, value, tb = record["exception"]
         line["exception"] = redact("".join(traceback.format_exception(kind, value, tb)))
-    return json.dumps(redact_data(line), default=str, ensure_ascii=False) + "\n"
+    # The message was redacted by the patcher and the other fields are ours, not the client's.
+    return json.dumps(line, default=str, ensure_ascii=False) + "\n"
 
 
 class DailyFile:

@@ -1,7 +1,9 @@
 """RS256 access tokens. Only RS256 is accepted; the key comes from our ring, never the token."""
 
+import time
 import uuid
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -23,6 +25,10 @@ class JwtIssuer:
     audience: str
     ttl_seconds: int
     leeway_seconds: int = 5
+    # Clients send the same token many times: remember what a signature check established.
+    # Expiry is still checked on every use; revocation is the deny-list's job.
+    cache_size: int = 4096
+    _verified: "OrderedDict[str, AccessClaims]" = field(default_factory=OrderedDict, repr=False)
 
     def issue(self, user: User, session_id: UUID, at: datetime) -> tuple[str, int]:
         claims = {
@@ -46,6 +52,18 @@ class JwtIssuer:
         return token, self.ttl_seconds
 
     def verify(self, token: str) -> AccessClaims:
+        cached = self._verified.get(token)
+        if cached is not None:
+            if time.time() < cached.expires_at.timestamp() + self.leeway_seconds:
+                return cached
+            del self._verified[token]
+        claims = self._verify_signed(token)
+        self._verified[token] = claims
+        if len(self._verified) > self.cache_size:
+            self._verified.popitem(last=False)
+        return claims
+
+    def _verify_signed(self, token: str) -> AccessClaims:
         try:
             header = jwt.get_unverified_header(token)
             key = self.keys.verify_keys.get(str(header.get("kid")))
