@@ -5,6 +5,7 @@ import asyncio
 import getpass
 import os
 import secrets
+import shutil
 import sys
 import tempfile
 from functools import partial
@@ -25,7 +26,8 @@ from api.settings import DatabaseSettings, Settings, load_settings
 
 
 def serve(_: argparse.Namespace) -> None:
-    settings = prepare_metrics_dir(load_settings())
+    configured = load_settings()
+    settings = prepare_metrics_dir(configured)
     try:
         # Fail here, once and plainly, rather than in every worker.
         keys.load_key_ring(settings.jwt_private_key_file, settings.jwt_verify_key_files)
@@ -40,7 +42,11 @@ def serve(_: argparse.Namespace) -> None:
         access_log=False,
         motd=False,
     )
-    Sanic.serve(primary=app, app_loader=loader)
+    try:
+        Sanic.serve(primary=app, app_loader=loader)
+    finally:
+        if configured.metrics_dir is None and settings.metrics_dir is not None:
+            shutil.rmtree(settings.metrics_dir, ignore_errors=True)
 
 
 def prepare_metrics_dir(settings: Settings) -> Settings:
