@@ -102,5 +102,12 @@ monitoring-check:
 bench *args: sync
     uv run --frozen python -m tests.bench.run {{args}}
 
+# Load-test a running API with locust (headless); fails when P99 or the failure rate miss their targets
+load url users="1000" duration="2m" spawn_rate="50":
+    mkdir -p .data/load
+    uv run --frozen locust -f tests/load/locustfile.py --headless --only-summary \
+      --host {{quote(url)}} -u {{users}} -r {{spawn_rate}} -t {{duration}} \
+      --csv .data/load/locust --html .data/load/report.html
+
 # Exactly what CI runs after provisioning the machine (.ci/run)
 ci: lint test
