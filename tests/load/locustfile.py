@@ -146,7 +146,7 @@ class Auditor(Client):
         self.client.get("/api/v1/audit-logs?limit=50", name="/audit-logs")
 
 
-@events.quitting.add_listener
+@events.quitting.add_listener  # type: ignore[untyped-decorator]
 def enforce_thresholds(environment: Environment, **_: Any) -> None:
     total = environment.stats.total
     p99 = total.get_response_time_percentile(0.99) or 0
