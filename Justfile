@@ -102,11 +102,11 @@ monitoring-check:
 bench *args: sync
     uv run --frozen python -m tests.bench.run {{args}}
 
-# Load-test a running API with locust (headless); fails when P99 or the failure rate miss their targets
-load url users="1000" duration="2m" spawn_rate="50":
+# Load-test a running API with locust (headless); after the ramp-up, fails when P99 or the failure rate miss their targets
+load url users="1000" duration="4m" spawn_rate="10":
     mkdir -p .data/load
     uv run --frozen locust -f tests/load/locustfile.py --headless --only-summary \
-      --host {{quote(url)}} -u {{users}} -r {{spawn_rate}} -t {{duration}} \
+      --host {{quote(url)}} -u {{users}} -r {{spawn_rate}} -t {{duration}} --reset-stats \
       --csv .data/load/locust --html .data/load/report.html
 
 # Exactly what CI runs after provisioning the machine (.ci/run)
