@@ -100,7 +100,7 @@ def test_an_unhandled_error_is_a_500_logged_and_reported_without_secrets(
 
     assert wait_for(
         lambda: any(e.get("tags", {}).get("request_id") == rid for e in observed.sentry.events())
-    )
+    ), f"no Sentry event for {rid}; received: {[raw[:500] for raw in observed.sentry.raw]}"
     event = next(e for e in observed.sentry.events() if e["tags"]["request_id"] == rid)
     assert event["environment"] == "e2e"
     assert event["user"]["id"]

@@ -42,6 +42,11 @@ class SentrySink:
                     body = gzip.decompress(body)
                 elif encoding == "deflate":
                     body = zlib.decompress(body)
+                elif encoding == "br":
+                    # sentry-sdk compresses with brotli whenever that module is installed.
+                    import brotli  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+                    body = brotli.decompress(body)
                 sink.raw.append(body)
                 self.send_response(200)
                 self.end_headers()
