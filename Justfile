@@ -90,6 +90,9 @@ test *args: sync
 test-unit *args: sync
     uv run --frozen pytest tests/unit {{args}}
 
+# Edge tests only: nginx in front of the API, TLS, rate limits, certbot against a local pebble
+edge-test *args: (test "tests/edge" args)
+
 # Check the monitoring configuration with the real tools: Prometheus config, rules and their tests, Alertmanager, blackbox
 monitoring-check:
     promtool check config monitoring/prometheus/prometheus.yml

@@ -1,0 +1,170 @@
+"""nginx with the project's own config, rendered into a temp dir, on free loopback ports."""
+
+import getpass
+import grp
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.edge.render import TEMPLATES, render_tree
+from tests.support.server import free_port
+
+DOMAIN = "agrobridge.test"
+PLACEHOLDER_SCRIPT = TEMPLATES / "certbot" / "placeholder-cert.sh"
+
+
+@dataclass(frozen=True)
+class Site:
+    prefix: Path
+    http_port: int
+    https_port: int
+    domain: str = DOMAIN
+
+    @property
+    def conf(self) -> Path:
+        return self.prefix / "conf" / "nginx.conf"
+
+    @property
+    def deploy_hook(self) -> Path:
+        return self.prefix / "conf" / "certbot" / "deploy-hook.sh"
+
+    @property
+    def tls_dir(self) -> Path:
+        return self.prefix / "tls"
+
+    @property
+    def webroot(self) -> Path:
+        return self.prefix / "webroot"
+
+    @property
+    def error_log(self) -> Path:
+        return self.prefix / "logs" / "error.log"
+
+    def nginx(self, *args: str) -> list[str]:
+        prefix = [nginx_binary() or "nginx", "-p", f"{self.prefix}/", "-c", str(self.conf)]
+        return [*prefix, "-e", str(self.error_log), *args]
+
+    def access_log(self) -> list[dict[str, Any]]:
+        lines = (self.prefix / "logs" / "access.log").read_text().splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def nginx_binary() -> str | None:
+    """nginx lives in /usr/sbin, which is not on every user's PATH."""
+    return shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+
+
+def worker_user() -> str:
+    """Production's workers run as www-data; here as nobody when we are root, else as us."""
+    if os.geteuid() != 0:
+        return getpass.getuser()
+    nobody = pwd.getpwnam("nobody")
+    return f"nobody {grp.getgrgid(nobody.pw_gid).gr_name}"
+
+
+def prepare_site(root: Path, api_address: str, public_docs: str = "off") -> Site:
+    """Render the templates for a new site under `root`; the caller provides its certificate."""
+    prefix = Path(tempfile.mkdtemp(prefix="nginx-", dir=root))
+    prefix.chmod(0o755)  # workers (nobody) read the webroot below it
+    site = Site(prefix, free_port(), free_port())
+    for directory in ("logs", "run", "tls", "webroot"):
+        (prefix / directory).mkdir()
+    values = {
+        "ansible_managed": "Rendered by tests/edge from nginx/: edit the templates there.",
+        "agrobridge_domain": site.domain,
+        "agrobridge_nginx_user": worker_user(),
+        "agrobridge_nginx_conf_dir": str(prefix / "conf"),
+        "agrobridge_nginx_pid_file": str(prefix / "run" / "nginx.pid"),
+        "agrobridge_nginx_log_dir": str(prefix / "logs"),
+        "agrobridge_nginx_temp_dir": str(prefix / "run"),
+        "agrobridge_nginx_http_listen": f"127.0.0.1:{site.http_port}",
+        "agrobridge_nginx_https_listen": f"127.0.0.1:{site.https_port}",
+        "agrobridge_nginx_https_url": f"https://{site.domain}:{site.https_port}",
+        "agrobridge_nginx_api_address": api_address,
+        "agrobridge_nginx_max_body_size": "1m",
+        "agrobridge_nginx_public_docs": public_docs,
+        "agrobridge_nginx_resolver": "127.0.0.1",
+        "agrobridge_nginx_tls_dir": str(site.tls_dir),
+        "agrobridge_nginx_acme_webroot": str(site.webroot),
+        "agrobridge_nginx_reload_command": " ".join(site.nginx("-s", "reload")),
+        "agrobridge_certbot_command": str(Path(sys.executable).parent / "certbot"),
+    }
+    render_tree(values, prefix / "conf")
+    return site
+
+
+def check_config(site: Site) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(site.nginx("-t"), capture_output=True, text=True, timeout=30)
+
+
+@contextmanager
+def running_nginx(site: Site) -> Iterator[subprocess.Popen[bytes]]:
+    checked = check_config(site)
+    assert checked.returncode == 0, f"nginx -t failed:\n{checked.stderr}"
+    process = subprocess.Popen(
+        site.nginx("-g", "daemon off;"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        _wait_for_ports(process, site)
+        yield process
+    finally:
+        _stop(process)
+
+
+def _wait_for_ports(process: subprocess.Popen[bytes], site: Site) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"nginx exited:\n{site.error_log.read_text(errors='replace')}")
+        if all(_accepts(port) for port in (site.http_port, site.https_port)):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nginx not listening in 10 s:\n{site.error_log.read_text()}")
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def install_certificate(site: Site, cert: Path, key: Path, chain: Path) -> None:
+    shutil.copyfile(cert, site.tls_dir / "fullchain.pem")
+    shutil.copyfile(key, site.tls_dir / "privkey.pem")
+    shutil.copyfile(chain, site.tls_dir / "chain.pem")
+
+
+def install_placeholder(site: Site) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(PLACEHOLDER_SCRIPT), str(site.tls_dir), site.domain],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
