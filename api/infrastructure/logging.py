@@ -149,7 +149,8 @@ def configure(config: LogConfig) -> None:
         for stream, keep in config.retention_days:
             sink = DailyFile(config.directory, stream, keep)
             logger.add(sink.write, filter=STREAM_FILTERS[stream], **common)
-    logging.basicConfig(handlers=[InterceptHandler()], level=0, force=True)
+    # The level filters before interception: Tortoise's per-query debug lines cost nothing.
+    logging.basicConfig(handlers=[InterceptHandler()], level=config.level, force=True)
 
 
 class InterceptHandler(logging.Handler):

@@ -99,24 +99,36 @@ class TortoiseBatches:
     async def page(
         self, owner_id: UUID | None, filters: BatchFilter, after: Cursor | None, limit: int
     ) -> Sequence[Batch]:
-        query = BatchRow.all()
+        # Plain SQL from fixed fragments; every value is a bound parameter.
+        conditions: list[str] = []
+        params: list[Any] = []
+
+        def where(fragment: str, *values: Any) -> None:
+            params.extend(values)
+            placeholders = [f"${len(params) - len(values) + i + 1}" for i in range(len(values))]
+            conditions.append(fragment.format(*placeholders))
+
         if owner_id is not None:
-            query = query.filter(owner_id=owner_id)
+            where("owner_id = {}", owner_id)
         if filters.status is not None:
-            query = query.filter(status=filters.status)
+            where("status = {}", filters.status.value)
         if filters.product is not None:
-            query = query.filter(product__iexact=filters.product)
+            where("lower(product) = lower({})", filters.product)
         if filters.created_from is not None:
-            query = query.filter(
-                created_at__gte=datetime.combine(filters.created_from, time(), UTC)
-            )
+            where("created_at >= {}", datetime.combine(filters.created_from, time(), UTC))
         if filters.created_to is not None:
             end = datetime.combine(filters.created_to + timedelta(days=1), time(), UTC)
-            query = query.filter(created_at__lt=end)
+            where("created_at < {}", end)
         if after is not None:
-            query = query.filter(before(after))
-        rows = await query.order_by("-created_at", "-id").limit(limit)
-        return [_to_batch(row) for row in rows]
+            where("(created_at, id) < ({}, {})", after.created_at, after.id)
+        params.append(limit)
+        sql = (
+            f"SELECT {BATCH_COLUMNS} FROM batches"  # noqa: S608 - fixed fragments only
+            + (" WHERE " + " AND ".join(conditions) if conditions else "")
+            + f" ORDER BY created_at DESC, id DESC LIMIT ${len(params)}"
+        )
+        rows = await connections.get("default").execute_query_dict(sql, params)
+        return [_from_record(row) for row in rows]
 
     @timed("db", "batches.next_code")
     async def next_code(self, year: int) -> str:
