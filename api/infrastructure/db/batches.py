@@ -17,6 +17,10 @@ BATCH_COLUMNS = (
     "harvest_date, quantity, unit, status, created_at, updated_at"
 )
 SELECT_BY_ID = f"SELECT {BATCH_COLUMNS} FROM batches WHERE id = $1"  # noqa: S608 - constant
+INSERT = (
+    f"INSERT INTO batches ({BATCH_COLUMNS}) "  # noqa: S608 - constant
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+)
 
 
 def _from_record(row: dict[str, Any]) -> Batch:
@@ -61,24 +65,28 @@ def before(cursor: Cursor) -> Q:
 class TortoiseBatches:
     @timed("db", "batches.add")
     async def add(self, owner_id: UUID, new: NewBatch, code: str, at: datetime) -> Batch:
+        batch = Batch(
+            id=uuid4(),
+            code=code,
+            owner_id=owner_id,
+            product=new.product,
+            variety=new.variety,
+            origin=new.origin,
+            harvest_date=new.harvest_date,
+            quantity=new.quantity,
+            unit=new.unit,
+            status=BatchStatus.REGISTERED,
+            created_at=at,
+            updated_at=at,
+        )
+        values = [
+            batch.id, batch.code, batch.owner_id, batch.product, batch.variety,
+            batch.origin.farm, batch.origin.region, batch.origin.country, batch.harvest_date,
+            batch.quantity, batch.unit.value, batch.status.value, at, at,
+        ]  # fmt: skip
         async with unique_as_conflict(f"batch code {code} is already taken"):
-            row = await BatchRow.create(
-                id=uuid4(),
-                code=code,
-                owner_id=owner_id,
-                product=new.product,
-                variety=new.variety,
-                origin_farm=new.origin.farm,
-                origin_region=new.origin.region,
-                origin_country=new.origin.country,
-                harvest_date=new.harvest_date,
-                quantity=new.quantity,
-                unit=new.unit,
-                status=BatchStatus.REGISTERED,
-                created_at=at,
-                updated_at=at,
-            )
-        return _to_batch(row)
+            await connections.get("default").execute_query(INSERT, values)
+        return batch
 
     @timed("db", "batches.get")
     async def get(self, batch_id: UUID) -> Batch | None:
