@@ -36,6 +36,9 @@ class Client(HttpUser):
     wait_time = constant_pacing(1)
     role = "producer"
 
+    refresh_token = ""
+    refresh_at = float("inf")
+
     def on_start(self) -> None:
         self.email = f"load-{self.role}-{secrets.token_hex(6)}@example.com"
         body = {"email": self.email, "password": PASSWORD, "full_name": "Load", "role": self.role}

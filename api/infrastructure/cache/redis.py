@@ -1,17 +1,24 @@
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from api.infrastructure.metrics import timed
 
 
-def connect(url: str) -> Redis:
-    """A pooled client; it opens connections lazily, so making one does no I/O."""
-    return Redis.from_url(
+def connect(url: str, max_connections: int = 64) -> Redis:
+    """A pooled client; it opens connections lazily, so making one does no I/O.
+
+    The pool blocks (up to 2 s) when all its connections are busy: under a burst, requests
+    queue for a connection instead of failing with "too many connections".
+    """
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=max_connections,
+        timeout=2,
         socket_connect_timeout=1.0,
         socket_timeout=1.0,
         health_check_interval=15,
         retry_on_timeout=False,
     )
+    return Redis.from_pool(pool)  # the client owns the pool and closes it with itself
 
 
 class RedisProbe:
