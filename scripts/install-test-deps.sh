@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# install-test-deps.sh - install, from Debian's packages, the real servers and tools the test
+# suite drives: PostgreSQL and Redis (local test servers), nginx, pebble and curl (edge),
+# Prometheus, Alertmanager and the blackbox exporter (monitoring), shellcheck. Needs root.
+set -euo pipefail
+
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+  echo "Usage: ${0##*/}   (as root; installs only what is missing)"
+  exit 0
+fi
+[[ $EUID == 0 ]] || { echo "${0##*/}: run as root (sudo)" >&2; exit 1; }
+
+packages=(
+  postgresql redis-server
+  nginx pebble curl openssl
+  prometheus prometheus-alertmanager prometheus-blackbox-exporter
+  shellcheck
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
+done
+((${#missing[@]})) || exit 0
+export DEBIAN_FRONTEND=noninteractive
+echo "Installing ${missing[*]}" >&2
+apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null ||
+  { apt-get update >/dev/null && apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
