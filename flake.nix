@@ -150,6 +150,14 @@
               pkgs.python3Packages.locust
               pkgs.ruff
               pkgs.shellcheck
+              # What the edge, monitoring and benchmark tests drive.
+              pkgs.pebble
+              pkgs.certbot
+              pkgs.prometheus
+              pkgs.prometheus-alertmanager
+              pkgs.prometheus-blackbox-exporter
+              pkgs.wrk
+              pkgs.hadolint
             ];
             shellHook = ''
               # uv must use Nix's Python and never download its own (it would not run on NixOS).
