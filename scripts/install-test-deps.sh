@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-test-deps.sh - install, from Debian's packages, the real servers and tools the test
 # suite drives: PostgreSQL and Redis (local test servers), nginx, pebble and curl (edge),
-# Prometheus, Alertmanager and the blackbox exporter (monitoring), shellcheck. Needs root.
+# Prometheus, Alertmanager and the blackbox exporter (monitoring), shellcheck, and Nix to
+# parse flake.nix. Needs root.
 set -euo pipefail
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
@@ -14,7 +15,7 @@ packages=(
   postgresql redis-server
   nginx pebble curl openssl
   prometheus prometheus-alertmanager prometheus-blackbox-exporter
-  shellcheck
+  shellcheck nix-bin
 )
 missing=()
 for package in "${packages[@]}"; do
