@@ -4,7 +4,7 @@ from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
-from api.domain.batches import Batch, BatchFilter, NewBatch, Origin
+from api.domain.batches import BatchFilter, NewBatch, Origin
 from api.presentation.context import services
 from api.presentation.http import (
     current_actor,
@@ -14,15 +14,11 @@ from api.presentation.http import (
     request_context,
 )
 from api.presentation.openapi import SECURED, json_of, query, responses
-from api.presentation.schemas.batches import BatchIn, BatchOut, BatchPage, StatusIn
+from api.presentation.schemas.batches import BatchIn, BatchOut, BatchPage, StatusIn, batch_json
 from api.presentation.schemas.common import ErrorOut
 from api.presentation.schemas.queries import BatchQuery
 
 bp = Blueprint("batches", url_prefix="/batches")
-
-
-def batch_json(batch: Batch) -> dict[str, object]:
-    return BatchOut.model_validate(batch).model_dump(mode="json")
 
 
 @bp.get("/")

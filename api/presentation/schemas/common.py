@@ -16,11 +16,11 @@ class ResponseModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-def _rfc3339(value: datetime) -> str:
+def rfc3339(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-UtcDatetime = Annotated[datetime, PlainSerializer(_rfc3339, return_type=str)]
+UtcDatetime = Annotated[datetime, PlainSerializer(rfc3339, return_type=str)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 OptionalText = Annotated[str, StringConstraints(max_length=200)] | None
 
