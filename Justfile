@@ -137,5 +137,13 @@ load url users="1000" duration="4m" spawn_rate="10":
       --host {{quote(url)}} -u {{users}} -r {{spawn_rate}} -t {{duration}} --reset-stats \
       --csv .data/load/locust --html .data/load/report.html
 
-# Exactly what CI runs after provisioning the machine (.ci/run)
-ci: lint test
+# Exactly what CI runs after provisioning the machine (.ci/run): image lint and build, lint, tests, tests in the image
+ci base_image=env("BASE_IMAGE", "python:3.11-slim-bookworm"):
+    #!/usr/bin/env bash
+    set -euo pipefail
+    just lint-image
+    just image --base-image {{quote(base_image)}} --tag localhost/agrobridge-api:ci
+    export AGROBRIDGE_TEST_IMAGE=localhost/agrobridge-api:ci
+    just lint
+    just test
+    BASE_IMAGE={{quote(base_image)}} just test-in-container
