@@ -1,5 +1,6 @@
 """One validated settings object, read from the environment and nowhere else."""
 
+import os
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -140,9 +141,14 @@ class Settings(DatabaseSettings):
 
 
 def load_settings() -> Settings:
-    """Settings from the environment; on error, name the variables but never echo values."""
+    """Settings from the environment; on error, name the variables but never echo values.
+
+    With AGROBRIDGE_SECRETS_DIR set, a file there named like a variable (for example
+    `AGROBRIDGE_DATABASE_URL`, mounted from a secret store) supplies that variable's value.
+    """
+    secrets_dir = os.environ.get("AGROBRIDGE_SECRETS_DIR")
     try:
-        return Settings()
+        return Settings(_secrets_dir=secrets_dir) if secrets_dir else Settings()
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"

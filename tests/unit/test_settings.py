@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from api.settings import Environment, Settings
+from api.settings import Environment, Settings, load_settings
 
 EXAMPLE_ENV = Path(__file__).resolve().parents[2] / ".env.example"
 STRONG = "Tr0ub4dor-and-then-some-9f3k"
@@ -164,3 +164,20 @@ def test_a_missing_database_url_is_refused(monkeypatch, base_env):
 
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_secrets_can_come_from_mounted_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key_file: Path
+) -> None:
+    url = "postgres://agrobridge:f1le-s3cret-value@db:5432/agrobridge"
+    (tmp_path / "AGROBRIDGE_DATABASE_URL").write_text(url + "\n")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("AGROBRIDGE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("AGROBRIDGE_SECRETS_DIR", str(tmp_path))
+    monkeypatch.setenv("AGROBRIDGE_ENV", "production")
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+    monkeypatch.setenv("AGROBRIDGE_JWT_PRIVATE_KEY_FILE", str(key_file))
+
+    settings = load_settings()
+
+    assert settings.database_url.get_secret_value() == url
