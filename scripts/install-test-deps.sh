@@ -2,7 +2,7 @@
 # install-test-deps.sh - install, from Debian's packages, the real servers and tools the test
 # suite drives: PostgreSQL and Redis (local test servers), nginx, pebble and curl (edge),
 # Prometheus, Alertmanager and the blackbox exporter (monitoring), shellcheck, and Nix to
-# parse flake.nix. Needs root.
+# parse flake.nix, and podman's DNS plugin so compose services find each other. Needs root.
 set -euo pipefail
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
@@ -16,6 +16,7 @@ packages=(
   nginx pebble curl openssl
   prometheus prometheus-alertmanager prometheus-blackbox-exporter
   shellcheck nix-bin
+  golang-github-containernetworking-plugin-dnsname
 )
 missing=()
 for package in "${packages[@]}"; do

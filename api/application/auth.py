@@ -22,9 +22,9 @@ from api.application.ports import (
     UserRepository,
 )
 from api.domain.audit import AuditEvent, RequestContext
-from api.domain.errors import NotFound, RateLimited, Unauthorized, ValidationFailed
+from api.domain.errors import FieldIssue, NotFound, RateLimited, Unauthorized, ValidationFailed
 from api.domain.passwords import PasswordPolicy
-from api.domain.users import Role, User, normalise_email
+from api.domain.users import SELF_REGISTERABLE_ROLES, Role, User, normalise_email
 
 BAD_CREDENTIALS = "email or password is wrong"
 BAD_REFRESH = "refresh token is invalid or expired; log in again"
@@ -71,6 +71,11 @@ class Auth:
     async def register(
         self, email: str, password: str, full_name: str, role: Role, ctx: RequestContext
     ) -> User:
+        if role not in SELF_REGISTERABLE_ROLES:
+            raise ValidationFailed(
+                "this role is not open to registration",
+                [FieldIssue("role", "auditors and admins are created by an operator")],
+            )
         if problem := self.passwords.problem(password):
             raise ValidationFailed("password is not acceptable", [problem])
         password_hash = await self.hasher.hash(password)

@@ -110,7 +110,5 @@ class JsonErrorHandler(ErrorHandler):
         headers = {k: str(v) for k, v in (exc.headers or {}).items()}
         if isinstance(exc, MethodNotAllowed):
             headers["Allow"] = ", ".join(sorted(exc.allowed_methods or ()))
-        message = str(exc) if exc.quiet or status != 404 else "not found"
-        if status == 404:
-            message = f"no route for {request.method} {request.path}"
+        message = f"no route for {request.method} {request.path}" if status == 404 else str(exc)
         return error_response(request, status, code, message, headers=headers)

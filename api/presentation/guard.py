@@ -9,7 +9,7 @@ from api.domain.errors import DomainError, RateLimited, Unauthorized
 from api.infrastructure import log_context
 from api.infrastructure.cache.guard import Verdict
 from api.infrastructure.faults import UNAVAILABLE_ERRORS
-from api.presentation.context import AppContext, services
+from api.presentation.context import services
 
 # Public, cheap and needed while Redis is down (health) or by other services (JWKS).
 UNGUARDED_PREFIXES = ("/api/v1/health", "/docs", "/.well-known/")
@@ -32,7 +32,6 @@ async def guard_request(request: Request) -> None:
     request.ctx.guarded = True
     claims = _verified_claims(request)
     settings = request.app.ctx.settings
-    assert isinstance(request.app.ctx, AppContext)
     if claims is not None:
         bucket, limit = f"user:{claims.user_id}", settings.rate_limit_user_per_minute
     elif request.path.startswith(AUTH_PREFIX):

@@ -310,3 +310,11 @@ async def test_a_user_lists_their_sessions_and_ends_one(auth, alice, issuer):
     assert {s.id for s in await auth.sessions(claims)} == {claims.session_id}
     with pytest.raises(NotFound):
         await auth.end_session(claims, uuid4(), CTX)
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.ADMIN])
+async def test_auditors_and_admins_cannot_register_themselves(auth, users, role):
+    with pytest.raises(ValidationFailed) as refused:
+        await auth.register("boss@example.com", PASSWORD, "Boss", role, CTX)
+    assert refused.value.details[0].field == "role"
+    assert await users.by_email("boss@example.com") is None
