@@ -13,7 +13,7 @@ from api.infrastructure import logging
 from api.infrastructure.metrics import metrics
 from api.infrastructure.sentry import flush as flush_sentry
 from api.infrastructure.sentry import init_sentry
-from api.presentation import middleware, observe
+from api.presentation import lifecycle, middleware, observe
 from api.presentation.context import App, AppContext
 from api.presentation.errors import JsonErrorHandler
 from api.presentation.routes import audit, auth, batches, health, jwks, transactions
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> App:
     app.blueprint(metrics_route.bp)
     observe.register(app)
     middleware.register(app)
+    lifecycle.register(app)
     if settings.docs_enabled:
         app.add_route(_docs_page, "/docs", name="docs_page")
         app.ext.openapi.add_security_scheme(
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> App:
 
     @app.after_server_stop
     async def stop(app: App) -> None:
+        await lifecycle.finish_writes(app, app.ctx.settings.shutdown_grace_seconds)
         if app.ctx.services is not None:
             await close_services(app.ctx.services)
         flush_sentry()
@@ -116,6 +118,10 @@ def _configure(app: App, settings: Settings) -> None:
         API_VERSION=__version__,
         API_DESCRIPTION="Farm-to-buyer traceability of agricultural batches.",
         HEALTH=False,
+        REQUEST_TIMEOUT=settings.request_read_timeout_seconds,
+        RESPONSE_TIMEOUT=settings.response_timeout_seconds,
+        KEEP_ALIVE_TIMEOUT=settings.keep_alive_timeout_seconds,
+        GRACEFUL_SHUTDOWN_TIMEOUT=settings.shutdown_grace_seconds,
         # Client addresses come from proxies we trust, never from what a client claims.
         PROXIES_COUNT=settings.proxies_count,
         FORWARDED_SECRET=(

@@ -11,12 +11,13 @@ from api.application.batches import Batches
 from api.application.transactions import Transactions
 from api.domain.passwords import PasswordPolicy
 from api.infrastructure.cache.guard import RedisGuard, RedisRevocations
+from api.infrastructure.cache.idempotency import RedisIdempotency
 from api.infrastructure.cache.login_throttle import RedisLoginThrottle, ThrottlePolicy
 from api.infrastructure.cache.redis import RedisProbe, connect
 from api.infrastructure.clock import SystemClock
 from api.infrastructure.db.audit import TortoiseAuditLog
 from api.infrastructure.db.batches import TortoiseBatches
-from api.infrastructure.db.config import tortoise_config
+from api.infrastructure.db.config import Limits, tortoise_config
 from api.infrastructure.db.probe import PostgresProbe
 from api.infrastructure.db.refresh_tokens import TortoiseRefreshTokens
 from api.infrastructure.db.transactions import TortoiseTransactions
@@ -33,9 +34,17 @@ from api.settings import Settings
 async def build_services(settings: Settings) -> Services:
     # Connections open lazily: a worker starts even while PostgreSQL or Redis is down,
     # answers 503 meanwhile, and recovers by itself when they return.
+    limits = Limits(
+        acquire=settings.db_acquire_timeout_seconds,
+        statement=settings.db_statement_timeout_seconds,
+        lock=settings.db_lock_timeout_seconds,
+    )
     await Tortoise.init(
         config=tortoise_config(
-            settings.database_url.get_secret_value(), settings.db_pool_min, settings.db_pool_max
+            settings.database_url.get_secret_value(),
+            settings.db_pool_min,
+            settings.db_pool_max,
+            limits,
         ),
         _enable_global_fallback=True,
     )
@@ -44,7 +53,10 @@ async def build_services(settings: Settings) -> Services:
     tokens = JwtIssuer(
         keys, settings.jwt_issuer, settings.jwt_audience, settings.access_token_ttl_seconds
     )
-    clock, tx, audit = SystemClock(), TortoiseTransactor(), TortoiseAuditLog()
+    clock, audit = SystemClock(), TortoiseAuditLog()
+    tx = TortoiseTransactor(
+        settings.db_pool_max, settings.db_pool_reserved_for_reads, limits.acquire
+    )
     hasher = Argon2Hasher()
     batch_repo = TortoiseBatches()
     common_passwords = CommonPasswords()
@@ -84,6 +96,7 @@ async def build_services(settings: Settings) -> Services:
         audit_trail=AuditTrail(audit),
         tokens=tokens,
         guard=RedisGuard(redis),
+        idempotency=RedisIdempotency(redis, settings.idempotency_ttl_seconds),
         jwks=keys.jwks(),
         probes={"postgres": PostgresProbe(), "redis": RedisProbe(redis)},
         redis=redis,

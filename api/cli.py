@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 
 from sanic import Sanic
+from sanic.server.socket import bind_socket
 from sanic.worker.loader import AppLoader
 
 from api.app import create_app
@@ -22,7 +23,9 @@ from api.infrastructure.clock import SystemClock
 from api.infrastructure.db.migrate import upgrade
 from api.infrastructure.security import keys
 from api.infrastructure.security.common_passwords import CommonPasswords
+from api.presentation.lifecycle import BoundedReadProtocol
 from api.settings import DatabaseSettings, Settings, load_settings
+from api.supervisor import Supervisor
 
 
 def serve(_: argparse.Namespace) -> None:
@@ -35,13 +38,27 @@ def serve(_: argparse.Namespace) -> None:
         raise SystemExit(f"cannot load the JWT keys: {exc}") from None
     loader = AppLoader(factory=partial(create_app, settings))
     app = loader.load()
+    # Our own listening socket, so that the main process can close it on SIGTERM.
+    try:
+        sock = bind_socket(settings.host, settings.port, backlog=1024)
+    except OSError as exc:
+        raise SystemExit(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}"
+        ) from None
     app.prepare(
-        host=settings.host,
-        port=settings.port,
+        sock=sock,
+        protocol=BoundedReadProtocol,
         workers=settings.workers,
         access_log=False,
         motd=False,
     )
+    supervisors: list[Supervisor] = []
+
+    @app.main_process_ready
+    async def supervise(app: Sanic) -> None:  # type: ignore[type-arg]
+        supervisors.append(Supervisor(app.manager, [sock]))
+        supervisors[0].start()
+
     try:
         Sanic.serve(primary=app, app_loader=loader)
     finally:

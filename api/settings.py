@@ -39,6 +39,12 @@ class DatabaseSettings(BaseSettings):
     )
     db_pool_min: int = Field(1, ge=1)
     db_pool_max: int = Field(10, ge=1)
+    # Every wait on PostgreSQL is bounded; past a bound the request gets a 503 with Retry-After.
+    db_acquire_timeout_seconds: float = Field(3.0, gt=0, le=60)
+    db_statement_timeout_seconds: float = Field(5.0, gt=0, le=300)
+    db_lock_timeout_seconds: float = Field(2.0, gt=0, le=60)
+    # Connections the pool keeps for reads when writes queue on locked rows.
+    db_pool_reserved_for_reads: int = Field(2, ge=0)
 
 
 class Settings(DatabaseSettings):
@@ -46,6 +52,15 @@ class Settings(DatabaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(2, ge=1, le=64, description="Sanic worker processes")
+    # After SIGTERM: stop accepting at once, let requests in flight finish within this time.
+    shutdown_grace_seconds: float = Field(8.0, gt=0, le=60)
+    # A request must arrive whole (headers and body) within this time; slow clients are cut.
+    request_read_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    # A handler that takes longer answers 503 (every database wait is bounded well below it).
+    response_timeout_seconds: float = Field(20.0, gt=0, le=300)
+    keep_alive_timeout_seconds: float = Field(5.0, gt=0, le=300)
+    # How long an Idempotency-Key and the response it produced are kept.
+    idempotency_ttl_seconds: int = Field(24 * 3600, ge=60)
 
     redis_url: SecretStr = Field(validation_alias=AliasChoices("AGROBRIDGE_REDIS_URL", "REDIS_URL"))
 

@@ -74,7 +74,8 @@ start() {
   if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
     mkdir -p "$dir/redis"
     [[ ${#as_user[@]} -eq 0 ]] || chown postgres: "$dir/redis"
-    "${as_user[@]}" redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
+    "${as_user[@]}" redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly yes \
+      --appendfsync everysec \
       --dir "$dir/redis" --daemonize yes --pidfile "$dir/redis/redis.pid" \
       --logfile "$dir/redis/redis.log"
     for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done

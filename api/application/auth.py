@@ -235,6 +235,7 @@ class Auth:
         await self.refresh_tokens.add(
             user.id, family_id, hash_refresh_token(token), expires_at, session_expires_at, now, ctx
         )
+        await self.revocations.open_epoch()
         access, ttl = self.tokens.issue(user, family_id, now)
         return TokenPair(access, ttl, token, int((expires_at - now).total_seconds()))
 

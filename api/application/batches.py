@@ -74,7 +74,7 @@ class Batches:
         ctx: RequestContext,
     ) -> Batch:
         now = self.clock.now()
-        async with self.tx.atomic():
+        async with self.tx.atomic(serial_key=f"batch:{batch_id}"):
             current = ensure_can_change(actor, await self.repo.get_for_update(batch_id), batch_id)
             changed = current.transition_to(status, now)
             await self.repo.save_status(changed)

@@ -21,7 +21,9 @@ class Clock(Protocol):
 class Transactor(Protocol):
     """Runs a block of repository calls atomically."""
 
-    def atomic(self) -> AbstractAsyncContextManager[None]: ...
+    def atomic(self, serial_key: str | None = None) -> AbstractAsyncContextManager[None]:
+        """`serial_key` names the row the block locks: blocks on one key queue in-process."""
+        ...
 
 
 class UserRepository(Protocol):
@@ -127,6 +129,10 @@ class Revocations(Protocol):
 
     async def revoke_sessions(self, session_ids: list[str], ttl_seconds: int) -> None: ...
 
+    async def open_epoch(self) -> None:
+        """Mark the deny-list as complete from now on (before the first token is issued)."""
+        ...
+
 
 class AuditLog(Protocol):
     async def record(self, event: AuditEvent, at: datetime) -> None: ...
@@ -151,6 +157,7 @@ class AccessClaims:
     session_id: UUID
     token_id: str
     expires_at: datetime
+    issued_at: datetime | None = None
 
 
 class TokenIssuer(Protocol):

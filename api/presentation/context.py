@@ -1,5 +1,6 @@
 """What the app keeps on `app.ctx`: settings from the factory, services from start-up."""
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from api.application.batches import Batches
 from api.application.ports import DependencyProbe, TokenIssuer
 from api.application.transactions import Transactions
 from api.infrastructure.cache.guard import RedisGuard
+from api.infrastructure.cache.idempotency import RedisIdempotency
 from api.settings import Settings
 
 
@@ -25,6 +27,7 @@ class Services:
     audit_trail: AuditTrail
     tokens: TokenIssuer
     guard: RedisGuard
+    idempotency: RedisIdempotency
     jwks: dict[str, Any]
     probes: dict[str, DependencyProbe]
     redis: Redis
@@ -34,6 +37,9 @@ class Services:
 class AppContext:
     settings: Settings
     services: Services | None = field(default=None)
+    # Set when the worker begins to stop: answers then close their connections.
+    draining: bool = False
+    writes_in_flight: set[asyncio.Future[Any]] = field(default_factory=set)
 
     @property
     def metrics_dir(self) -> Path | None:

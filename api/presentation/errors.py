@@ -5,7 +5,7 @@ from typing import Any
 from loguru import logger
 from pydantic import ValidationError
 from sanic import HTTPResponse, Request, json
-from sanic.exceptions import MethodNotAllowed, SanicException
+from sanic.exceptions import MethodNotAllowed, RequestCancelled, SanicException
 from sanic.handlers import ErrorHandler
 
 from api.domain.errors import DomainError, FieldIssue, RateLimited
@@ -24,6 +24,8 @@ DOMAIN_STATUS = {
     "validation_error": 422,
     "unavailable": 503,
 }
+# nginx's status for a request whose client hung up before the answer: not a server error.
+CLIENT_CLOSED = 499
 SANIC_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -72,8 +74,25 @@ def _domain_headers(exc: DomainError) -> dict[str, str] | None:
     return None
 
 
+def unavailable(request: Request, dependency: str, reason: str) -> HTTPResponse:
+    logger.warning("{} unavailable: {}", dependency, reason)
+    return error_response(
+        request,
+        503,
+        "unavailable",
+        f"{dependency} is unavailable; retry later",
+        headers={"Retry-After": "1"},
+    )
+
+
 class JsonErrorHandler(ErrorHandler):
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
+        if isinstance(exception, RequestCancelled):
+            # Nobody reads this answer; it is only counted and logged as nginx would.
+            logger.info("client closed the connection before the answer")
+            return error_response(
+                request, CLIENT_CLOSED, "client_closed_request", "client closed the request"
+            )
         if isinstance(exception, DomainError):
             headers = _domain_headers(exception)
             status = DOMAIN_STATUS.get(exception.code, 400)
@@ -82,16 +101,12 @@ class JsonErrorHandler(ErrorHandler):
             )
         if isinstance(exception, SanicException) and exception.status_code < 500:
             return self._sanic(request, exception)
+        if isinstance(exception, SanicException) and exception.status_code == 503:
+            # Sanic's own response timeout: the handler outlived RESPONSE_TIMEOUT.
+            return unavailable(request, "the API", str(exception).lower() or "busy")
         if isinstance(exception, UNAVAILABLE_ERRORS):
-            name = dependency_name(exception)
-            logger.warning("dependency unavailable: {} ({})", name, type(exception).__name__)
-            return error_response(
-                request,
-                503,
-                "unavailable",
-                f"{name} is unavailable; retry later",
-                headers={"Retry-After": "1"},
-            )
+            reason = getattr(exception, "reason", type(exception).__name__)
+            return unavailable(request, dependency_name(exception), reason)
         logger.opt(exception=exception).error("unhandled error on {}", request.path)
         claims = getattr(request.ctx, "claims", None)
         report(

@@ -44,6 +44,7 @@ async def guard_request(request: Request) -> None:
             limit,
             claims.token_id if claims else None,
             str(claims.session_id) if claims else None,
+            int(claims.issued_at.timestamp()) if claims and claims.issued_at else 0,
         )
     except UNAVAILABLE_ERRORS:
         if claims is not None:

@@ -40,7 +40,7 @@ class FakeClock:
 
 class NullTransactor:
     @asynccontextmanager
-    async def atomic(self) -> AsyncIterator[None]:
+    async def atomic(self, serial_key: str | None = None) -> AsyncIterator[None]:
         yield
 
 
@@ -258,6 +258,9 @@ class FakeRevocations:
 
     async def revoke_sessions(self, session_ids: list[str], ttl_seconds: int) -> None:
         self.sessions.update(session_ids)
+
+    async def open_epoch(self) -> None:
+        self.epoch_opened = True
 
 
 class FakeAuditLog:

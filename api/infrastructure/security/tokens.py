@@ -86,6 +86,7 @@ class JwtIssuer:
                 session_id=UUID(claims["sid"]),
                 token_id=claims["jti"],
                 expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+                issued_at=datetime.fromtimestamp(claims["iat"], UTC),
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("access token has expired") from exc

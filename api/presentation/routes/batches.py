@@ -13,6 +13,7 @@ from api.presentation.http import (
     parse_query,
     request_context,
 )
+from api.presentation.idempotency import idempotent
 from api.presentation.openapi import SECURED, json_of, query, responses
 from api.presentation.schemas.batches import BatchIn, BatchOut, BatchPage, StatusIn, batch_json
 from api.presentation.schemas.common import ErrorOut
@@ -54,6 +55,7 @@ async def list_batches(request: Request) -> HTTPResponse:
         (422, ErrorOut),
     ),
 )
+@idempotent
 async def create_batch(request: Request) -> HTTPResponse:
     actor = current_actor(request)
     body = parse_body(request, BatchIn)
@@ -95,6 +97,7 @@ async def get_batch(request: Request, batch_id: str) -> HTTPResponse:
         (409, ErrorOut),
     ),
 )
+@idempotent
 async def change_status(request: Request, batch_id: str) -> HTTPResponse:
     actor = current_actor(request)
     body = parse_body(request, StatusIn)

@@ -11,6 +11,7 @@ from api.presentation.http import (
     parse_query,
     request_context,
 )
+from api.presentation.idempotency import idempotent
 from api.presentation.openapi import SECURED, json_of, query, responses
 from api.presentation.schemas.common import ErrorOut
 from api.presentation.schemas.queries import PageQuery
@@ -45,6 +46,7 @@ async def list_transactions(request: Request, batch_id: str) -> HTTPResponse:
         (409, ErrorOut),
     ),
 )
+@idempotent
 async def record_transaction(request: Request, batch_id: str) -> HTTPResponse:
     actor = current_actor(request)
     body = parse_body(request, TransactionIn)

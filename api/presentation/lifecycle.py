@@ -1,0 +1,50 @@
+"""A worker's connection handling at its edges: slow clients are cut, and on shutdown kept-alive
+connections are closed after their current answer while writes in flight finish."""
+
+import asyncio
+from typing import Any
+
+from loguru import logger
+from sanic import Request, Sanic
+from sanic.http import Stage
+from sanic.response import BaseHTTPResponse
+from sanic.server.protocols.http_protocol import HttpProtocol
+
+
+class BoundedReadProtocol(HttpProtocol):
+    """Sanic restarts its request timer on every byte received, so a client that trickles its
+    headers one byte at a time is never timed out. Here a request's time to arrive runs from
+    its first byte."""
+
+    def data_received(self, data: bytes) -> None:
+        http = getattr(self, "_http", None)
+        reading = http is not None and http.stage is Stage.REQUEST
+        started = self._time
+        super().data_received(data)
+        if reading:
+            self._time = started
+
+
+async def start_draining(app: Sanic[Any, Any]) -> None:
+    app.ctx.draining = True
+
+
+async def close_when_draining(request: Request, response: BaseHTTPResponse) -> None:
+    if getattr(request.app.ctx, "draining", False) and request.stream is not None:
+        # The answer carries `Connection: close`: the client reconnects, to another instance.
+        request.stream.keep_alive = False  # type: ignore[attr-defined]
+
+
+async def finish_writes(app: Sanic[Any, Any], grace_seconds: float) -> None:
+    """Writes whose clients left still run; let them end before the pools close."""
+    pending = set(app.ctx.writes_in_flight)
+    if not pending:
+        return
+    _, late = await asyncio.wait(pending, timeout=grace_seconds)
+    if late:
+        logger.error("{} writes did not finish within the shutdown grace period", len(late))
+
+
+def register(app: Sanic[Any, Any]) -> None:
+    app.register_listener(start_draining, "before_server_stop")
+    app.register_middleware(close_when_draining, "response")
