@@ -2,6 +2,7 @@
 that belong to this tier alone, so that it may freeze, stop, restart and flush them."""
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -101,10 +102,8 @@ class Stack:
         self.services("stop")
 
     def signal_postgres_if_stopped(self) -> None:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             self.signal_postgres(signal.SIGCONT)
-        except (OSError, ValueError):
-            pass
 
     def idle_in_transaction(self) -> int:
         return int(
