@@ -1,6 +1,7 @@
 """The main process's duties that Sanic's worker manager leaves out: replace a worker that
 died (killed, out of memory), and stop accepting connections the moment SIGTERM arrives."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -38,10 +39,12 @@ class Supervisor:
         first = not self.stopping.is_set()
         self.stopping.set()
         if first:
-            # Workers hold their own copies of the listening socket and close them as they
-            # begin to drain; closing ours means that once they have, the port refuses new
-            # connections instead of queueing them for no one.
+            # The workers share this listening socket: shutting it down stops the kernel from
+            # accepting for all of them at once, so a new connection is refused rather than
+            # queued for a worker that is leaving.
             for sock in self.sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RD)
                 sock.close()
             logger.info("{}: no new connections; draining", signal.Signals(signum).name)
         with self._pipe_lock:

@@ -87,9 +87,14 @@ async def _respond(handler: Handler, request: Request, *args: Any, **kwargs: Any
         await store.release(scope)
         raise
     if 200 <= response.status < 300:
-        headers = {k: v for k, v in response.headers.items() if k.lower() in KEPT_HEADERS}
+        headers = {str(k).lower(): str(v) for k, v in response.headers.items()}
+        kept = {k: v for k, v in headers.items() if k in KEPT_HEADERS}
         body = bytes(response.body or b"")
-        await store.store(scope, StoredResponse(fingerprint, response.status, body, headers))
+        try:
+            await store.store(scope, StoredResponse(fingerprint, response.status, body, kept))
+        except UNAVAILABLE_ERRORS:
+            # The work is done and must be answered; only a later retry loses its replay.
+            logger.warning("could not keep the answer for an {}", HEADER)
     else:
         await store.release(scope)
     return response

@@ -10,6 +10,8 @@ from sanic.http import Stage
 from sanic.response import BaseHTTPResponse
 from sanic.server.protocols.http_protocol import HttpProtocol
 
+DRAIN_PAUSE_SECONDS = 0.5
+
 
 class BoundedReadProtocol(HttpProtocol):
     """Sanic restarts its request timer on every byte received, so a client that trickles its
@@ -26,7 +28,11 @@ class BoundedReadProtocol(HttpProtocol):
 
 
 async def start_draining(app: Sanic[Any, Any]) -> None:
+    # From now on every answer closes its connection. Sanic closes the connections that are
+    # idle right after this listener: a short pause lets clients in the middle of a keep-alive
+    # exchange send their next request and get it answered, instead of racing the close.
     app.ctx.draining = True
+    await asyncio.sleep(min(DRAIN_PAUSE_SECONDS, app.ctx.settings.shutdown_grace_seconds / 4))
 
 
 async def close_when_draining(request: Request, response: BaseHTTPResponse) -> None:

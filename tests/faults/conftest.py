@@ -105,6 +105,17 @@ class Stack:
         with contextlib.suppress(OSError, ValueError):
             self.signal_postgres(signal.SIGCONT)
 
+    def lock_waiters(self) -> int:
+        return int(
+            asyncio.run(
+                fetch_value(
+                    self.database_url,
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                )
+            )
+        )
+
     def idle_in_transaction(self) -> int:
         return int(
             asyncio.run(

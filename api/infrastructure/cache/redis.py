@@ -1,4 +1,5 @@
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from api.infrastructure.metrics import timed
 
@@ -17,6 +18,9 @@ def connect(url: str, max_connections: int = 64) -> Redis:
         socket_timeout=1.0,
         health_check_interval=15,
         retry_on_timeout=False,
+        # A pooled connection that died with a Redis restart fails once and is replaced:
+        # the command is retried on a new connection instead of failing the request.
+        retry_on_error=[RedisConnectionError],
     )
     return Redis.from_pool(pool)  # the client owns the pool and closes it with itself
 
