@@ -75,6 +75,7 @@ def test_a_failed_request_does_not_use_up_its_key(client: httpx.Client) -> None:
 
 @pytest.mark.parametrize("bad_key", [b"", b"a" * 256, "ключ".encode(), b"two words"])
 def test_a_malformed_key_is_a_400(client: httpx.Client, bad_key: bytes) -> None:
-    headers = {**sign_up(client), "Idempotency-Key": bad_key}
+    auth = sign_up(client)["Authorization"].encode()
+    headers = {b"Authorization": auth, b"Idempotency-Key": bad_key}
     response = client.post("/batches", json=batch_body(), headers=headers)
     assert_error(response, 400, "bad_request")
