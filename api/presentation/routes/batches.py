@@ -14,7 +14,7 @@ from api.presentation.http import (
     request_context,
 )
 from api.presentation.idempotency import idempotent
-from api.presentation.openapi import SECURED, json_of, query, responses
+from api.presentation.openapi import SECURED, idempotency_key, json_of, query, responses
 from api.presentation.schemas.batches import BatchIn, BatchOut, BatchPage, StatusIn, batch_json
 from api.presentation.schemas.common import ErrorOut
 from api.presentation.schemas.queries import BatchQuery
@@ -48,6 +48,7 @@ async def list_batches(request: Request) -> HTTPResponse:
 @openapi.definition(
     summary="Register a batch (producers)",
     secured=SECURED,
+    parameter=idempotency_key(),
     body=json_of(BatchIn),
     response=responses(
         (201, BatchOut),
@@ -91,6 +92,7 @@ async def get_batch(request: Request, batch_id: str) -> HTTPResponse:
 @openapi.definition(
     summary="Move a batch to its next status (owner)",
     secured=SECURED,
+    parameter=idempotency_key(),
     body=json_of(StatusIn),
     response=responses(
         (200, BatchOut),

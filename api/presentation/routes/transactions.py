@@ -12,7 +12,7 @@ from api.presentation.http import (
     request_context,
 )
 from api.presentation.idempotency import idempotent
-from api.presentation.openapi import SECURED, json_of, query, responses
+from api.presentation.openapi import SECURED, idempotency_key, json_of, query, responses
 from api.presentation.schemas.common import ErrorOut
 from api.presentation.schemas.queries import PageQuery
 from api.presentation.schemas.transactions import TransactionIn, TransactionOut, TransactionPage
@@ -39,6 +39,7 @@ async def list_transactions(request: Request, batch_id: str) -> HTTPResponse:
 @openapi.definition(
     summary="Record a transaction (owner); idempotent on the transaction hash",
     secured=SECURED,
+    parameter=idempotency_key(),
     body=json_of(TransactionIn),
     response=responses(
         (201, TransactionOut),
