@@ -1,7 +1,7 @@
 """With PostgreSQL or Redis gone, the API says so with 503s, and recovers by itself."""
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -12,6 +12,7 @@ from tests.e2e.conftest import PASSWORD, assert_error, server_env
 from tests.support.backends import Backends
 from tests.support.proxy import Proxy, proxied
 from tests.support.server import RunningServer, api_server
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -60,15 +61,6 @@ def fragile(
             yield Fragile(server, postgres, redis)
 
 
-def eventually(check: Callable[[], bool], seconds: float = 15) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_liveness_holds_while_both_backends_are_down(fragile: Fragile) -> None:
     fragile.postgres.cut()
     fragile.redis.cut()
@@ -83,7 +75,7 @@ def test_liveness_holds_while_both_backends_are_down(fragile: Fragile) -> None:
     finally:
         fragile.postgres.restore()
         fragile.redis.restore()
-    assert eventually(lambda: fragile.get("/api/v1/health/ready").status_code == 200)
+    assert wait_until(lambda: fragile.get("/api/v1/health/ready").status_code == 200)
 
 
 def test_readiness_names_redis_when_only_redis_is_down(fragile: Fragile) -> None:
@@ -94,7 +86,7 @@ def test_readiness_names_redis_when_only_redis_is_down(fragile: Fragile) -> None
         assert ready.json()["checks"] == {"postgres": "ok", "redis": "error"}
     finally:
         fragile.redis.restore()
-    assert eventually(lambda: fragile.get("/api/v1/health/ready").status_code == 200)
+    assert wait_until(lambda: fragile.get("/api/v1/health/ready").status_code == 200)
 
 
 def test_requests_get_503_while_postgres_is_down_and_work_again_after(fragile: Fragile) -> None:
@@ -112,7 +104,7 @@ def test_requests_get_503_while_postgres_is_down_and_work_again_after(fragile: F
         assert fragile.get("/api/v1/health/ready").json()["checks"]["postgres"] == "error"
     finally:
         fragile.postgres.restore()
-    assert eventually(lambda: fragile.login(email).status_code == 200)
+    assert wait_until(lambda: fragile.login(email).status_code == 200)
 
 
 def test_authenticated_requests_get_503_while_redis_is_down(fragile: Fragile) -> None:
@@ -132,4 +124,4 @@ def test_authenticated_requests_get_503_while_redis_is_down(fragile: Fragile) ->
         assert_error(httpx.get(batches, timeout=10), 401, "unauthorized")
     finally:
         fragile.redis.restore()
-    assert eventually(lambda: httpx.get(batches, headers=auth).status_code == 200)
+    assert wait_until(lambda: httpx.get(batches, headers=auth).status_code == 200)

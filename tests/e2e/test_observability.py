@@ -4,7 +4,7 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from tests.e2e.conftest import PASSWORD, assert_error, server_env
 from tests.support.backends import Backends, throwaway_database
 from tests.support.sentry_sink import SentrySink, sentry_sink
 from tests.support.server import RunningServer, api_server, run_module
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -77,15 +78,6 @@ def session(observed: Observed) -> tuple[str, dict[str, str]]:
     return tokens["refresh_token"], {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
-def wait_for(check: Callable[[], bool], seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_an_unhandled_error_is_a_500_logged_and_reported_without_secrets(
     observed: Observed,
 ) -> None:
@@ -98,7 +90,7 @@ def test_an_unhandled_error_is_a_500_logged_and_reported_without_secrets(
     assert "Traceback" not in response.text
     assert error["request_id"] == rid
 
-    assert wait_for(
+    assert wait_until(
         lambda: any(e.get("tags", {}).get("request_id") == rid for e in observed.sentry.events())
     ), f"no Sentry event for {rid}; received: {[raw[:500] for raw in observed.sentry.raw]}"
     event = next(e for e in observed.sentry.events() if e["tags"]["request_id"] == rid)
@@ -109,7 +101,7 @@ def test_an_unhandled_error_is_a_500_logged_and_reported_without_secrets(
     assert refresh not in reported
 
     exceptions = observed.logs / f"exceptions-{time.strftime('%Y-%m-%d', time.gmtime())}.log"
-    assert wait_for(lambda: exceptions.exists() and rid in exceptions.read_text())
+    assert wait_until(lambda: exceptions.exists() and rid in exceptions.read_text())
     entry = next(json.loads(line) for line in exceptions.read_text().splitlines() if rid in line)
     assert "UndefinedColumn" in entry["exception"]
     assert entry["level"] == "ERROR"
@@ -125,7 +117,7 @@ def test_log_lines_are_json_with_request_context_and_no_secret(observed: Observe
         headers={"Cookie": "session=" + SECRET_PASSWORD},
     )
     http_log = observed.logs / f"http-{time.strftime('%Y-%m-%d', time.gmtime())}.log"
-    assert wait_for(lambda: rid in http_log.read_text())
+    assert wait_until(lambda: rid in http_log.read_text())
 
     line = next(json.loads(x) for x in http_log.read_text().splitlines() if rid in x)
     assert line["route"] == "/api/v1/auth/me"
