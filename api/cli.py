@@ -14,6 +14,7 @@ from pathlib import Path
 from sanic import Sanic
 from sanic.server.socket import bind_socket
 from sanic.worker.loader import AppLoader
+from sanic.worker.manager import WorkerManager
 
 from api.app import create_app
 from api.domain.audit import AuditEvent, RequestContext
@@ -52,6 +53,9 @@ def serve(_: argparse.Namespace) -> None:
         access_log=False,
         motd=False,
     )
+    # Sanic gives workers 30 s to come up, then shuts down: too short for a small host whose
+    # CPU credits have run out. Its manager reads this class attribute (tenths of a second).
+    WorkerManager.THRESHOLD = int(settings.worker_start_timeout_seconds * 10)
     supervisors: list[Supervisor] = []
 
     @app.main_process_ready

@@ -52,6 +52,8 @@ class Settings(DatabaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(2, ge=1, le=64, description="Sanic worker processes")
+    # How long a starting worker may take before the server gives up on it.
+    worker_start_timeout_seconds: float = Field(90.0, ge=10, le=600)
     # After SIGTERM: stop accepting at once, let requests in flight finish within this time.
     shutdown_grace_seconds: float = Field(8.0, gt=0, le=60)
     # A request must arrive whole (headers and body) within this time; slow clients are cut.

@@ -73,7 +73,7 @@ def api_server(
 
 
 def _wait_until_serving(server: RunningServer, path: str, workers: int) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{server.log_text()[-4000:]}")
@@ -84,7 +84,7 @@ def _wait_until_serving(server: RunningServer, path: str, workers: int) -> None:
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"server not ready in 60 s:\n{server.log_text()[-4000:]}")
+    raise RuntimeError(f"server not ready in 120 s:\n{server.log_text()[-4000:]}")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
