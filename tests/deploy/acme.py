@@ -3,6 +3,7 @@ network's gateway, and its DNS answers every name with the test host's address, 
 HTTP-01 validation really fetches the token from the host's nginx on port 80."""
 
 import json
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -54,7 +55,7 @@ def running_pebble(workdir: Path, ca: Issued, listen: str, host_address: str) ->
     with ExitStack() as stack:
         stack.enter_context(_process(dns, workdir / "challtestsrv.log"))
         stack.enter_context(_process(pebble, workdir / "pebble.log", PEBBLE_ENV))
-        tls = httpx.create_ssl_context(verify=str(ca.cert))
+        tls = ssl.create_default_context(cafile=str(ca.cert))
         directory = f"https://{listen}:{api_port}/dir"
         _wait(lambda: httpx.get(directory, verify=tls, timeout=2).is_success, workdir / "pebble.log")
         root = httpx.get(f"https://127.0.0.1:{management_port}/roots/0", verify=tls, timeout=10)
