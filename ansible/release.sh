@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# release.sh - the operator's entry point to the AgroBridge hosts (the `just` deploy recipes).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readonly root
+
+usage() {
+  cat <<EOF
+Usage: ${0##*/} COMMAND ENV [options] [-- ANSIBLE_ARGS...]
+
+Commands (ENV is staging or production):
+  provision ENV            the whole site (ansible/playbooks/site.yml); safe to rerun
+  deploy ENV [--yes] [IMAGE]
+                           release one image: IMAGE is a local image reference or id. Without
+                           it (staging only) the image is built from this checkout with
+                           scripts/build-image.sh (BASE_IMAGE as for \`just image\`).
+                           production takes only an image id that staging released, and asks
+                           for confirmation unless --yes
+  rollback ENV [IMAGE]     back to the previous release (or to IMAGE, still on the host)
+  releases ENV             the release history of each host
+
+Environment:
+  AGROBRIDGE_INVENTORIES        folder holding staging/ and production/ (default ansible/inventories)
+  ANSIBLE_VAULT_PASSWORD_FILE   the vault password file (docs/deploy.md: where it comes from)
+  AGROBRIDGE_REGISTRY           REGISTRY/REPOSITORY to pull release images from by digest
+                                (the image must have been pushed there); unset: podman save/load over SSH
+Everything after -- goes to ansible-playbook (e.g. -e ansible_user=admin for a first run).
+EOF
+}
+
+die() { printf '%s: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+
+(($# >= 1)) || { usage >&2; exit 2; }
+case $1 in -h | --help) usage; exit 0 ;; esac
+(($# >= 2)) || { usage >&2; exit 2; }
+command=$1 env=$2
+shift 2
+[[ $env == staging || $env == production ]] || die "ENV must be staging or production, not '$env'"
+
+yes='' image='' extra=()
+while (($#)); do
+  case $1 in
+    --yes) yes=1; shift ;;
+    --) shift; extra=("$@"); break ;;
+    -*) die "unknown option: $1" ;;
+    *) [[ -z $image ]] || die "one IMAGE only"; image=$1; shift ;;
+  esac
+done
+
+inventories=${AGROBRIDGE_INVENTORIES:-$root/ansible/inventories}
+[[ -d $inventories/$env ]] || die "no inventory $inventories/$env"
+export ANSIBLE_CONFIG=$root/ansible/ansible.cfg
+[[ ! -d $root/.venv/bin ]] || PATH=$root/.venv/bin:$PATH
+command -v ansible-playbook >/dev/null || die "ansible-playbook not found: run \`just sync\`"
+
+playbook() { # NAME ENV [ARGS...]
+  local name=$1 inventory=$inventories/$2
+  shift 2
+  ansible-playbook -i "$inventory" "$root/ansible/playbooks/$name.yml" "$@" \
+    "${extra[@]+"${extra[@]}"}"
+}
+
+case $command in
+  provision) playbook site "$env" ;;
+  releases) playbook releases "$env" ;;
+  rollback)
+    args=()
+    [[ -z $image ]] || args=(-e "agrobridge_rollback_image=$image")
+    playbook rollback "$env" "${args[@]+"${args[@]}"}"
+    ;;
+  deploy)
+    engine=${CONTAINER_ENGINE:-podman}
+    if [[ -z $image ]]; then
+      [[ $env == staging ]] || die "production takes an image id that staging released: just deploy production IMAGE_ID"
+      image=agrobridge-api:$(git -C "$root" rev-parse --short=12 HEAD)
+      "$root/scripts/build-image.sh" --tag "$image"
+    fi
+    id=$("$engine" image inspect --format '{{.Id}}' "$image" 2>/dev/null) ||
+      die "no image $image here (build it with just image, or give its id)"
+    id=${id#sha256:}
+    commit=$("$engine" image inspect --format '{{index .Labels "org.opencontainers.image.revision"}}' "$id")
+    by="${USER:-$(id -un)}@$(hostname)"
+    echo "releasing image ${id:0:12} (commit ${commit:0:12}) to $env as $by"
+    if [[ $env == production ]]; then
+      [[ ${image#sha256:} == "$id" || ${image#sha256:} == "${id:0:${#image}}" ]] ||
+        die "production takes an image id, not a name ('$image' is $id)"
+      playbook promoted staging -e "agrobridge_release_image=$id" >/dev/null ||
+        die "image ${id:0:12} did not go live on staging: production takes only what staging released"
+      echo "staging released ${id:0:12}: promotion allowed"
+      if [[ -z $yes ]]; then
+        read -r -p "Release ${id:0:12} to production? Type 'yes': " answer
+        [[ $answer == yes ]] || die "not confirmed"
+      fi
+    fi
+    args=(-e "agrobridge_release_image=$id" -e "agrobridge_release_commit=${commit:-unknown}"
+      -e "agrobridge_release_by=$by")
+    [[ -z ${AGROBRIDGE_REGISTRY:-} ]] || args+=(-e "agrobridge_release_registry_ref=$AGROBRIDGE_REGISTRY@$(
+      "$engine" image inspect --format '{{.Digest}}' "$id")")
+    playbook deploy "$env" "${args[@]}"
+    ;;
+  *) usage >&2; die "unknown command: $command" ;;
+esac

@@ -1,0 +1,200 @@
+"""The deploy tier: `just provision|deploy|rollback|releases` against a VM-like host.
+
+One bare Debian bookworm host (systemd, sshd, a sudo user with a key, as a cloud image) is
+created for the session; the tests then run the real recipes against it in order, as an
+operator would: provision, provision again, deploy, deploy under traffic, a broken deploy,
+rollback. Certificates come from a local pebble through certbot. Everything secret (SSH key,
+vault password, database and Redis passwords) is generated here.
+
+Skipped only when podman is missing; anything else missing is a failure.
+"""
+
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.acme import Pebble, running_pebble
+from tests.deploy.hosts import (
+    BASE_IMAGE,
+    Host,
+    Network,
+    build_host_image,
+    create_network,
+    podman,
+    remove_host,
+    start_host,
+    wait_for_ssh,
+)
+from tests.edge.pki import make_ca
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = "staging.agrobridge.test"
+# Where the test host keeps the CAs of the private ACME server (not a project path).
+ACME_CA_ON_HOST = "/etc/ssl/test-acme-ca.pem"
+EDGE_ROOT_ON_HOST = "/etc/ssl/test-edge-root.pem"
+
+
+@dataclass(frozen=True)
+class Site:
+    workdir: Path
+    host: Host
+    network: Network
+    pebble: Pebble
+    env: dict[str, str]  # for the recipes: inventories, vault password, podman settings
+
+    def just(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        started = time.monotonic()
+        done = subprocess.run(
+            [str(ROOT / "scripts" / "just"), *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        print(
+            f"just {' '.join(args)}: exit {done.returncode} in {time.monotonic() - started:.1f} s"
+        )
+        return done
+
+
+@pytest.fixture(scope="session", autouse=True)
+def deploy_tools() -> None:
+    if shutil.which("podman") is None:
+        pytest.skip(
+            "the deploy tier needs podman (apt-get install podman)", allow_module_level=True
+        )
+    missing = [t for t in ("ssh", "ssh-keyscan", "pebble", "pebble-challtestsrv", "openssl")
+               if shutil.which(t) is None]  # fmt: skip
+    if shutil.which("ansible-playbook", path=str(ROOT / ".venv" / "bin")) is None:
+        missing.append("ansible-playbook (just sync)")
+    if missing:
+        pytest.fail(f"the deploy tier needs: {', '.join(missing)}", pytrace=False)
+    found = subprocess.run(["podman", "image", "exists", BASE_IMAGE], check=False)
+    if found.returncode != 0:
+        pytest.fail(
+            f"no {BASE_IMAGE}: run .ci/podman-testcontainers.sh setup, or name a Debian "
+            "bookworm image in AGROBRIDGE_DEPLOY_BASE_IMAGE",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[Site]:
+    workdir = Path(tempfile.mkdtemp(prefix="agrobridge-deploy-"))
+    name = f"agrobridge-deploy-{uuid.uuid4().hex[:8]}"
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+        build_host_image()
+        network = create_network(name)
+        stack.callback(subprocess.run, ["podman", "network", "rm", "-f", name],
+                       capture_output=True, check=False)  # fmt: skip
+        key = workdir / "id_ed25519"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+        stack.callback(remove_host, f"{name}-1")
+        host = start_host(
+            f"{name}-1", network, f"{network.prefix}10", key.with_suffix(".pub"), DOMAIN
+        )
+        known_hosts = workdir / "known_hosts"
+        wait_for_ssh(host, known_hosts)
+        ca = make_ca(workdir / "ca")
+        pebble = stack.enter_context(
+            running_pebble(workdir / "pebble", ca, network.gateway, host.address)
+        )
+        podman("cp", str(pebble.api_ca), f"{host.container}:{ACME_CA_ON_HOST}")
+        podman("cp", str(pebble.issuing_root), f"{host.container}:{EDGE_ROOT_ON_HOST}")
+        env = write_inventories(workdir, host, key, known_hosts, pebble)
+        yield Site(workdir, host, network, pebble, env)
+
+
+def write_inventories(
+    workdir: Path, host: Host, key: Path, known_hosts: Path, pebble: Pebble
+) -> dict[str, str]:
+    """staging: the test host, with the repository's staging settings, a vault made here and
+    the test's overrides. production: a host that is never reached (promotion is refused)."""
+    inventories = workdir / "inventories"
+    staging = inventories / "staging" / "group_vars" / "agrobridge"
+    staging.mkdir(parents=True)
+    shutil.copy(ROOT / "ansible/inventories/staging/group_vars/agrobridge/main.yml", staging)
+    (inventories / "staging" / "hosts.yml").write_text(
+        "agrobridge:\n  hosts:\n    staging-1:\n"
+        f"      ansible_host: 127.0.0.1\n      ansible_port: {host.ssh_port}\n"
+        f"      ansible_ssh_private_key_file: {key}\n"
+        f"      ansible_ssh_common_args: -o UserKnownHostsFile={known_hosts}\n"
+    )
+    vault_password = workdir / "vault-password"
+    vault_password.write_text(secrets.token_hex(24))
+    vault = staging / "vault.yml"
+    vault.write_text(
+        f'vault_deploy_authorized_keys: ["{key.with_suffix(".pub").read_text().strip()}"]\n'
+        f"vault_postgresql_owner_password: {secrets.token_hex(20)}\n"
+        f"vault_postgresql_api_password: {secrets.token_hex(20)}\n"
+        f"vault_redis_api_password: {secrets.token_hex(20)}\n"
+    )
+    subprocess.run(
+        [str(ROOT / ".venv/bin/ansible-vault"), "encrypt", str(vault),
+         "--vault-password-file", str(vault_password)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    (staging / "zz-test.yml").write_text(
+        f"agrobridge_public_domain: {DOMAIN}\n"
+        f"nginx_certbot_server: {pebble.directory_url}\n"
+        f"nginx_certbot_ca_bundle: {ACME_CA_ON_HOST}\n"
+        f"api_edge_ca_file: {EDGE_ROOT_ON_HOST}\n"
+        # The default watch is a minute; the tier keeps it short to fit CI's time.
+        "api_watch_seconds: 10\n"
+    )
+    production = inventories / "production"
+    shutil.copytree(ROOT / "ansible/inventories/production", production)
+    return {
+        **os.environ,
+        "AGROBRIDGE_INVENTORIES": str(inventories),
+        "ANSIBLE_VAULT_PASSWORD_FILE": str(vault_password),
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_NOCOLOR": "1",
+    }
+
+
+@pytest.fixture(scope="session")
+def images() -> Iterator[dict[str, str]]:
+    """Three release images by id: `good`, `next` (the same code, another id) and `broken`
+    (exits at start). `good` is AGROBRIDGE_TEST_IMAGE when set, else built here."""
+    good = os.environ.get("AGROBRIDGE_TEST_IMAGE")
+    made: list[str] = []
+    if not good:
+        good = "localhost/agrobridge-api:deploy-test"
+        subprocess.run(
+            [str(ROOT / "scripts/build-image.sh"), "--base-image", BASE_IMAGE, "--tag", good],
+            check=True, capture_output=True, timeout=900,
+        )  # fmt: skip
+        made.append(good)
+    good_id = podman("image", "inspect", "--format", "{{.Id}}", good)
+    derived = {
+        "next": f"FROM {good_id}\nLABEL org.agrobridge.test.release=next\n",
+        "broken": f"FROM {good_id}\nLABEL org.agrobridge.test.release=broken\n"
+        'ENTRYPOINT ["/usr/bin/tini", "--", "/opt/venv/bin/python", "-c", '
+        "\"raise SystemExit('this release is broken on purpose')\"]\n",
+    }
+    ids = {"good": good_id}
+    context = Path(tempfile.mkdtemp(prefix="agrobridge-deploy-images-"))
+    for name, containerfile in derived.items():
+        tag = f"localhost/agrobridge-api:deploy-test-{name}-{uuid.uuid4().hex[:6]}"
+        (context / "Containerfile").write_text(containerfile)
+        podman("build", "-t", tag, str(context))
+        made.append(tag)
+        ids[name] = podman("image", "inspect", "--format", "{{.Id}}", tag)
+    shutil.rmtree(context, ignore_errors=True)
+    yield ids
+    for tag in made:
+        subprocess.run(["podman", "rmi", tag], capture_output=True, check=False)

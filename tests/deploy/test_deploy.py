@@ -1,0 +1,242 @@
+"""From a bare host to zero-downtime releases and rollbacks, through the real recipes.
+
+The tests run in file order and build on each other, as an operator's day would.
+"""
+
+import re
+import socket
+import ssl
+import subprocess
+import time
+
+import pytest
+
+from tests.deploy.conftest import DOMAIN, ROOT, Site
+from tests.deploy.hosts import host_shell
+from tests.deploy.traffic import Traffic
+
+RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
+ROLLED_BACK = re.compile(r"rolled back in ([\d.]+) s")
+
+
+def recap(done: subprocess.CompletedProcess[str]) -> tuple[int, int]:
+    found = RECAP.findall(done.stdout)
+    assert found, done.stdout[-3000:] + done.stderr[-2000:]
+    return sum(int(c) for _, c, _, _ in found), sum(int(f) + int(u) for _, _, u, f in found)
+
+
+def edge_tls(site: Site) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(site.pebble.issuing_root))
+
+
+def traffic(site: Site) -> Traffic:
+    url = f"https://127.0.0.1:{site.host.https_port}/api/v1/health/ready"
+    return Traffic(url, DOMAIN, edge_tls(site))
+
+
+def live_image(site: Site) -> str:
+    shown = host_shell(site.host, "agrobridge-release status")
+    assert shown.returncode == 0, shown.stderr
+    match = re.search(r'"image": "([0-9a-f]+)"', shown.stdout)
+    assert match, shown.stdout
+    return match.group(1)
+
+
+def test_provisioning_a_bare_host_then_again_changes_nothing(site: Site):
+    # First run: as the image's own sudo user; it creates the deploy user everything else uses.
+    first = site.just("provision", "staging", "-e", "ansible_user=admin", timeout=1200)
+    assert first.returncode == 0, first.stdout[-5000:] + first.stderr[-2000:]
+    changed, failed = recap(first)
+    assert changed > 0
+    assert failed == 0
+
+    again = site.just("provision", "staging", timeout=900)
+    assert again.returncode == 0, again.stdout[-5000:] + again.stderr[-2000:]
+    assert recap(again) == (0, 0), again.stdout[-5000:]
+    print(f"provisioning: {changed} changes on the bare host, then changed=0")
+
+
+def test_ssh_takes_keys_only_and_refuses_root(site: Site):
+    key = site.workdir / "id_ed25519"
+    known_hosts = site.workdir / "known_hosts"
+    base = ["ssh", "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={known_hosts}",
+            "-p", str(site.host.ssh_port)]  # fmt: skip
+    as_deploy = subprocess.run([*base, "-i", str(key), "deploy@127.0.0.1", "sudo", "-n", "true"],
+                               capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert as_deploy.returncode == 0, as_deploy.stderr
+    as_root = subprocess.run([*base, "-i", str(key), "root@127.0.0.1", "true"],
+                             capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert as_root.returncode != 0
+    config = host_shell(site.host, "sshd -T | grep -E '^(passwordauthentication|permitrootlogin) '")
+    assert "passwordauthentication no" in config.stdout
+    assert "permitrootlogin no" in config.stdout
+
+
+def test_https_uses_a_certificate_issued_through_certbot_by_the_acme_server(site: Site):
+    with (
+        socket.create_connection(("127.0.0.1", site.host.https_port), timeout=10) as raw,
+        edge_tls(site).wrap_socket(raw, server_hostname=DOMAIN) as tls,
+    ):
+        certificate = tls.getpeercert()
+        version = tls.version()
+    assert certificate is not None
+    issuer = str(certificate["issuer"])
+    assert "Pebble" in issuer, issuer
+    assert ("DNS", DOMAIN) in certificate["subjectAltName"]
+    assert version == "TLSv1.3"
+
+
+def test_a_first_deploy_serves_the_smoke_test_through_the_edge(site: Site, images):
+    done = site.just("deploy", "staging", images["good"])
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
+    assert live_image(site) == images["good"]
+
+    # `just smoke https://DOMAIN` from outside: curl's own config sends the name to the
+    # published port and trusts the ACME server's root, nothing else.
+    curl_home = site.workdir / "curl"
+    curl_home.mkdir(exist_ok=True)
+    (curl_home / ".curlrc").write_text(
+        f'connect-to = "{DOMAIN}:443:127.0.0.1:{site.host.https_port}"\n'
+        f'cacert = "{site.pebble.issuing_root}"\n'
+    )
+    smoke = subprocess.run(
+        [str(ROOT / "scripts" / "just"), "smoke", f"https://{DOMAIN}"],
+        cwd=ROOT,
+        env={**site.env, "CURL_HOME": str(curl_home)},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert smoke.returncode == 0, smoke.stdout + smoke.stderr
+    assert "smoke: passed" in smoke.stdout
+
+
+def test_a_deploy_under_traffic_fails_no_request(site: Site, images):
+    with traffic(site) as client:
+        done = site.just("deploy", "staging", images["next"])
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
+    assert live_image(site) == images["next"]
+    assert client.sent > 50
+    assert client.failures == [], client.failures[:5]
+    print(f"deploy under traffic: {client.sent} requests, {len(client.failures)} failed")
+
+
+def test_a_broken_release_is_rolled_back_by_itself_without_failing_a_request(site: Site, images):
+    with traffic(site) as client:
+        done = site.just("deploy", "staging", images["broken"])
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output[-5000:]
+    assert "exited while starting" in output, output[-5000:]
+    seconds = float(ROLLED_BACK.findall(output)[-1])
+    assert seconds < 60
+    assert live_image(site) == images["next"]
+    assert client.failures == [], client.failures[:5]
+    print(
+        f"broken release: rolled back by itself in {seconds} s; "
+        f"{client.sent} requests, {len(client.failures)} failed"
+    )
+
+
+def test_rollback_restores_the_previous_release(site: Site, images):
+    started = time.monotonic()
+    with traffic(site) as client:
+        done = site.just("rollback", "staging")
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
+    assert live_image(site) == images["good"]
+    assert client.failures == [], client.failures[:5]
+    print(
+        f"just rollback: {elapsed:.1f} s in all; {client.sent} requests, "
+        f"{len(client.failures)} failed"
+    )
+
+
+def test_releases_lists_every_attempt(site: Site, images):
+    done = site.just("releases", "staging")
+    assert done.returncode == 0, done.stdout[-3000:]
+    for image in images.values():
+        assert image[:12] in done.stdout
+    for word in ("failed", "rollback", "<- live"):
+        assert word in done.stdout
+
+
+def test_production_refuses_an_image_staging_did_not_release(site: Site, images):
+    done = site.just("deploy", "production", "--yes", images["broken"])
+    assert done.returncode != 0
+    assert "did not go live on staging" in done.stderr, done.stdout[-3000:] + done.stderr
+
+
+def psql_as_api(site: Site, sql: str, sslmode: str = "require") -> subprocess.CompletedProcess[str]:
+    """psql with the API's own credentials (from its secret file on the host)."""
+    return host_shell(
+        site.host,
+        f"PGSSLMODE={sslmode} psql -Xv ON_ERROR_STOP=1 "
+        f'"$(cat /etc/agrobridge/secrets/AGROBRIDGE_DATABASE_URL)" -c "{sql}"',
+    )
+
+
+@pytest.mark.parametrize(
+    ("statement", "refusal"),
+    [
+        ("UPDATE audit_logs SET action = action", "permission denied"),
+        ("DELETE FROM audit_logs", "permission denied"),
+        ("TRUNCATE audit_logs", "permission denied"),
+        ("ALTER TABLE audit_logs DISABLE TRIGGER ALL", "must be owner"),
+        ("DROP TABLE audit_logs", "must be owner"),
+    ],
+)
+def test_the_api_role_cannot_change_the_audit_log(site: Site, statement, refusal):
+    done = psql_as_api(site, statement)
+    assert done.returncode != 0
+    assert refusal in done.stderr, done.stderr
+
+
+def test_the_api_role_reads_and_appends_to_the_audit_log(site: Site):
+    done = psql_as_api(site, "SELECT count(*) FROM audit_logs")
+    assert done.returncode == 0, done.stderr
+
+
+def test_postgresql_refuses_md5_passwords_and_unencrypted_connections(site: Site):
+    md5 = host_shell(
+        site.host,
+        "runuser -u postgres -- psql -Xqc \"SET password_encryption = 'md5'; "
+        "DROP ROLE IF EXISTS legacy_md5; CREATE ROLE legacy_md5 LOGIN PASSWORD 'legacy-password'\" "
+        "&& PGPASSWORD=legacy-password PGSSLMODE=require "
+        "psql -Xw -h 127.0.0.1 -U legacy_md5 -d agrobridge -c 'SELECT 1'",
+    )
+    assert md5.returncode != 0
+    assert "password authentication failed" in md5.stderr, md5.stderr
+    plain = psql_as_api(site, "SELECT 1", sslmode="disable")
+    assert plain.returncode != 0
+    assert "no encryption" in plain.stderr, plain.stderr
+
+
+def test_the_api_connects_to_postgresql_with_tls(site: Site):
+    done = host_shell(
+        site.host,
+        'runuser -u postgres -- psql -XtAc "SELECT ssl, count(*) FROM pg_stat_ssl '
+        "JOIN pg_stat_activity USING (pid) WHERE usename = 'agrobridge_api' GROUP BY ssl\"",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith("t|"), done.stdout
+    assert "f|" not in done.stdout, done.stdout
+
+
+def test_redis_refuses_an_unauthenticated_client(site: Site):
+    done = host_shell(site.host, "redis-cli -h 127.0.0.1 ping; redis-cli -h 127.0.0.1 get x")
+    assert "NOAUTH" in done.stdout + done.stderr, done.stdout + done.stderr
+    assert "PONG" not in done.stdout
+
+
+def test_prometheus_scrapes_the_live_release(site: Site):
+    deadline = time.monotonic() + 90
+    while True:
+        done = host_shell(
+            site.host,
+            "curl -s 'http://127.0.0.1:9090/api/v1/query?query=up%7Bjob%3D%22agrobridge-api%22%7D'",
+        )
+        if '"value":[' in done.stdout and '"1"]' in done.stdout:
+            break
+        assert time.monotonic() < deadline, done.stdout
+        time.sleep(2)
+    rules = host_shell(site.host, "curl -s http://127.0.0.1:9090/api/v1/rules")
+    for alert in ("HostHighCpuUsage", "HostHighMemoryUsage", "ApiDown", "ApiHealthCheckFailing"):
+        assert alert in rules.stdout
