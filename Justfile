@@ -168,7 +168,8 @@ deploy-lint: sync
 
 # The deploy tier only: VM-like hosts provisioned and released to over SSH (needs podman; about 10 minutes)
 [group('deploy')]
-deploy-test *args: (test "tests/deploy" args)
+deploy-test *args:
+    AGROBRIDGE_DEPLOY_TIER=1 just test tests/deploy {{args}}
 
 # Exactly what CI runs after provisioning the machine (.ci/run): image lint and build, lint, Ansible lint, tests, tests in the image
 ci base_image=env("BASE_IMAGE", "python:3.11-slim-bookworm"):
