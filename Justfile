@@ -18,16 +18,22 @@ sync:
 run: sync
     #!/usr/bin/env bash
     set -euo pipefail
+    migrate_url=${DATABASE_URL:-}
     if [[ -z ${DATABASE_URL:-} || -z ${REDIS_URL:-} ]]; then
       scripts/dev-services.sh start {{dev_dir}}
       # Only what is unset comes from the local services.
       database_url=${DATABASE_URL:-}; redis_url=${REDIS_URL:-}
       eval "$(scripts/dev-services.sh env {{dev_dir}})"
-      export DATABASE_URL=${database_url:-$DATABASE_URL} REDIS_URL=${redis_url:-$REDIS_URL}
+      if [[ -z $database_url ]]; then
+        # Migrations as the tables' owner; the API as its own role with only the grants it needs.
+        migrate_url=$DATABASE_URL database_url=$API_DATABASE_URL
+        export AGROBRIDGE_DB_RUNTIME_ROLE=${AGROBRIDGE_DB_RUNTIME_ROLE:-agrobridge_api}
+      fi
+      export DATABASE_URL=$database_url REDIS_URL=${redis_url:-$REDIS_URL}
     fi
     export AGROBRIDGE_JWT_PRIVATE_KEY_FILE=${AGROBRIDGE_JWT_PRIVATE_KEY_FILE:-{{dev_dir}}/keys/jwt-signing.pem}
     [[ -f $AGROBRIDGE_JWT_PRIVATE_KEY_FILE ]] || uv run --frozen python -m api keygen "$AGROBRIDGE_JWT_PRIVATE_KEY_FILE"
-    uv run --frozen python -m api migrate
+    DATABASE_URL=$migrate_url uv run --frozen python -m api migrate
     echo "AgroBridge API on http://${AGROBRIDGE_HOST:-127.0.0.1}:${AGROBRIDGE_PORT:-8000} (docs at /docs)"
     exec uv run --frozen python -m api serve
 
@@ -39,13 +45,14 @@ logs stream="app":
 stop-services:
     scripts/dev-services.sh stop {{dev_dir}}
 
-# Apply pending database migrations to DATABASE_URL (or the local dev database)
+# Apply pending migrations to DATABASE_URL as the tables' owner, granting AGROBRIDGE_DB_RUNTIME_ROLE the API's rights (or the local dev database)
 migrate: sync
     #!/usr/bin/env bash
     set -euo pipefail
     if [[ -z ${DATABASE_URL:-} ]]; then
       scripts/dev-services.sh start {{dev_dir}}
       eval "$(scripts/dev-services.sh env {{dev_dir}})"
+      export AGROBRIDGE_DB_RUNTIME_ROLE=${AGROBRIDGE_DB_RUNTIME_ROLE:-agrobridge_api}
     fi
     uv run --frozen python -m api migrate
 

@@ -16,7 +16,7 @@ from api.infrastructure.sentry import init_sentry
 from api.presentation import lifecycle, middleware, observe
 from api.presentation.context import App, AppContext
 from api.presentation.errors import JsonErrorHandler
-from api.presentation.routes import audit, auth, batches, health, jwks, transactions
+from api.presentation.routes import audit, auth, batches, health, jwks, transactions, users
 from api.presentation.routes import metrics as metrics_route
 from api.settings import Settings, load_settings
 
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> App:
             batches.bp,
             transactions.bp,
             audit.bp,
+            users.bp,
             url_prefix="/api/v1",
             strict_slashes=False,
         )
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None) -> App:
     observe.register(app)
     middleware.register(app)
     lifecycle.register(app)
-    if settings.docs_enabled:
+    if settings.serves_docs:
         app.add_route(_docs_page, "/docs", name="docs_page")
         app.ext.openapi.add_security_scheme(
             "bearerAuth", "http", scheme="bearer", bearer_format="JWT"
@@ -108,7 +109,7 @@ def _configure(app: App, settings: Settings) -> None:
     app.config.update(
         REQUEST_MAX_SIZE=settings.max_body_bytes,
         FALLBACK_ERROR_FORMAT="json",
-        OAS=settings.docs_enabled,
+        OAS=settings.serves_docs,
         OAS_URL_PREFIX="/docs",
         OAS_URI_TO_JSON="/openapi.json",
         OAS_UI_DEFAULT=None,
@@ -135,7 +136,7 @@ def _configure(app: App, settings: Settings) -> None:
         CORS_EXPOSE_HEADERS=(
             "location,retry-after,x-request-id,ratelimit-limit,ratelimit-remaining,ratelimit-reset"
         ),
-        CORS_METHODS="GET,POST,DELETE,OPTIONS",
+        CORS_METHODS="GET,POST,PUT,DELETE,OPTIONS",
         CORS_MAX_AGE=600,
         CORS_SUPPORTS_CREDENTIALS=False,
     )

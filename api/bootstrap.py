@@ -5,11 +5,13 @@ from datetime import timedelta
 
 from tortoise import Tortoise
 
+from api.application.accounts import Accounts
 from api.application.audit import AuditTrail
 from api.application.auth import Auth, SessionPolicy
 from api.application.batches import Batches
 from api.application.transactions import Transactions
 from api.domain.passwords import PasswordPolicy
+from api.infrastructure.cache.audit_quota import RedisAuditQuota
 from api.infrastructure.cache.guard import RedisGuard, RedisRevocations
 from api.infrastructure.cache.idempotency import RedisIdempotency
 from api.infrastructure.cache.login_throttle import RedisLoginThrottle, ThrottlePolicy
@@ -24,11 +26,16 @@ from api.infrastructure.db.transactions import TortoiseTransactions
 from api.infrastructure.db.transactor import TortoiseTransactor
 from api.infrastructure.db.users import TortoiseUsers
 from api.infrastructure.security.common_passwords import CommonPasswords
+from api.infrastructure.security.hash_queue import BoundedHashQueue
 from api.infrastructure.security.keys import load_key_ring
 from api.infrastructure.security.passwords import Argon2Hasher
+from api.infrastructure.security.sealing import AesGcmSealer
 from api.infrastructure.security.tokens import JwtIssuer
 from api.presentation.context import Services
 from api.settings import Settings
+
+# Per worker: each hash holds 19 MiB, and more threads than cores buys nothing.
+HASHING_THREADS = 1
 
 
 async def build_services(settings: Settings) -> Services:
@@ -57,7 +64,7 @@ async def build_services(settings: Settings) -> Services:
     tx = TortoiseTransactor(
         settings.db_pool_max, settings.db_pool_reserved_for_reads, limits.acquire
     )
-    hasher = Argon2Hasher()
+    hasher = Argon2Hasher(threads=HASHING_THREADS)
     batch_repo = TortoiseBatches()
     common_passwords = CommonPasswords()
     len(common_passwords)  # read the list now, not during the first registration
@@ -70,13 +77,15 @@ async def build_services(settings: Settings) -> Services:
             window_seconds=settings.login_failure_window_seconds,
         ),
     )
+    users, refresh_tokens = TortoiseUsers(), TortoiseRefreshTokens()
+    revocations = RedisRevocations(redis)
     auth = Auth(
-        users=TortoiseUsers(),
-        refresh_tokens=TortoiseRefreshTokens(),
+        users=users,
+        refresh_tokens=refresh_tokens,
         hasher=hasher,
         tokens=tokens,
         throttle=throttle,
-        revocations=RedisRevocations(redis),
+        revocations=revocations,
         audit=audit,
         tx=tx,
         clock=clock,
@@ -87,13 +96,31 @@ async def build_services(settings: Settings) -> Services:
             reuse_grace=timedelta(seconds=settings.refresh_reuse_grace_seconds),
         ),
         passwords=PasswordPolicy(common_passwords),
+        sealer=AesGcmSealer(),
+        hash_queue=BoundedHashQueue(
+            slots=HASHING_THREADS,
+            max_waiting=settings.hash_queue_per_worker,
+            per_client=settings.hash_queue_per_address,
+        ),
         dummy_hash=await hasher.hash(secrets.token_urlsafe(16)),
+    )
+    accounts = Accounts(
+        users=users,
+        refresh_tokens=refresh_tokens,
+        revocations=revocations,
+        audit=audit,
+        tx=tx,
+        clock=clock,
+        access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
     )
     return Services(
         auth=auth,
+        accounts=accounts,
         batches=Batches(batch_repo, audit, tx, clock),
         transactions=Transactions(TortoiseTransactions(), batch_repo, audit, tx, clock),
-        audit_trail=AuditTrail(audit),
+        audit_trail=AuditTrail(
+            audit, RedisAuditQuota(redis, settings.audit_denials_per_minute), clock
+        ),
         tokens=tokens,
         guard=RedisGuard(redis),
         idempotency=RedisIdempotency(redis, settings.idempotency_ttl_seconds),

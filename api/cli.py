@@ -18,9 +18,11 @@ from sanic.worker.manager import WorkerManager
 
 from api.app import create_app
 from api.domain.audit import AuditEvent, RequestContext
-from api.domain.passwords import PasswordPolicy
-from api.domain.users import Role, normalise_email
+from api.domain.emails import InvalidEmail, canonical_email
+from api.domain.passwords import PasswordPolicy, normalise_password
+from api.domain.users import Role
 from api.infrastructure.clock import SystemClock
+from api.infrastructure.db.grants import RuntimeRoleError
 from api.infrastructure.db.migrate import upgrade
 from api.infrastructure.security import keys
 from api.infrastructure.security.common_passwords import CommonPasswords
@@ -84,8 +86,17 @@ def prepare_metrics_dir(settings: Settings) -> Settings:
 
 
 def migrate(_: argparse.Namespace) -> None:
-    applied = asyncio.run(upgrade(DatabaseSettings().database_url.get_secret_value()))
+    settings = DatabaseSettings()
+    role = settings.db_runtime_role
+    try:
+        applied = asyncio.run(upgrade(settings.database_url.get_secret_value(), role))
+    except RuntimeRoleError as exc:
+        raise SystemExit(str(exc)) from None
     print("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
+    if role:
+        print(f"granted the API's rights to {role}")
+    else:
+        print("no AGROBRIDGE_DB_RUNTIME_ROLE: granted nothing (the API would need the owner)")
 
 
 def keygen(args: argparse.Namespace) -> None:
@@ -110,10 +121,14 @@ def create_user(args: argparse.Namespace) -> None:
         password = ""
     generated = not password
     password = password or secrets.token_urlsafe(18)
-    if problem := PasswordPolicy(CommonPasswords()).problem(password):
+    try:
+        email = canonical_email(args.email)
+    except InvalidEmail as exc:
+        raise SystemExit(f"email: {exc}") from None
+    if problem := PasswordPolicy(CommonPasswords()).problem(password, email, args.full_name):
         raise SystemExit(f"password {problem.issue}")
-    user_id = asyncio.run(_create_user(args.email, args.full_name, Role(args.role), password))
-    print(f"created {args.role} {normalise_email(args.email)} ({user_id})")
+    user_id = asyncio.run(_create_user(email, args.full_name, Role(args.role), password))
+    print(f"created {args.role} {email} ({user_id})")
     if generated:
         print(f"password: {password}")
 
@@ -130,10 +145,8 @@ async def _create_user(email: str, full_name: str, role: Role, password: str) ->
     await Tortoise.init(config=tortoise_config(url, pool_max=1))
     try:
         now = SystemClock().now()
-        password_hash = await Argon2Hasher().hash(password)
-        user = await TortoiseUsers().add(
-            normalise_email(email), full_name, role, password_hash, now
-        )
+        password_hash = await Argon2Hasher().hash(normalise_password(password))
+        user = await TortoiseUsers().add(email, full_name, role, password_hash, now)
         context = RequestContext(request_id=f"cli-{secrets.token_hex(8)}", user_agent="api cli")
         event = AuditEvent("auth.user.created", None, "user", str(user.id), context, {"role": role})
         await TortoiseAuditLog().record(event, now)

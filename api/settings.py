@@ -3,9 +3,10 @@
 import os
 import re
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated, Literal, Self
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -19,6 +20,9 @@ WEAK_DB_PASSWORDS = frozenset(
 
 def _is_weak(password: str) -> bool:
     return re.sub(r"[^a-z0-9]", "", password.lower()) in WEAK_DB_PASSWORDS
+
+
+TLS_SSLMODES = frozenset({"require", "verify-ca", "verify-full"})
 
 
 class Environment(StrEnum):
@@ -45,6 +49,8 @@ class DatabaseSettings(BaseSettings):
     db_lock_timeout_seconds: float = Field(2.0, gt=0, le=60)
     # Connections the pool keeps for reads when writes queue on locked rows.
     db_pool_reserved_for_reads: int = Field(2, ge=0)
+    # The API's own database role: `migrate`, run as the tables' owner, grants it its rights.
+    db_runtime_role: str | None = None
 
 
 class Settings(DatabaseSettings):
@@ -81,6 +87,11 @@ class Settings(DatabaseSettings):
     # or the secret nginx puts in `Forwarded: secret=...`. Neither set: the socket's peer.
     proxies_count: int = Field(0, ge=0, le=5)
     forwarded_secret: SecretStr | None = None
+    # Only peers in these networks may set the client address through forwarding headers.
+    trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = (
+        IPv4Network("127.0.0.1/32"),
+        IPv6Network("::1/128"),
+    )
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
 
     # Rate limits per minute (GCRA: the whole allowance may come as one burst).
@@ -94,8 +105,17 @@ class Settings(DatabaseSettings):
     login_failures_per_ip: int = Field(50, ge=1)
     login_failure_window_seconds: int = Field(900, ge=60)
 
+    # Password hashing per worker: at most this many logins queued, and per client address.
+    hash_queue_per_worker: int = Field(8, ge=1)
+    hash_queue_per_address: int = Field(2, ge=1)
+    # Audit rows one client may cause per minute for denials and rejected tokens.
+    audit_denials_per_minute: int = Field(30, ge=1)
+
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
-    docs_enabled: bool = True
+    # /docs and the OpenAPI document: on in development and test, off elsewhere unless set.
+    docs_enabled: bool | None = None
+    # Production wants TLS to PostgreSQL; a Unix socket on the same host is allowed only by this.
+    db_allow_unix_socket: bool = False
 
     # Logs: readable on stderr in development; JSON lines elsewhere, on stdout (for the
     # container runtime) and, when log_dir is set, in four daily files kept as long as the
@@ -124,7 +144,7 @@ class Settings(DatabaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _split_lists(cls, data: dict[str, object]) -> dict[str, object]:
-        for name in ("jwt_verify_key_files", "cors_origins"):
+        for name in ("jwt_verify_key_files", "cors_origins", "trusted_proxies"):
             raw = data.get(name)
             if isinstance(raw, str):
                 data[name] = tuple(p.strip() for p in raw.split(",") if p.strip())
@@ -140,21 +160,50 @@ class Settings(DatabaseSettings):
                 "AGROBRIDGE_DATABASE_URL: a missing or default database password is refused "
                 f"in {self.env.value}"
             )
+        if self.env == Environment.PRODUCTION:
+            self._refuse_plain_transports()
         if not self.jwt_private_key_file.is_file():
             raise ValueError(
                 f"AGROBRIDGE_JWT_PRIVATE_KEY_FILE: {self.jwt_private_key_file} does not exist"
             )
         return self
 
+    def _refuse_plain_transports(self) -> None:
+        if problem := _database_transport_problem(self.database_url, self.db_allow_unix_socket):
+            raise ValueError(f"AGROBRIDGE_DATABASE_URL: {problem} in production")
+        if not urlsplit(self.redis_url.get_secret_value()).password:
+            raise ValueError(
+                "AGROBRIDGE_REDIS_URL: a Redis URL without a password is refused in production"
+            )
+
     @property
     def is_production_like(self) -> bool:
         return self.env in (Environment.STAGING, Environment.PRODUCTION)
+
+    @property
+    def serves_docs(self) -> bool:
+        if self.docs_enabled is not None:
+            return self.docs_enabled
+        return not self.is_production_like
 
     @property
     def logs_as_json(self) -> bool:
         if self.log_json is not None:
             return self.log_json
         return self.env != Environment.DEVELOPMENT
+
+
+def _database_transport_problem(url: SecretStr, allow_unix_socket: bool) -> str | None:
+    parts = urlsplit(url.get_secret_value())
+    query = parse_qs(parts.query)
+    host = (query.get("host") or [parts.hostname or ""])[0]
+    if host.startswith("/"):
+        if allow_unix_socket:
+            return None
+        return "a Unix socket needs AGROBRIDGE_DB_ALLOW_UNIX_SOCKET=true"
+    if (query.get("sslmode") or [""])[0] not in TLS_SSLMODES:
+        return "TLS is required: add ?sslmode=verify-full (or require)"
+    return None
 
 
 def load_settings() -> Settings:

@@ -8,9 +8,11 @@ usage() {
 Usage: ${0##*/} [-h] up|down|ps|logs [COMPOSE_ARGS...]
 
   up    build the image (scripts/build-image.sh; skipped when AGROBRIDGE_IMAGE names another
-        image), write containers/.secrets/ if missing (a random database password and a JWT
-        signing key made by the image's keygen), start PostgreSQL and Redis, run the one-shot
-        migration, then start the API and wait until it answers; COMPOSE_ARGS go to 'up'
+        image), write containers/.secrets/ if missing (random passwords for the database's
+        owner and for the API's own role agrobridge_api, and a JWT signing key made by the
+        image's keygen), start PostgreSQL and Redis, make the API's role, run the one-shot
+        migration as the owner, then start the API and wait until it answers; COMPOSE_ARGS go
+        to 'up'
   down  stop and remove the containers (the database volume stays; 'down -v' removes it)
   ps, logs  what compose says
 
@@ -59,14 +61,21 @@ random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 write_secrets() {
   mkdir -p "$secrets"
   chmod 0700 "$secrets"
-  if [[ ! -f $secrets/postgres.env || ! -f $secrets/api.env ]]; then
+  if [[ ! -f $secrets/postgres.env ]]; then
     log "writing a new database password to $secrets"
-    local password
-    password=$(random_hex 24)
+    (umask 077 && printf 'POSTGRES_PASSWORD=%s\n' "$(random_hex 24)" >"$secrets/postgres.env")
+  fi
+  if [[ ! -f $secrets/migrate.env || ! -f $secrets/api-db-password ]]; then
+    # Migrations connect as the tables' owner; the API as agrobridge_api, which owns nothing.
+    local owner_password api_password
+    owner_password=$(sed -n 's/^POSTGRES_PASSWORD=//p' "$secrets/postgres.env")
+    api_password=$(random_hex 24)
     (
       umask 077
-      printf 'POSTGRES_PASSWORD=%s\n' "$password" >"$secrets/postgres.env"
-      printf 'DATABASE_URL=postgres://agrobridge:%s@postgres:5432/agrobridge\n' "$password" \
+      printf '%s\n' "$api_password" >"$secrets/api-db-password"
+      printf 'DATABASE_URL=postgres://agrobridge:%s@postgres:5432/agrobridge\nAGROBRIDGE_DB_RUNTIME_ROLE=agrobridge_api\n' \
+        "$owner_password" >"$secrets/migrate.env"
+      printf 'DATABASE_URL=postgres://agrobridge_api:%s@postgres:5432/agrobridge\n' "$api_password" \
         >"$secrets/api.env"
     )
   fi
@@ -122,7 +131,14 @@ case $command in
     run_compose up -d "$@" postgres redis
     wait_for postgres pg_isready -q -h 127.0.0.1 -U agrobridge -d agrobridge
     wait_for redis redis-cli ping
-    log "migrating (a one-shot run of the image)"
+    log "ensuring the API's database role (agrobridge_api)"
+    run_compose exec -T postgres psql -q -v ON_ERROR_STOP=1 -U agrobridge -d agrobridge \
+      -v pw="$(cat "$secrets/api-db-password")" >/dev/null <<'SQL'
+SELECT 'CREATE ROLE agrobridge_api LOGIN' WHERE NOT EXISTS
+  (SELECT 1 FROM pg_roles WHERE rolname = 'agrobridge_api') \gexec
+ALTER ROLE agrobridge_api LOGIN NOSUPERUSER PASSWORD :'pw';
+SQL
+    log "migrating (a one-shot run of the image, as the tables' owner)"
     run_compose run --rm --no-deps -T migrate
     log "starting the API"
     run_compose up -d --no-deps "$@" api

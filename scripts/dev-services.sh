@@ -9,7 +9,8 @@ Usage: ${0##*/} {start|stop|env|check} DIR [PG_PORT REDIS_PORT]
 
   start  Create (first time) and start PostgreSQL and Redis under DIR, and a JWT signing key.
   stop   Stop both.
-  env    Print 'export ...' lines (DATABASE_URL, REDIS_URL).
+  env    Print 'export ...' lines: DATABASE_URL (the cluster's admin, which owns the tables and
+         runs migrations), API_DATABASE_URL (the API's own role, agrobridge_api), REDIS_URL.
   check  Exit 0 when the PostgreSQL and Redis server binaries are installed.
 
 Ports default to 55432 (PostgreSQL) and 56379 (Redis). When run as root, the servers run as
@@ -71,6 +72,15 @@ start() {
     "SELECT 1 FROM pg_database WHERE datname = 'agrobridge'" | grep -q 1; then
     "${as_user[@]}" "$(pg_bin createdb)" -w -h "$dir" -p "$pg_port" -U agrobridge agrobridge
   fi
+  # The API's own role: it owns nothing; `python -m api migrate` grants it what it needs.
+  [[ -s $dir/api-password ]] || (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/api-password")
+  [[ ${#as_user[@]} -eq 0 ]] || chown postgres: "$dir/api-password"
+  "${as_user[@]}" "$(pg_bin psql)" -w -q -h "$dir" -p "$pg_port" -U agrobridge -d postgres \
+    -v ON_ERROR_STOP=1 -v pw="$(cat "$dir/api-password")" >/dev/null <<'SQL'
+SELECT 'CREATE ROLE agrobridge_api LOGIN' WHERE NOT EXISTS
+  (SELECT 1 FROM pg_roles WHERE rolname = 'agrobridge_api') \gexec
+ALTER ROLE agrobridge_api LOGIN NOSUPERUSER PASSWORD :'pw';
+SQL
   if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
     mkdir -p "$dir/redis"
     [[ ${#as_user[@]} -eq 0 ]] || chown postgres: "$dir/redis"
@@ -95,6 +105,7 @@ stop() {
 print_env() {
   [[ -s $dir/db-password ]] || die "not started: run '${0##*/} start $dir' first"
   printf 'export DATABASE_URL=%q\n' "postgres://agrobridge:$(cat "$dir/db-password")@127.0.0.1:$pg_port/agrobridge"
+  printf 'export API_DATABASE_URL=%q\n' "postgres://agrobridge_api:$(cat "$dir/api-password")@127.0.0.1:$pg_port/agrobridge"
   printf 'export REDIS_URL=%q\n' "redis://127.0.0.1:$redis_port/0"
 }
 

@@ -3,17 +3,20 @@
 Unit tests never ask for these fixtures, so `pytest tests/unit` needs no services.
 """
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
-
-import os
 
 import pytest
 
 from api.infrastructure.security.keys import write_private_key
-from tests.support.backends import Backends, provide_backends, throwaway_database
-from tests.support.server import run_module
-
+from tests.support.backends import (
+    Backends,
+    Database,
+    migrated,
+    provide_backends,
+    throwaway_database,
+)
 
 # The deploy tier provisions VM-like hosts (about 10 minutes on two cores): it runs through
 # `just deploy-test`, which sets this, until it has a measured place within CI's time budget.
@@ -31,12 +34,21 @@ def backends() -> Iterator[Backends]:
 
 
 @pytest.fixture(scope="session")
-def database_url(backends: Backends) -> Iterator[str]:
+def database(backends: Backends) -> Iterator[Database]:
     """A fresh database whose schema comes from the committed Aerich migrations."""
-    with throwaway_database(backends.admin_database_url) as url:
-        result = run_module(["migrate"], {"DATABASE_URL": url})
-        assert result.returncode == 0, result.stderr
-        yield url
+    with throwaway_database(backends.admin_database_url) as fresh:
+        yield migrated(fresh)
+
+
+@pytest.fixture(scope="session")
+def database_url(database: Database) -> str:
+    """What the API connects with: its own role, which owns nothing."""
+    return database.api_url
+
+
+@pytest.fixture(scope="session")
+def owner_database_url(database: Database) -> str:
+    return database.owner_url
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Use cases for accounts and sessions: register, log in, refresh, log out, list sessions."""
 
 import hashlib
+import json
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -9,22 +10,33 @@ from uuid import UUID
 
 from api.application.ports import (
     AccessClaims,
+    AddressStanding,
     AuditLog,
     Clock,
+    HashQueue,
     LoginThrottle,
     PasswordHasher,
     RefreshToken,
     RefreshTokenRepository,
     Revocations,
+    Sealer,
     Session,
     TokenIssuer,
     Transactor,
     UserRepository,
 )
 from api.domain.audit import AuditEvent, RequestContext
-from api.domain.errors import FieldIssue, NotFound, RateLimited, Unauthorized, ValidationFailed
-from api.domain.passwords import PasswordPolicy
-from api.domain.users import SELF_REGISTERABLE_ROLES, Role, User, normalise_email
+from api.domain.emails import InvalidEmail, canonical_email, lookup_email
+from api.domain.errors import (
+    FieldIssue,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    ValidationFailed,
+)
+from api.domain.passwords import PasswordPolicy, legacy_form, normalise_password
+from api.domain.users import SELF_REGISTERABLE_ROLES, Role, User
 
 BAD_CREDENTIALS = "email or password is wrong"
 BAD_REFRESH = "refresh token is invalid or expired; log in again"
@@ -47,6 +59,35 @@ class SessionPolicy:
     reuse_grace: timedelta = timedelta(seconds=10)
 
 
+def pack_pair(pair: TokenPair, now: datetime) -> bytes:
+    """A pair with absolute expiry times, to be handed out again within the grace window."""
+    at = now.timestamp()
+    return json.dumps(
+        [pair.access_token, at + pair.expires_in, pair.refresh_token, at + pair.refresh_expires_in]
+    ).encode()
+
+
+def unpack_pair(packed: bytes, now: datetime) -> TokenPair:
+    access, access_until, refresh, refresh_until = json.loads(packed)
+    at = now.timestamp()
+    return TokenPair(access, max(0, int(access_until - at)), refresh, int(refresh_until - at))
+
+
+# Password hashing queues by the client address's standing: where logins have succeeded
+# lately, then addresses we know nothing of, then those that have failed lately.
+KNOWN_GOOD_ADDRESS, UNKNOWN_ADDRESS, FAILING_ADDRESS = 0, 1, 2
+
+
+def hashing_priority(standing: AddressStanding) -> int:
+    if standing.failures:
+        return FAILING_ADDRESS
+    return KNOWN_GOOD_ADDRESS if standing.known_good else UNKNOWN_ADDRESS
+
+
+def replace_field(issue: FieldIssue) -> FieldIssue:
+    return FieldIssue("new_password", issue.issue)
+
+
 def hash_refresh_token(token: str) -> str:
     """Refresh tokens are high-entropy random values: a plain SHA-256 is enough to store them."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -65,6 +106,8 @@ class Auth:
     clock: Clock
     sessions_policy: SessionPolicy
     passwords: PasswordPolicy
+    sealer: Sealer
+    hash_queue: HashQueue
     # Verified against when the email is unknown, so that both paths take as long.
     dummy_hash: str
 
@@ -76,40 +119,95 @@ class Auth:
                 "this role is not open to registration",
                 [FieldIssue("role", "auditors and admins are created by an operator")],
             )
-        if problem := self.passwords.problem(password):
+        try:
+            email = canonical_email(email)
+        except InvalidEmail as exc:
+            issue = FieldIssue("email", str(exc))
+            raise ValidationFailed("email is not acceptable", [issue]) from None
+        if problem := self.passwords.problem(password, email, full_name):
             raise ValidationFailed("password is not acceptable", [problem])
-        password_hash = await self.hasher.hash(password)
+        async with self.hash_queue.admit(ctx.ip or "unknown", UNKNOWN_ADDRESS):
+            password_hash = await self.hasher.hash(normalise_password(password))
         now = self.clock.now()
         async with self.tx.atomic():
-            user = await self.users.add(normalise_email(email), full_name, role, password_hash, now)
+            user = await self.users.add(email, full_name, role, password_hash, now)
             await self._audit("auth.registered", user.id, "user", str(user.id), ctx, now)
         return user
 
     async def login(self, email: str, password: str, ctx: RequestContext) -> TokenPair:
-        email = normalise_email(email)
+        email = lookup_email(email)
         ip = ctx.ip or "unknown"
-        if wait := await self.throttle.locked_for(email, ip):
-            await self._audit("auth.login.throttled", None, "user", None, ctx, self.clock.now())
+        standing = await self.throttle.check(email, ip)
+        if wait := standing.locked_for:
+            # Name the account under attack, so that its owner's history shows it.
+            target = await self.users.by_email(email)
+            target_id = str(target.id) if target else None
+            domain: dict[str, object] = {"email_domain": email.rpartition("@")[2]}
+            now = self.clock.now()
+            await self._audit("auth.login.throttled", None, "user", target_id, ctx, now, domain)
             raise RateLimited("too many failed logins; try again later", wait)
-        user = await self.users.by_email(email)
-        valid = await self.hasher.verify(user.password_hash if user else self.dummy_hash, password)
+        # Admitted before any database work, so that a storm's shed requests cost little.
+        async with self.hash_queue.admit(ip, hashing_priority(standing)):
+            user = await self.users.by_email(email)
+            valid = await self._verify(user, password)
         now = self.clock.now()
         if user is None or not valid or not user.is_active:
             await self._failed_login(user, email, ip, ctx, now)
             raise Unauthorized(BAD_CREDENTIALS)
         await self.throttle.succeeded(email, ip)
-        if self.hasher.needs_rehash(user.password_hash):
-            await self.users.set_password_hash(user.id, await self.hasher.hash(password))
         async with self.tx.atomic():
             absolute = now + self.sessions_policy.absolute
             pair = await self._issue(user, uuid.uuid4(), absolute, ctx)
             await self._audit("auth.login.succeeded", user.id, "user", str(user.id), ctx, now)
         return pair
 
+    async def change_password(
+        self, claims: AccessClaims, current: str, new: str, ctx: RequestContext
+    ) -> None:
+        """Needs the current password; ends every other session of the user."""
+        user = await self.users.by_id(claims.user_id)
+        if user is None or not user.is_active:
+            raise Unauthorized("this account cannot change its password")
+        ip = ctx.ip or "unknown"
+        standing = await self.throttle.check(user.email, ip)
+        if standing.locked_for:
+            raise RateLimited("too many failed attempts; try again later", standing.locked_for)
+        if problem := self.passwords.problem(new, user.email, user.full_name):
+            raise ValidationFailed("new password is not acceptable", [replace_field(problem)])
+        async with self.hash_queue.admit(ip, hashing_priority(standing)):
+            if not await self._verify(user, current):
+                await self.throttle.failed(user.email, ip)
+                raise Forbidden(
+                    "current password is wrong", target_type="user", target_id=str(user.id)
+                )
+            password_hash = await self.hasher.hash(normalise_password(new))
+        now = self.clock.now()
+        async with self.tx.atomic():
+            await self.users.set_password_hash(user.id, password_hash)
+            others = await self.refresh_tokens.revoke_all(user.id, now, keep=claims.session_id)
+            await self._audit("auth.password.changed", user.id, "user", str(user.id), ctx, now)
+        ttl = int(self.sessions_policy.access_ttl.total_seconds())
+        await self.revocations.revoke_sessions([str(f) for f in others], ttl)
+
+    async def _verify(self, user: User | None, password: str) -> bool:
+        """Check a password in its normal form, then as hashes made before normalisation had
+        it (trimmed, as typed), upgrading those; unknown users cost the same work."""
+        candidates = [normalise_password(password)]
+        if legacy_form(password) != candidates[0]:
+            candidates.append(legacy_form(password))
+        stored = user.password_hash if user else self.dummy_hash
+        for index, candidate in enumerate(candidates):
+            if await self.hasher.verify(stored, candidate):
+                if user is not None and (index > 0 or self.hasher.needs_rehash(stored)):
+                    rehashed = await self.hasher.hash(candidates[0])
+                    await self.users.set_password_hash(user.id, rehashed)
+                return True
+        return False
+
     async def refresh(self, refresh_token: str, ctx: RequestContext) -> TokenPair:
         # Rejections return None rather than raise, so that a reuse revocation still commits.
         async with self.tx.atomic():
-            pair = await self._rotate(hash_refresh_token(refresh_token), ctx)
+            pair = await self._rotate(refresh_token, ctx)
         if pair is None:
             raise Unauthorized(BAD_REFRESH)
         return pair
@@ -185,46 +283,47 @@ class Auth:
             metadata = {**domain, "lockout_seconds": lockout}
             await self._audit("auth.login.locked_out", user_id, "user", target, ctx, now, metadata)
 
-    async def _rotate(self, token_hash: str, ctx: RequestContext) -> TokenPair | None:
+    async def _rotate(self, token: str, ctx: RequestContext) -> TokenPair | None:
         now = self.clock.now()
-        stored = await self.refresh_tokens.by_hash_for_update(token_hash)
+        # The row lock makes racing refreshes of one token take turns.
+        stored = await self.refresh_tokens.by_hash_for_update(hash_refresh_token(token))
         if stored is None or stored.revoked_at is not None:
             return None
         if stored.used_at is not None:
-            return await self._reused(stored, ctx, now)
+            return await self._reused(stored, token, ctx, now)
         if now >= stored.expires_at or now >= stored.session_expires_at:
-            return None
-        return await self._rotate_valid(stored, "auth.refreshed", ctx, now)
-
-    async def _reused(
-        self, stored: RefreshToken, ctx: RequestContext, now: datetime
-    ) -> TokenPair | None:
-        assert stored.used_at is not None
-        if now - stored.used_at <= self.sessions_policy.reuse_grace:
-            # A concurrent refresh from the same client: answer it too, within the family.
-            return await self._rotate_valid(stored, "auth.refresh.concurrent", ctx, now)
-        await self.refresh_tokens.revoke_family(stored.family_id, now)
-        ttl = int(self.sessions_policy.access_ttl.total_seconds())
-        await self.revocations.revoke_sessions([str(stored.family_id)], ttl)
-        family = str(stored.family_id)
-        await self._audit(
-            "auth.refresh.reuse_detected", stored.user_id, "session", family, ctx, now
-        )
-        return None
-
-    async def _rotate_valid(
-        self, stored: RefreshToken, action: str, ctx: RequestContext, now: datetime
-    ) -> TokenPair | None:
-        if now >= stored.session_expires_at:
             return None
         user = await self.users.by_id(stored.user_id)
         if user is None or not user.is_active:
             return None
-        if stored.used_at is None:
-            await self.refresh_tokens.mark_used(stored.id, now)
         pair = await self._issue(user, stored.family_id, stored.session_expires_at, ctx)
-        await self._audit(action, user.id, "session", str(stored.family_id), ctx, now)
+        sealed = self.sealer.seal(token, pack_pair(pair, now))
+        await self.refresh_tokens.mark_used(stored.id, now, sealed)
+        await self._audit("auth.refreshed", user.id, "session", str(stored.family_id), ctx, now)
         return pair
+
+    async def _reused(
+        self, stored: RefreshToken, token: str, ctx: RequestContext, now: datetime
+    ) -> TokenPair | None:
+        assert stored.used_at is not None
+        family = str(stored.family_id)
+        if now - stored.used_at <= self.sessions_policy.reuse_grace:
+            # The same client racing itself (two tabs): it gets the pair already issued, so
+            # that the session never has more than one live refresh token.
+            opened = self.sealer.open(token, stored.successor) if stored.successor else None
+            if opened is None:
+                return None
+            await self._audit(
+                "auth.refresh.concurrent", stored.user_id, "session", family, ctx, now
+            )
+            return unpack_pair(opened, now)
+        await self.refresh_tokens.revoke_family(stored.family_id, now)
+        ttl = int(self.sessions_policy.access_ttl.total_seconds())
+        await self.revocations.revoke_sessions([family], ttl)
+        await self._audit(
+            "auth.refresh.reuse_detected", stored.user_id, "session", family, ctx, now
+        )
+        return None
 
     async def _issue(
         self, user: User, family_id: UUID, session_expires_at: datetime, ctx: RequestContext

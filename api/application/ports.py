@@ -26,6 +26,12 @@ class Transactor(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class UserFilter:
+    role: Role | None = None
+    is_active: bool | None = None
+
+
 class UserRepository(Protocol):
     async def add(
         self, email: str, full_name: str, role: Role, password_hash: str, at: datetime
@@ -36,6 +42,16 @@ class UserRepository(Protocol):
     async def by_id(self, user_id: UUID) -> User | None: ...
 
     async def set_password_hash(self, user_id: UUID, password_hash: str) -> None: ...
+
+    async def page(
+        self, filters: UserFilter, after: Cursor | None, limit: int
+    ) -> Sequence[User]: ...
+
+    async def update(self, user_id: UUID, at: datetime, is_active: bool, role: Role) -> User: ...
+
+    async def active_admins_for_update(self) -> list[UUID]:
+        """Ids of the active admins, locked until the transaction ends."""
+        ...
 
 
 class BatchRepository(Protocol):
@@ -50,8 +66,6 @@ class BatchRepository(Protocol):
     async def page(
         self, owner_id: UUID | None, filters: BatchFilter, after: Cursor | None, limit: int
     ) -> Sequence[Batch]: ...
-
-    async def next_code(self, year: int) -> str: ...
 
 
 class TransactionRepository(Protocol):
@@ -73,6 +87,8 @@ class RefreshToken:
     session_expires_at: datetime
     used_at: datetime | None
     revoked_at: datetime | None
+    # The sealed pair this token was exchanged for (see Sealer).
+    successor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,19 +119,26 @@ class RefreshTokenRepository(Protocol):
 
     async def by_hash_for_update(self, token_hash: str) -> RefreshToken | None: ...
 
-    async def mark_used(self, token_id: UUID, at: datetime) -> None: ...
+    async def mark_used(self, token_id: UUID, at: datetime, successor: str) -> None: ...
 
     async def revoke_family(self, family_id: UUID, at: datetime) -> None: ...
 
-    async def revoke_all(self, user_id: UUID, at: datetime) -> list[UUID]:
-        """Revoke every live family of the user; return their ids."""
+    async def revoke_all(self, user_id: UUID, at: datetime, keep: UUID | None = None) -> list[UUID]:
+        """Revoke every live family of the user but `keep`; return their ids."""
         ...
 
     async def sessions(self, user_id: UUID, now: datetime) -> list[Session]: ...
 
 
+@dataclass(frozen=True)
+class AddressStanding:
+    locked_for: int  # seconds this account is locked for from this address (0: not)
+    failures: int  # failed logins from this address lately
+    known_good: bool  # a login succeeded from this address lately
+
+
 class LoginThrottle(Protocol):
-    async def locked_for(self, email: str, ip: str) -> int: ...
+    async def check(self, email: str, ip: str) -> AddressStanding: ...
 
     async def failed(self, email: str, ip: str) -> int: ...
 
@@ -140,6 +163,27 @@ class AuditLog(Protocol):
     async def page(
         self, filters: AuditFilter, after: Cursor | None, limit: int
     ) -> Sequence[AuditEntry]: ...
+
+
+class Sealer(Protocol):
+    """Encrypts with a key derived from a secret the caller holds (a refresh token)."""
+
+    def seal(self, secret: str, plaintext: bytes) -> str: ...
+
+    def open(self, secret: str, sealed: str) -> bytes | None: ...
+
+
+class HashQueue(Protocol):
+    """Admission to password hashing: bounded per worker and per client address; raises
+    RateLimited or Overloaded instead of queueing without end. Lower priorities go first."""
+
+    def admit(self, client: str, priority: int) -> AbstractAsyncContextManager[None]: ...
+
+
+class AuditQuota(Protocol):
+    """How many refusal rows one client may cause: True while under its limit."""
+
+    async def allow(self, client: str) -> bool: ...
 
 
 class PasswordHasher(Protocol):

@@ -8,9 +8,10 @@ from uuid import UUID
 class RequestContext:
     """Who is asking and from where: stamped on every audit entry."""
 
-    request_id: str
+    request_id: str  # always the server's own
     ip: str | None = None
     user_agent: str | None = None
+    client_request_id: str | None = None  # what the client sent as X-Request-ID
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class AuditEntry:
     user_agent: str | None
     request_id: str
     metadata: dict[str, Any]
+    client_request_id: str | None = None
 
     @property
     def created_at(self) -> datetime:

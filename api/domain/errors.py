@@ -13,6 +13,9 @@ class FieldIssue:
 class DomainError(Exception):
     message: str
     details: list[FieldIssue] = field(default_factory=list)
+    # What a refusal was about, for the audit trail (never shown to the client).
+    target_type: str | None = None
+    target_id: str | None = None
     code = "error"
 
     def __str__(self) -> str:
@@ -35,6 +38,14 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Hidden(NotFound):
+    """It exists, but not for this caller: answered exactly like NotFound, audited as a denial."""
+
+
+class InvalidToken(Unauthorized):
+    """A token that is not ours (bad signature, unknown key, wrong claims), not merely expired."""
+
+
 class Conflict(DomainError):
     code = "conflict"
 
@@ -51,6 +62,14 @@ class Unavailable(DomainError):
 
 class RateLimited(DomainError):
     code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
+class Overloaded(Unavailable):
+    """Too much work queued (password hashing in a login storm): shed now, retry shortly."""
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)

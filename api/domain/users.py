@@ -29,11 +29,6 @@ class User:
     is_active: bool = True
 
 
-def normalise_email(email: str) -> str:
-    """Emails are compared case-insensitively; we store and look them up folded."""
-    return email.strip().lower()
-
-
 @dataclass(frozen=True)
 class Actor:
     """The authenticated caller of a use case."""

@@ -66,6 +66,12 @@ class Metrics:
             buckets=FAST_BUCKETS,
             registry=None,
         )
+        self.logins_shed = Counter(
+            "agrobridge_logins_shed",
+            "Logins refused before hashing: too many queued in the worker or from one address",
+            ["reason"],
+            registry=None,
+        )
         self.memory = Gauge(
             "agrobridge_process_resident_memory_bytes",
             "Resident memory of a worker",

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from sanic import Request, Sanic
 from sanic.config import Config
 
+from api.application.accounts import Accounts
 from api.application.audit import AuditTrail
 from api.application.auth import Auth
 from api.application.batches import Batches
@@ -22,6 +23,7 @@ from api.settings import Settings
 @dataclass(frozen=True)
 class Services:
     auth: Auth
+    accounts: Accounts
     batches: Batches
     transactions: Transactions
     audit_trail: AuditTrail

@@ -8,7 +8,14 @@ from sanic import HTTPResponse, Request, json
 from sanic.exceptions import MethodNotAllowed, RequestCancelled, SanicException
 from sanic.handlers import ErrorHandler
 
-from api.domain.errors import DomainError, FieldIssue, RateLimited
+from api.domain.errors import (
+    DomainError,
+    FieldIssue,
+    Forbidden,
+    Hidden,
+    Overloaded,
+    RateLimited,
+)
 from api.infrastructure.faults import UNAVAILABLE_ERRORS, dependency_name
 from api.infrastructure.sentry import report
 from api.presentation.request_id import HEADER, request_id
@@ -67,7 +74,7 @@ def validation_issues(exc: ValidationError) -> list[FieldIssue]:
 
 
 def _domain_headers(exc: DomainError) -> dict[str, str] | None:
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | Overloaded):
         return {"Retry-After": str(exc.retry_after)}
     if exc.code == "unauthorized":
         return {"WWW-Authenticate": "Bearer"}
@@ -94,6 +101,8 @@ class JsonErrorHandler(ErrorHandler):
                 request, CLIENT_CLOSED, "client_closed_request", "client closed the request"
             )
         if isinstance(exception, DomainError):
+            if isinstance(exception, (Forbidden, Hidden)):
+                request.ctx.refusal = exception  # for the audit trail (presentation/refusals)
             headers = _domain_headers(exception)
             status = DOMAIN_STATUS.get(exception.code, 400)
             return error_response(

@@ -5,20 +5,17 @@ from loguru import logger
 from sanic import Request
 
 from api.application.ports import AccessClaims
-from api.domain.errors import DomainError, RateLimited, Unauthorized
+from api.domain.errors import DomainError, InvalidToken, RateLimited, Unauthorized
 from api.infrastructure import log_context
 from api.infrastructure.cache.guard import Verdict
 from api.infrastructure.faults import UNAVAILABLE_ERRORS
+from api.presentation.client_address import client_ip
 from api.presentation.context import services
+from api.presentation.refusals import record_rejected_token
 
 # Public, cheap and needed while Redis is down (health) or by other services (JWKS).
 UNGUARDED_PREFIXES = ("/api/v1/health", "/docs", "/.well-known/")
 AUTH_PREFIX = "/api/v1/auth/"
-
-
-def client_ip(request: Request) -> str:
-    # remote_addr honours the configured proxies only; a client's own X-Forwarded-For is ignored.
-    return request.remote_addr or request.ip or "unknown"
 
 
 def bearer_token(request: Request) -> str | None:
@@ -31,6 +28,9 @@ async def guard_request(request: Request) -> None:
         return
     request.ctx.guarded = True
     claims = _verified_claims(request)
+    error = getattr(request.ctx, "claims_error", None)
+    if isinstance(error, InvalidToken):
+        await record_rejected_token(request, error)
     settings = request.app.ctx.settings
     if claims is not None:
         bucket, limit = f"user:{claims.user_id}", settings.rate_limit_user_per_minute

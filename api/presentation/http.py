@@ -11,9 +11,9 @@ from api.application.ports import AccessClaims
 from api.domain.audit import RequestContext
 from api.domain.errors import BadRequest, DomainError, Unauthorized, ValidationFailed
 from api.domain.users import Actor
+from api.presentation.client_address import client_ip
 from api.presentation.errors import validation_issues
-from api.presentation.guard import client_ip
-from api.presentation.request_id import request_id
+from api.presentation.request_id import client_request_id, server_request_id
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -48,9 +48,10 @@ def parse_query(request: Request, model: type[M]) -> M:
 
 def request_context(request: Request) -> RequestContext:
     return RequestContext(
-        request_id=request_id(request),
+        request_id=server_request_id(request),
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),
+        client_request_id=client_request_id(request),
     )
 
 

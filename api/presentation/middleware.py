@@ -4,6 +4,7 @@ from sanic import Request, Sanic
 from sanic.response import BaseHTTPResponse
 
 from api.presentation.guard import guard_request, rate_headers
+from api.presentation.refusals import record_denial
 from api.presentation.request_id import HEADER, request_id
 
 SECURITY_HEADERS = {
@@ -33,3 +34,4 @@ async def stamp_response(request: Request, response: BaseHTTPResponse) -> None:
 def register(app: Sanic) -> None:  # type: ignore[type-arg]
     app.register_middleware(guard_request, "request")
     app.register_middleware(stamp_response, "response")
+    app.register_middleware(record_denial, "response")

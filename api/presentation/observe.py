@@ -8,6 +8,7 @@ from sanic.response import BaseHTTPResponse
 from api.infrastructure import log_context
 from api.infrastructure.logging import http_line
 from api.infrastructure.metrics import metrics
+from api.presentation.client_address import client_ip
 from api.presentation.request_id import request_id
 
 
@@ -42,7 +43,7 @@ async def finish(request: Request, response: BaseHTTPResponse) -> None:
             "path": request.path,
             "status": status,
             "latency_ms": round(elapsed * 1000, 2),
-            "ip": request.remote_addr or request.ip,
+            "ip": client_ip(request),
             "user_id": str(claims.user_id) if claims else None,
         }
     )

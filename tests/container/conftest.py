@@ -10,9 +10,14 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from tests.container.engine import Engine, EngineError, find_engine, image_id
 
@@ -100,10 +105,57 @@ class Stack:
     redis_ip: str
     databases: dict[str, Database]
     suffix: str
+    redis_password: str
 
     def database_url(self, env: str, password: str | None = None) -> str:
         db = self.databases[env]
-        return f"postgres://{db.user}:{password or db.password}@{self.postgres_ip}:5432/{db.name}"
+        # Production insists on TLS to PostgreSQL (the server has a self-signed certificate).
+        tls = "?sslmode=require" if env == "production" else ""
+        return (
+            f"postgres://{db.user}:{password or db.password}@{self.postgres_ip}:5432/{db.name}"
+            + tls
+        )
+
+    def redis_url(self, db: int) -> str:
+        return f"redis://:{self.redis_password}@{self.redis_ip}:6379/{db}"
+
+
+def self_signed_certificate() -> tuple[str, str]:
+    """A key and certificate for the test PostgreSQL's TLS (PEM)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "postgres")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    return key_pem.decode(), cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def enable_tls(engine: Engine, postgres: str) -> None:
+    psql = ["exec", "-i", postgres, "psql", "-q", "-v", "ON_ERROR_STOP=1", "-U", "postgres"]
+    data = engine.run(*psql, "-tAc", "SHOW data_directory").stdout.strip()
+    key, cert = self_signed_certificate()
+    for name, pem in (("server.key", key), ("server.crt", cert)):
+        engine.run(
+            "exec", "-i", "--user", "postgres", postgres,
+            "sh", "-c", f"umask 077 && cat > {data}/{name}", stdin=pem,
+        )  # fmt: skip
+    # server.crt and server.key in the data directory are PostgreSQL's defaults.
+    engine.run(
+        *psql, "-d", "postgres", stdin="ALTER SYSTEM SET ssl = on;\nSELECT pg_reload_conf();\n"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +177,10 @@ def stack(engine: Engine) -> Iterator[Stack]:
             postgres, ["pg_isready", "-q", "-h", "127.0.0.1", "-U", "postgres"], "accepting"
         )
         engine.wait_until(redis, ["redis-cli", "ping"], "answering")
+        # Production refuses Redis without a password and PostgreSQL without TLS.
+        redis_password = secrets.token_hex(16)
+        engine.run("exec", redis, "redis-cli", "CONFIG", "SET", "requirepass", redis_password)
+        enable_tls(engine, postgres)
         # Each environment gets its own role and database, with a strong random password.
         databases = {
             env: Database(env, secrets.token_hex(16), f"agrobridge_{env}")
@@ -145,6 +201,7 @@ def stack(engine: Engine) -> Iterator[Stack]:
             engine.ip_address(redis, network),
             databases,
             suffix,
+            redis_password,
         )
     except EngineError as exc:
         pytest.fail(str(exc), pytrace=False)

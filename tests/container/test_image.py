@@ -32,7 +32,7 @@ def settings(env: str, stack: Stack, redis_db: int, **extra: str) -> dict[str, s
     return {
         "AGROBRIDGE_ENV": env,
         "DATABASE_URL": stack.database_url(env),
-        "REDIS_URL": f"redis://{stack.redis_ip}:6379/{redis_db}",
+        "REDIS_URL": stack.redis_url(redis_db),
         "AGROBRIDGE_JWT_PRIVATE_KEY_FILE": f"{KEY_DIR_IN_CONTAINER}/jwt-signing.pem",
         **extra,
     }

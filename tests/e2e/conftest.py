@@ -44,6 +44,39 @@ def server(
         yield running
 
 
+# Settings the security tests need that the shared server does not have.
+HARDENED = {
+    "AGROBRIDGE_PROXIES_COUNT": "1",
+    "AGROBRIDGE_TRUSTED_PROXIES": "192.0.2.0/24",
+    "AGROBRIDGE_REFRESH_REUSE_GRACE_SECONDS": "10",
+    "AGROBRIDGE_AUDIT_DENIALS_PER_MINUTE": "5",
+    "AGROBRIDGE_LOGIN_FAILURES_BEFORE_LOCKOUT": "3",
+}
+
+
+@pytest.fixture(scope="session")
+def hardened(
+    backends: Backends,
+    database_url: str,
+    signing_key: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RunningServer]:
+    """A second server over the same database: a proxy it does not trust, a refresh grace
+    window, and a low limit on the audit rows one client may cause."""
+    # A Redis database of its own: its per-address counters are not the shared server's.
+    redis_url = backends.redis_url.rsplit("/", 1)[0] + "/1"
+    env = server_env(database_url, redis_url, signing_key) | HARDENED
+    log = tmp_path_factory.mktemp("hardened") / "api.log"
+    with api_server(env, log, workers=2) as running:
+        yield running
+
+
+@pytest.fixture
+def hardened_client(hardened: RunningServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=hardened.url + "/api/v1", timeout=30) as http:
+        yield http
+
+
 @pytest.fixture
 def client(server: RunningServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url + "/api/v1", timeout=10) as http:

@@ -68,8 +68,10 @@ def test_the_audit_log_filters_by_time_and_pages(
     assert_error(naive, 400, "bad_request")
 
 
-async def test_history_cannot_be_rewritten_even_by_the_tables_owner(database_url: str) -> None:
-    connection = await asyncpg.connect(database_url)
+async def test_history_cannot_be_rewritten_even_by_the_tables_owner(
+    owner_database_url: str,
+) -> None:
+    connection = await asyncpg.connect(owner_database_url)
     try:
         for statement in ("UPDATE audit_logs SET action = 'x'", "DELETE FROM audit_logs"):
             with pytest.raises(asyncpg.InsufficientPrivilegeError):

@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import PASSWORD, assert_error, server_env
-from tests.support.backends import Backends, throwaway_database
+from tests.support.backends import Backends, migrated, throwaway_database
 from tests.support.sentry_sink import SentrySink, sentry_sink
-from tests.support.server import RunningServer, api_server, run_module
+from tests.support.server import RunningServer, api_server
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -53,10 +53,10 @@ def observed(
 ) -> Iterator[Observed]:
     """A server with file logs and Sentry on, over a database of its own that has a defect."""
     logs = tmp_path_factory.mktemp("logs")
-    with throwaway_database(backends.admin_database_url) as url, sentry_sink() as sink:
-        assert run_module(["migrate"], {"DATABASE_URL": url}).returncode == 0
-        break_batches_table(url)
-        env = server_env(url, backends.redis_url, signing_key) | {
+    with throwaway_database(backends.admin_database_url) as fresh, sentry_sink() as sink:
+        database = migrated(fresh)
+        break_batches_table(database.owner_url)
+        env = server_env(database.api_url, backends.redis_url, signing_key) | {
             "AGROBRIDGE_LOG_DIR": str(logs),
             "AGROBRIDGE_SENTRY_DSN": sink.dsn,
             "AGROBRIDGE_SENTRY_ENVIRONMENT": "e2e",

@@ -2,15 +2,19 @@
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from api.infrastructure.security.keys import write_private_key
-from tests.support.server import run_module
+from tests.support.server import api_server, run_module
 
 pytestmark = pytest.mark.e2e
 
-WEAK = "postgres://agrobridge:CHANGE-ME@127.0.0.1:5432/agrobridge"
-STRONG = "postgres://agrobridge:4c7f0b1e9a2d8e65@127.0.0.1:5432/agrobridge"
+WEAK = "postgres://agrobridge:CHANGE-ME@127.0.0.1:5432/agrobridge?sslmode=verify-full"
+STRONG = "postgres://agrobridge:4c7f0b1e9a2d8e65@127.0.0.1:5432/agrobridge?sslmode=verify-full"
+PLAIN = "postgres://agrobridge:4c7f0b1e9a2d8e65@127.0.0.1:5432/agrobridge"
+SOCKET = "postgres://agrobridge:4c7f0b1e9a2d8e65@/agrobridge?host=/run/postgresql"
+REDIS_WITH_PASSWORD = "redis://:r3dis-9a8b7c@127.0.0.1:1/0"
 
 
 @pytest.fixture
@@ -21,7 +25,7 @@ def key(tmp_path: Path) -> Path:
 
 
 def serve(**env: str) -> tuple[int, str]:
-    result = run_module(["serve"], {"REDIS_URL": "redis://127.0.0.1:1/0", **env})
+    result = run_module(["serve"], {"REDIS_URL": REDIS_WITH_PASSWORD, **env})
     return result.returncode, result.stderr
 
 
@@ -52,3 +56,53 @@ def test_a_signing_key_readable_by_others_is_refused(key: Path) -> None:
     code, stderr = serve(DATABASE_URL=STRONG, AGROBRIDGE_JWT_PRIVATE_KEY_FILE=str(key))
     assert code != 0
     assert "readable by group or others" in stderr
+
+
+def test_production_refuses_a_database_url_without_tls(key: Path) -> None:
+    code, stderr = serve(
+        AGROBRIDGE_ENV="production", DATABASE_URL=PLAIN, AGROBRIDGE_JWT_PRIVATE_KEY_FILE=str(key)
+    )
+    assert code != 0
+    assert "AGROBRIDGE_DATABASE_URL: TLS is required" in stderr
+    assert "4c7f0b1e9a2d8e65" not in stderr
+
+
+def test_production_takes_a_local_socket_only_when_a_setting_allows_it(key: Path) -> None:
+    env = {"AGROBRIDGE_ENV": "production", "AGROBRIDGE_JWT_PRIVATE_KEY_FILE": str(key)}
+    code, stderr = serve(**env, DATABASE_URL=SOCKET)
+    assert code != 0
+    assert "AGROBRIDGE_DB_ALLOW_UNIX_SOCKET" in stderr
+    # Allowed, the settings pass and start-up goes on (to fail later on this test's bad key).
+    key.chmod(0o644)
+    code, stderr = serve(**env, DATABASE_URL=SOCKET, AGROBRIDGE_DB_ALLOW_UNIX_SOCKET="true")
+    assert "AGROBRIDGE_DATABASE_URL" not in stderr
+    assert "readable by group or others" in stderr
+
+
+def test_production_refuses_a_redis_url_without_a_password(key: Path) -> None:
+    code, stderr = serve(
+        AGROBRIDGE_ENV="production",
+        DATABASE_URL=STRONG,
+        REDIS_URL="redis://127.0.0.1:1/0",
+        AGROBRIDGE_JWT_PRIVATE_KEY_FILE=str(key),
+    )
+    assert code != 0
+    assert "AGROBRIDGE_REDIS_URL" in stderr
+
+
+@pytest.mark.parametrize(("docs_setting", "status"), [(None, 404), ("true", 200)])
+def test_production_serves_no_docs_unless_a_setting_asks(
+    key: Path, tmp_path: Path, docs_setting: str | None, status: int
+) -> None:
+    # PostgreSQL and Redis need not answer for this: the API starts without them.
+    env = {
+        "AGROBRIDGE_ENV": "production",
+        "DATABASE_URL": SOCKET.replace("/run/postgresql", str(tmp_path)),
+        "AGROBRIDGE_DB_ALLOW_UNIX_SOCKET": "true",
+        "REDIS_URL": REDIS_WITH_PASSWORD,
+        "AGROBRIDGE_JWT_PRIVATE_KEY_FILE": str(key),
+        **({"AGROBRIDGE_DOCS_ENABLED": docs_setting} if docs_setting else {}),
+    }
+    with api_server(env, tmp_path / "api.log", workers=1) as server:
+        for path in ("/docs", "/docs/openapi.json"):
+            assert httpx.get(server.url + path, timeout=10).status_code == status

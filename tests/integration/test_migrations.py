@@ -10,8 +10,8 @@ pytestmark = pytest.mark.integration
 CORE_TABLES = {"users", "batches", "transactions", "refresh_tokens", "audit_logs"}
 
 
-async def test_migrations_create_the_five_core_tables(database_url: str) -> None:
-    connection = await asyncpg.connect(database_url)
+async def test_migrations_create_the_five_core_tables(owner_database_url: str) -> None:
+    connection = await asyncpg.connect(owner_database_url)
     try:
         rows = await connection.fetch(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
@@ -23,8 +23,8 @@ async def test_migrations_create_the_five_core_tables(database_url: str) -> None
     assert next(row["version"] for row in versions).startswith("0_")
 
 
-def test_migrating_an_up_to_date_database_changes_nothing(database_url: str) -> None:
-    result = run_module(["migrate"], {"DATABASE_URL": database_url})
+def test_migrating_an_up_to_date_database_changes_nothing(owner_database_url: str) -> None:
+    result = run_module(["migrate"], {"DATABASE_URL": owner_database_url})
     assert result.returncode == 0, result.stderr
     assert "nothing (up to date)" in result.stdout
 

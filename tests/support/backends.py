@@ -81,21 +81,75 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit((scheme, parts.netloc, f"/{name}", "", ""))
 
 
+@dataclass(frozen=True)
+class Database:
+    """A throwaway database as production has it: owned by one role, used by another."""
+
+    owner_url: str  # migrations (the tables' owner)
+    api_url: str  # the API: owns nothing, has only the grants `migrate` gives it
+    api_role: str
+
+
 @contextmanager
-def throwaway_database(admin_url: str) -> Iterator[str]:
-    """Create a uniquely named database and drop it afterwards; never touch any other."""
-    name = f"agrobridge_test_{uuid.uuid4().hex[:12]}"
+def throwaway_database(admin_url: str) -> Iterator[Database]:
+    """Create a uniquely named database and its two roles; drop all three afterwards."""
+    suffix = uuid.uuid4().hex[:12]
+    name, owner, api = (f"agrobridge_{kind}_{suffix}" for kind in ("test", "owner", "api"))
+    owner_password, api_password = uuid.uuid4().hex, uuid.uuid4().hex
     admin = with_database(admin_url, urlsplit(admin_url).path.lstrip("/") or "postgres")
-    asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"'))
+    asyncio.run(
+        _admin(
+            admin,
+            f"CREATE ROLE {owner} LOGIN PASSWORD '{owner_password}'",
+            f"CREATE ROLE {api} LOGIN PASSWORD '{api_password}'",
+            f'CREATE DATABASE "{name}" OWNER {owner}',
+        )
+    )
     try:
-        yield with_database(admin_url, name)
+        # Before PostgreSQL 15 every role may create tables in `public`; nobody but the owner may.
+        asyncio.run(
+            _admin(
+                with_database(admin_url, name),
+                f"ALTER SCHEMA public OWNER TO {owner}",
+                "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+            )
+        )
+        yield Database(
+            with_database(with_user(admin_url, owner, owner_password), name),
+            with_database(with_user(admin_url, api, api_password), name),
+            api,
+        )
     finally:
-        asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(
+            _admin(
+                admin,
+                f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+                f"DROP ROLE IF EXISTS {api}",
+                f"DROP ROLE IF EXISTS {owner}",
+            )
+        )
 
 
-async def _admin(url: str, statement: str) -> None:
+def migrated(database: Database) -> Database:
+    """Migrate as the owner, granting the API's role its rights, as a release does."""
+    from tests.support.server import run_module
+
+    env = {"DATABASE_URL": database.owner_url, "AGROBRIDGE_DB_RUNTIME_ROLE": database.api_role}
+    result = run_module(["migrate"], env)
+    assert result.returncode == 0, result.stderr
+    return database
+
+
+def with_user(url: str, user: str, password: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:{password}@{host}"))
+
+
+async def _admin(url: str, *statements: str) -> None:
     connection = await asyncpg.connect(url)
     try:
-        await connection.execute(statement)
+        for statement in statements:
+            await connection.execute(statement)
     finally:
         await connection.close()

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from api.application.pagination import Cursor
-from api.application.ports import RefreshToken, Session
+from api.application.ports import AddressStanding, RefreshToken, Session, UserFilter
 from api.domain.audit import AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch
 from api.domain.errors import Conflict
@@ -45,7 +45,7 @@ class NullTransactor:
 
 
 def _newest_first(
-    rows: Sequence[Batch | Transaction], after: Cursor | None, limit: int
+    rows: Sequence[Batch | Transaction | User], after: Cursor | None, limit: int
 ) -> list[Any]:
     ordered = sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
     if after is not None:
@@ -77,6 +77,21 @@ class FakeUsers:
 
     def deactivate(self, user_id: UUID) -> None:
         self.rows[user_id] = replace(self.rows[user_id], is_active=False)
+
+    async def page(self, filters: UserFilter, after: Cursor | None, limit: int) -> Sequence[User]:
+        rows = [
+            u
+            for u in self.rows.values()
+            if filters.role in (None, u.role) and filters.is_active in (None, u.is_active)
+        ]
+        return _newest_first(rows, after, limit)
+
+    async def update(self, user_id: UUID, at: datetime, is_active: bool, role: Role) -> User:
+        self.rows[user_id] = replace(self.rows[user_id], is_active=is_active, role=role)
+        return self.rows[user_id]
+
+    async def active_admins_for_update(self) -> list[UUID]:
+        return sorted(u.id for u in self.rows.values() if u.role == Role.ADMIN and u.is_active)
 
 
 class FakeBatches:
@@ -130,10 +145,6 @@ class FakeBatches:
             end = datetime.combine(filters.created_to + timedelta(days=1), time(), UTC)
             rows = [b for b in rows if b.created_at < end]
         return _newest_first(rows, after, limit)
-
-    async def next_code(self, year: int) -> str:
-        self._sequence += 1
-        return f"AGB-{year}-{self._sequence:06d}"
 
 
 class FakeTransactions:
@@ -196,19 +207,21 @@ class FakeRefreshTokens:
     async def by_hash_for_update(self, token_hash: str) -> RefreshToken | None:
         return self.tokens.get(token_hash)
 
-    async def mark_used(self, token_id: UUID, at: datetime) -> None:
+    async def mark_used(self, token_id: UUID, at: datetime, successor: str) -> None:
         for key, token in self.tokens.items():
             if token.id == token_id:
-                self.tokens[key] = replace(token, used_at=at)
+                self.tokens[key] = replace(token, used_at=at, successor=successor)
 
     async def revoke_family(self, family_id: UUID, at: datetime) -> None:
         for key, token in self.tokens.items():
             if token.family_id == family_id and token.revoked_at is None:
                 self.tokens[key] = replace(token, revoked_at=at)
 
-    async def revoke_all(self, user_id: UUID, at: datetime) -> list[UUID]:
+    async def revoke_all(self, user_id: UUID, at: datetime, keep: UUID | None = None) -> list[UUID]:
         families = {
-            t.family_id for t in self.tokens.values() if t.user_id == user_id and not t.revoked_at
+            t.family_id
+            for t in self.tokens.values()
+            if t.user_id == user_id and not t.revoked_at and t.family_id != keep
         }
         for family in families:
             await self.revoke_family(family, at)
@@ -237,8 +250,10 @@ class FakeThrottle:
         self.limit, self.lockout = limit, lockout
         self.failures: dict[tuple[str, str], int] = {}
 
-    async def locked_for(self, email: str, ip: str) -> int:
-        return self.lockout if self.failures.get((email, ip), 0) >= self.limit else 0
+    async def check(self, email: str, ip: str) -> AddressStanding:
+        locked = self.lockout if self.failures.get((email, ip), 0) >= self.limit else 0
+        failures = sum(n for (_, address), n in self.failures.items() if address == ip)
+        return AddressStanding(locked, failures, known_good=False)
 
     async def failed(self, email: str, ip: str) -> int:
         count = self.failures[(email, ip)] = self.failures.get((email, ip), 0) + 1

@@ -8,6 +8,8 @@ from api.application.auth import BAD_REFRESH, Auth, SessionPolicy
 from api.domain.errors import Conflict, NotFound, RateLimited, Unauthorized, ValidationFailed
 from api.domain.passwords import PasswordPolicy
 from api.domain.users import Role
+from api.infrastructure.security.hash_queue import BoundedHashQueue
+from api.infrastructure.security.sealing import AesGcmSealer
 from api.infrastructure.security.tokens import JwtIssuer
 from tests.unit.builders import CTX
 from tests.unit.fakes import (
@@ -80,6 +82,8 @@ def auth(users, hasher, issuer, audit, clock, throttle, revocations):
             idle=IDLE, absolute=ABSOLUTE, access_ttl=timedelta(minutes=15), reuse_grace=GRACE
         ),
         passwords=PasswordPolicy(common=frozenset({"password123"})),
+        sealer=AesGcmSealer(),
+        hash_queue=BoundedHashQueue(slots=1, max_waiting=8, per_client=2),
         dummy_hash=DUMMY,
     )
 
@@ -242,13 +246,14 @@ async def test_me_of_an_unknown_id_is_not_found(auth, alice):
         await auth.me(uuid4())
 
 
-async def test_two_refreshes_racing_within_the_grace_window_both_succeed(auth, alice, audit):
+async def test_two_refreshes_racing_within_the_grace_window_get_the_same_pair(auth, alice, audit):
     first = await auth.login("alice@example.com", PASSWORD, CTX)
 
     winner = await auth.refresh(first.refresh_token, CTX)
     racer = await auth.refresh(first.refresh_token, CTX)
 
-    assert winner.refresh_token != racer.refresh_token
+    assert racer.refresh_token == winner.refresh_token
+    assert racer.access_token == winner.access_token
     assert (await auth.refresh(winner.refresh_token, CTX)).access_token
     assert audit.of("auth.refresh.reuse_detected") == []
     assert len(audit.of("auth.refresh.concurrent")) == 1

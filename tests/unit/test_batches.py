@@ -4,8 +4,9 @@ from datetime import timedelta
 import pytest
 
 from api.application.batches import Batches
+from api.domain.batch_codes import is_valid_server_code
 from api.domain.batches import BatchFilter, BatchStatus, IllegalTransition
-from api.domain.errors import BadRequest, Conflict, Forbidden, NotFound
+from api.domain.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from api.domain.users import Role
 from tests.unit.builders import CTX, actor, new_batch
 from tests.unit.fakes import FakeAuditLog, FakeBatches, FakeClock, NullTransactor
@@ -37,12 +38,22 @@ async def test_a_producer_gets_a_server_made_code_when_none_is_given(batches, pr
     first = await batches.create(producer, new_batch(), CTX)
     second = await batches.create(producer, new_batch(), CTX)
 
-    assert re.fullmatch(rf"AGB-{clock.now().year}-\d{{6}}", first.code)
-    assert first.code == "AGB-2031-000001"
-    assert second.code == "AGB-2031-000002"
+    assert re.fullmatch(
+        r"AGB-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", first.code
+    )
+    assert is_valid_server_code(first.code)
+    assert is_valid_server_code(second.code)
+    assert first.code != second.code
     assert first.owner_id == producer.id
     assert first.status == BatchStatus.REGISTERED
     assert first.created_at == clock.now()
+
+
+@pytest.mark.parametrize("code", ["AGB-2026-000006", "AGB-7K3M-Q9XD-2F4A"])
+async def test_codes_in_the_servers_namespace_are_not_for_clients(batches, producer, code):
+    with pytest.raises(ValidationFailed) as refused:
+        await batches.create(producer, new_batch(code=code), CTX)
+    assert refused.value.details[0].field == "code"
 
 
 async def test_a_producer_keeps_the_code_they_chose(batches, producer):

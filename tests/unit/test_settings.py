@@ -8,7 +8,7 @@ from api.settings import Environment, Settings, load_settings
 
 EXAMPLE_ENV = Path(__file__).resolve().parents[2] / ".env.example"
 STRONG = "Tr0ub4dor-and-then-some-9f3k"
-STRONG_URL = f"postgres://agrobridge:{STRONG}@db.internal:5432/agrobridge"
+STRONG_URL = f"postgres://agrobridge:{STRONG}@db.internal:5432/agrobridge?sslmode=verify-full"
 
 
 @pytest.fixture(autouse=True)
@@ -169,15 +169,83 @@ def test_a_missing_database_url_is_refused(monkeypatch, base_env):
 def test_secrets_can_come_from_mounted_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key_file: Path
 ) -> None:
-    url = "postgres://agrobridge:f1le-s3cret-value@db:5432/agrobridge"
+    url = "postgres://agrobridge:f1le-s3cret-value@db:5432/agrobridge?sslmode=require"
     (tmp_path / "AGROBRIDGE_DATABASE_URL").write_text(url + "\n")
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("AGROBRIDGE_DATABASE_URL", raising=False)
     monkeypatch.setenv("AGROBRIDGE_SECRETS_DIR", str(tmp_path))
     monkeypatch.setenv("AGROBRIDGE_ENV", "production")
-    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+    monkeypatch.setenv("REDIS_URL", "redis://:pw-1@cache:6379/0")
     monkeypatch.setenv("AGROBRIDGE_JWT_PRIVATE_KEY_FILE", str(key_file))
 
     settings = load_settings()
 
     assert settings.database_url.get_secret_value() == url
+
+
+@pytest.mark.parametrize(
+    ("env", "setting", "served"),
+    [
+        ("development", None, True),
+        ("test", None, True),
+        ("staging", None, False),
+        ("production", None, False),
+        ("production", "true", True),
+        ("development", "false", False),
+    ],
+)
+def test_docs_are_off_in_production_unless_a_setting_turns_them_on(
+    monkeypatch, base_env, env, setting, served
+):
+    monkeypatch.setenv("AGROBRIDGE_ENV", env)
+    if setting is not None:
+        monkeypatch.setenv("AGROBRIDGE_DOCS_ENABLED", setting)
+
+    assert Settings().serves_docs is served
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        (f"postgres://agrobridge:{STRONG}@db.internal/agrobridge", "TLS is required"),
+        (f"postgres://agrobridge:{STRONG}@db.internal/agrobridge?sslmode=prefer", "TLS"),
+        (f"postgres://agrobridge:{STRONG}@/agrobridge?host=/run/postgresql", "UNIX_SOCKET"),
+    ],
+)
+def test_production_refuses_a_database_url_without_tls(monkeypatch, base_env, url, problem):
+    monkeypatch.setenv("AGROBRIDGE_ENV", "production")
+    monkeypatch.setenv("AGROBRIDGE_DATABASE_URL", url)
+
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+
+    assert "AGROBRIDGE_DATABASE_URL" in str(caught.value)
+    assert problem in str(caught.value)
+    assert STRONG not in str(caught.value)
+
+
+def test_a_local_socket_is_allowed_by_its_setting(monkeypatch, base_env):
+    url = f"postgres://agrobridge:{STRONG}@/agrobridge?host=/run/postgresql"
+    monkeypatch.setenv("AGROBRIDGE_ENV", "production")
+    monkeypatch.setenv("AGROBRIDGE_DATABASE_URL", url)
+    monkeypatch.setenv("AGROBRIDGE_DB_ALLOW_UNIX_SOCKET", "true")
+
+    assert Settings().database_url.get_secret_value() == url
+
+
+def test_production_refuses_a_redis_url_without_a_password(monkeypatch, base_env):
+    monkeypatch.setenv("AGROBRIDGE_ENV", "production")
+    monkeypatch.setenv("AGROBRIDGE_REDIS_URL", "redis://cache.internal:6379/0")
+
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+
+    assert "AGROBRIDGE_REDIS_URL" in str(caught.value)
+
+
+def test_trusted_proxies_are_networks(monkeypatch, base_env):
+    monkeypatch.setenv("AGROBRIDGE_TRUSTED_PROXIES", "10.0.0.0/8, fd00::/8")
+    assert [str(n) for n in Settings().trusted_proxies] == ["10.0.0.0/8", "fd00::/8"]
+    monkeypatch.setenv("AGROBRIDGE_TRUSTED_PROXIES", "10.0.0.300/8")
+    with pytest.raises(ValidationError):
+        Settings()

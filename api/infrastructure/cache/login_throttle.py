@@ -9,7 +9,11 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from api.application.ports import AddressStanding
 from api.infrastructure.metrics import timed
+
+# An address a login succeeded from is trusted a little more (queues first) for this long.
+KNOWN_GOOD_SECONDS = 7 * 24 * 3600
 
 FAIL_LUA = """
 local account = redis.call('INCR', KEYS[1])
@@ -56,15 +60,20 @@ class RedisLoginThrottle:
             f"lock:ip:{ip}",
         ]
 
-    @timed("redis", "login_throttle.locked_for")
-    async def locked_for(self, email: str, ip: str) -> int:
-        """Seconds until this account may be tried again from this address (0: now)."""
-        _, _, account_lock, ip_lock = self._keys(email, ip)
+    @timed("redis", "login_throttle.check")
+    async def check(self, email: str, ip: str) -> AddressStanding:
+        _, address_failures, account_lock, ip_lock = self._keys(email, ip)
         async with self._client.pipeline(transaction=False) as pipe:
             pipe.ttl(account_lock)
             pipe.ttl(ip_lock)
-            ttls = await pipe.execute()
-        return max(0, *(int(t) for t in ttls))
+            pipe.get(address_failures)
+            pipe.exists(f"ok:ip:{ip}")
+            account_ttl, ip_ttl, failures, good = await pipe.execute()
+        return AddressStanding(
+            locked_for=max(0, int(account_ttl), int(ip_ttl)),
+            failures=int(failures or 0),
+            known_good=bool(good),
+        )
 
     @timed("redis", "login_throttle.failed")
     async def failed(self, email: str, ip: str) -> int:
@@ -84,4 +93,7 @@ class RedisLoginThrottle:
     @timed("redis", "login_throttle.succeeded")
     async def succeeded(self, email: str, ip: str) -> None:
         account_failures, _, account_lock, _ = self._keys(email, ip)
-        await self._client.delete(account_failures, account_lock)
+        async with self._client.pipeline(transaction=False) as pipe:
+            pipe.delete(account_failures, account_lock)
+            pipe.set(f"ok:ip:{ip}", 1, ex=KNOWN_GOOD_SECONDS)
+            await pipe.execute()

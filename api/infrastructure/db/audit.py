@@ -13,7 +13,8 @@ from api.infrastructure.metrics import timed
 
 INSERT = (
     "INSERT INTO audit_logs (id, at, actor_id, action, target_type, target_id, ip, user_agent,"
-    " request_id, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)"
+    " request_id, client_request_id, metadata)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)"
 )
 
 
@@ -29,6 +30,7 @@ def _to_entry(row: AuditLogRow) -> AuditEntry:
         user_agent=row.user_agent,
         request_id=row.request_id,
         metadata=dict(row.metadata),
+        client_request_id=row.client_request_id,
     )
 
 
@@ -44,10 +46,11 @@ class TortoiseAuditLog:
                 event.actor_id,
                 event.action,
                 event.target_type,
-                event.target_id,
+                (event.target_id or "")[:64] or None,
                 event.context.ip,
                 (event.context.user_agent or "")[:512] or None,
                 event.context.request_id[:128],
+                event.context.client_request_id,
                 json.dumps(event.metadata, default=str),
             ],
         )

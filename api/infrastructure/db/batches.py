@@ -137,10 +137,3 @@ class TortoiseBatches:
         )
         rows = await connections.get("default").execute_query_dict(sql, params)
         return [_from_record(row) for row in rows]
-
-    @timed("db", "batches.next_code")
-    async def next_code(self, year: int) -> str:
-        rows = await connections.get("default").execute_query_dict(
-            "SELECT nextval('batch_code_seq') AS n"
-        )
-        return f"AGB-{year}-{rows[0]['n']:06d}"

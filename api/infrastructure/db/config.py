@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MODELS_MODULE = "api.infrastructure.db.models"
 APP_LABEL = "models"
@@ -25,15 +26,27 @@ async def _keep_session(_connection: object) -> None:
     transaction before this runs.)"""
 
 
+def _split_sslmode(database_url: str) -> tuple[str, str | None]:
+    """libpq's `sslmode` is not Tortoise's: take it out and hand it to asyncpg as `ssl`."""
+    parts = urlsplit(database_url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    modes = [value for key, value in query if key == "sslmode"]
+    rest = urlencode([(key, value) for key, value in query if key != "sslmode"])
+    return urlunsplit(parts._replace(query=rest)), (modes[-1] if modes else None)
+
+
 def tortoise_config(
     database_url: str, pool_min: int = 1, pool_max: int = 10, limits: Limits | None = None
 ) -> dict[str, Any]:
     from tortoise.backends.base.config_generator import expand_db_url
 
-    connection = expand_db_url(database_url)
+    url, sslmode = _split_sslmode(database_url)
+    connection = expand_db_url(url)
     connection["engine"] = ENGINE
     credentials = connection["credentials"]
     credentials.update(minsize=pool_min, maxsize=pool_max, reset=_keep_session)
+    if sslmode is not None:
+        credentials["ssl"] = sslmode
     if limits is not None:
         credentials.update(
             acquire_timeout=limits.acquire,

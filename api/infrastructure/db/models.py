@@ -88,6 +88,9 @@ class RefreshTokenRow(Model):
     # Where the session was last used from, for the user's list of sessions.
     ip = fields.CharField(max_length=45, null=True)
     user_agent = fields.CharField(max_length=512, null=True)
+    # The pair this token was exchanged for, encrypted with a key only the token itself gives:
+    # a racing refresh within the grace window gets the same pair, not a second live token.
+    successor = fields.TextField(null=True)
 
     class Meta:
         table = "refresh_tokens"
@@ -105,6 +108,8 @@ class AuditLogRow(Model):
     ip = fields.CharField(max_length=45, null=True)
     user_agent = fields.CharField(max_length=512, null=True)
     request_id = fields.CharField(max_length=128)
+    # What the client sent as X-Request-ID: its own, never mistaken for ours.
+    client_request_id = fields.CharField(max_length=128, null=True)
     metadata: fields.Field[dict[str, object]] = fields.JSONField(default=dict)
 
     class Meta:

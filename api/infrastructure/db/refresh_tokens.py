@@ -16,6 +16,7 @@ def _to_token(row: RefreshTokenRow) -> RefreshToken:
         session_expires_at=row.session_expires_at,
         used_at=row.used_at,
         revoked_at=row.revoked_at,
+        successor=row.successor,
     )
 
 
@@ -55,16 +56,18 @@ class TortoiseRefreshTokens:
         return _to_token(row) if row else None
 
     @timed("db", "refresh_tokens.mark_used")
-    async def mark_used(self, token_id: UUID, at: datetime) -> None:
-        await RefreshTokenRow.filter(id=token_id).update(used_at=at)
+    async def mark_used(self, token_id: UUID, at: datetime, successor: str) -> None:
+        await RefreshTokenRow.filter(id=token_id).update(used_at=at, successor=successor)
 
     @timed("db", "refresh_tokens.revoke_family")
     async def revoke_family(self, family_id: UUID, at: datetime) -> None:
         await RefreshTokenRow.filter(family_id=family_id, revoked_at=None).update(revoked_at=at)
 
     @timed("db", "refresh_tokens.revoke_all")
-    async def revoke_all(self, user_id: UUID, at: datetime) -> list[UUID]:
+    async def revoke_all(self, user_id: UUID, at: datetime, keep: UUID | None = None) -> list[UUID]:
         live = RefreshTokenRow.filter(user_id=user_id, revoked_at=None)
+        if keep is not None:
+            live = live.exclude(family_id=keep)
         families = await live.distinct().values_list("family_id", flat=True)
         await live.update(revoked_at=at)
         return [UUID(str(f)) for f in families]

@@ -1,6 +1,11 @@
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from tortoise.expressions import Q
+
+from api.application.pagination import Cursor
+from api.application.ports import UserFilter
 from api.domain.users import Role, User
 from api.infrastructure.db.errors import unique_as_conflict
 from api.infrastructure.db.models import UserRow
@@ -49,3 +54,27 @@ class TortoiseUsers:
     @timed("db", "users.set_password_hash")
     async def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
         await UserRow.filter(id=user_id).update(password_hash=password_hash)
+
+    @timed("db", "users.page")
+    async def page(self, filters: UserFilter, after: Cursor | None, limit: int) -> Sequence[User]:
+        query = UserRow.all()
+        if filters.role is not None:
+            query = query.filter(role=filters.role)
+        if filters.is_active is not None:
+            query = query.filter(is_active=filters.is_active)
+        if after is not None:
+            query = query.filter(
+                Q(created_at__lt=after.created_at) | Q(created_at=after.created_at, id__lt=after.id)
+            )
+        rows = await query.order_by("-created_at", "-id").limit(limit)
+        return [_to_user(row) for row in rows]
+
+    @timed("db", "users.update")
+    async def update(self, user_id: UUID, at: datetime, is_active: bool, role: Role) -> User:
+        await UserRow.filter(id=user_id).update(is_active=is_active, role=role, updated_at=at)
+        return _to_user(await UserRow.get(id=user_id))
+
+    @timed("db", "users.active_admins_for_update")
+    async def active_admins_for_update(self) -> list[UUID]:
+        rows = await UserRow.filter(role=Role.ADMIN, is_active=True).select_for_update()
+        return sorted(row.id for row in rows)

@@ -29,7 +29,7 @@ class Argon2Hasher:
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
         )
         # Few threads: each hash holds 19 MiB, and more threads than cores buys nothing.
-        self._pool = ThreadPoolExecutor(threads, "argon2", initializer=_lower_priority)
+        self._pool = ThreadPoolExecutor(threads, "argon2")
 
     async def hash(self, password: str) -> str:
         loop = asyncio.get_running_loop()

@@ -10,7 +10,7 @@ from uuid import UUID
 import jwt
 
 from api.application.ports import AccessClaims
-from api.domain.errors import Unauthorized
+from api.domain.errors import InvalidToken, Unauthorized
 from api.domain.users import Role, User
 from api.infrastructure.security.keys import KeyRing
 
@@ -68,7 +68,7 @@ class JwtIssuer:
             header = jwt.get_unverified_header(token)
             key = self.keys.verify_keys.get(str(header.get("kid")))
             if key is None or header.get("alg") != ALGORITHM:
-                raise Unauthorized("access token is invalid")
+                raise InvalidToken("access token is invalid")
             claims = jwt.decode(
                 token,
                 key,
@@ -79,7 +79,7 @@ class JwtIssuer:
                 options={"require": REQUIRED_CLAIMS},
             )
             if claims["typ"] != "access":
-                raise Unauthorized("access token is invalid")
+                raise InvalidToken("access token is invalid")
             return AccessClaims(
                 user_id=UUID(claims["sub"]),
                 role=Role(claims["role"]),
@@ -90,5 +90,7 @@ class JwtIssuer:
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("access token has expired") from exc
+        except InvalidToken:
+            raise
         except (jwt.InvalidTokenError, ValueError, KeyError) as exc:
-            raise Unauthorized("access token is invalid") from exc
+            raise InvalidToken("access token is invalid") from exc

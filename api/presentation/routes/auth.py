@@ -16,6 +16,7 @@ from api.presentation.openapi import SECURED, json_of, responses
 from api.presentation.schemas.auth import (
     LoginIn,
     LogoutIn,
+    PasswordChangeIn,
     RefreshIn,
     RegisterIn,
     SessionList,
@@ -94,6 +95,25 @@ async def refresh(request: Request) -> HTTPResponse:
 async def me(request: Request) -> HTTPResponse:
     user = await services(request).auth.me(current_actor(request).id)
     return json(UserOut.model_validate(user).model_dump(mode="json"))
+
+
+@bp.post("/password")
+@openapi.definition(
+    summary="Change the caller's password; every other session ends",
+    secured=SECURED,
+    body=json_of(PasswordChangeIn),
+    response=[
+        openapi.definitions.Response("changed", status=204),
+        *responses((403, ErrorOut), (422, ErrorOut), (429, ErrorOut)),
+    ],
+)
+async def change_password(request: Request) -> HTTPResponse:
+    claims = current_claims(request)
+    body = parse_body(request, PasswordChangeIn)
+    await services(request).auth.change_password(
+        claims, body.current_password, body.new_password, request_context(request)
+    )
+    return empty()
 
 
 @bp.post("/logout")

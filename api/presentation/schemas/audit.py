@@ -31,6 +31,7 @@ class AuditEntryOut(ResponseModel):
     ip: str | None
     user_agent: str | None
     request_id: str
+    client_request_id: str | None
     metadata: dict[str, Any]
 
 

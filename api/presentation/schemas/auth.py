@@ -12,16 +12,25 @@ Email = Annotated[
 ]
 
 
+# Passwords are kept as typed: spaces are characters (NIST SP 800-63B), never trimmed.
+Password = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=1024)]
+
+
 class RegisterIn(RequestModel):
     email: Email
-    password: Annotated[str, Field(min_length=8, max_length=256)]
+    password: Password
     full_name: Text
     role: Literal["producer", "buyer"] = "producer"
 
 
 class LoginIn(RequestModel):
     email: Annotated[str, Field(min_length=1, max_length=320)]
-    password: Annotated[str, Field(min_length=1, max_length=256)]
+    password: Password
+
+
+class PasswordChangeIn(RequestModel):
+    current_password: Password
+    new_password: Password
 
 
 class RefreshIn(RequestModel):
@@ -37,6 +46,7 @@ class UserOut(ResponseModel):
     email: str
     full_name: str
     role: Role
+    is_active: bool
     created_at: UtcDatetime
 
 

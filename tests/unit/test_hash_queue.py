@@ -1,0 +1,61 @@
+import asyncio
+
+import pytest
+
+from api.domain.errors import Overloaded, RateLimited
+from api.infrastructure.security.hash_queue import BoundedHashQueue
+
+GOOD, UNKNOWN, FAILING = 0, 1, 2
+
+
+async def hold(
+    queue: BoundedHashQueue, client: str, priority: int, order: list[str], release: asyncio.Event
+) -> None:
+    async with queue.admit(client, priority):
+        order.append(client)
+        await release.wait()
+
+
+async def test_better_standing_goes_first_and_the_worst_newest_waiter_is_shed():
+    queue = BoundedHashQueue(slots=1, max_waiting=2, per_client=1)
+    order: list[str] = []
+    gate = asyncio.Event()
+    running = asyncio.create_task(hold(queue, "busy", FAILING, order, gate))
+    await asyncio.sleep(0)
+    bad1 = asyncio.create_task(hold(queue, "bad1", FAILING, order, gate))
+    bad2 = asyncio.create_task(hold(queue, "bad2", FAILING, order, gate))
+    await asyncio.sleep(0)
+    honest = asyncio.create_task(hold(queue, "honest", GOOD, order, gate))
+    await asyncio.sleep(0)
+
+    with pytest.raises(Overloaded):
+        await bad2
+    gate.set()
+    await asyncio.gather(running, bad1, honest)
+    assert order == ["busy", "honest", "bad1"]
+
+
+async def test_a_full_queue_of_better_standing_sheds_the_newcomer():
+    queue = BoundedHashQueue(slots=1, max_waiting=1, per_client=1)
+    gate = asyncio.Event()
+    order: list[str] = []
+    first = asyncio.create_task(hold(queue, "a", GOOD, order, gate))
+    second = asyncio.create_task(hold(queue, "b", GOOD, order, gate))
+    await asyncio.sleep(0)
+    with pytest.raises(Overloaded):
+        async with queue.admit("c", UNKNOWN):
+            pass
+    gate.set()
+    await asyncio.gather(first, second)
+
+
+async def test_one_address_gets_a_429_beyond_its_share():
+    queue = BoundedHashQueue(slots=1, max_waiting=8, per_client=1)
+    gate = asyncio.Event()
+    first = asyncio.create_task(hold(queue, "a", UNKNOWN, [], gate))
+    await asyncio.sleep(0)
+    with pytest.raises(RateLimited):
+        async with queue.admit("a", UNKNOWN):
+            pass
+    gate.set()
+    await first
