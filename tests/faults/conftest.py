@@ -43,7 +43,8 @@ class Stack:
     folder: Path
     pg_port: int
     redis_port: int
-    database_url: str = ""
+    database_url: str = ""  # the cluster's admin: migrations and diagnostics
+    api_url: str = ""  # the API's own role
     redis_url: str = ""
 
     def services(self, command: str) -> str:
@@ -72,6 +73,7 @@ class Stack:
             if line.startswith("export ")
         )
         self.database_url, self.redis_url = env["DATABASE_URL"], env["REDIS_URL"]
+        self.api_url = env["API_DATABASE_URL"]
 
     def postgres_pids(self) -> list[int]:
         postmaster = int((self.folder / "postgres" / "postmaster.pid").read_text().split()[0])
@@ -169,7 +171,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running = Stack(folder, free_port(), free_port())
     try:
         running.start()
-        migrated = run_module(["migrate"], {"DATABASE_URL": running.database_url})
+        migrated = run_module(
+            ["migrate"],
+            {"DATABASE_URL": running.database_url, "AGROBRIDGE_DB_RUNTIME_ROLE": "agrobridge_api"},
+        )
         assert migrated.returncode == 0, migrated.stderr
         yield running
     finally:
@@ -178,7 +183,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def fault_env(stack: Stack, signing_key: Path, **extra: str) -> dict[str, str]:
-    return {**server_env(stack.database_url, stack.redis_url, signing_key), **LIMITS, **extra}
+    return {**server_env(stack.api_url, stack.redis_url, signing_key), **LIMITS, **extra}
 
 
 @pytest.fixture(scope="module")
