@@ -104,7 +104,8 @@ def test_a_frozen_postgres_gives_503s_within_the_bound_and_recovery_after(
         r.headers["Retry-After"] and r.json()["error"]["code"] == "unavailable" for r, _ in answers
     )
     # Every wait is bounded: acquiring a connection, then the statement itself.
-    assert slowest < ACQUIRE + STATEMENT + 3
+    # (plus slack for a busy machine; without the bounds each read hangs as long as PostgreSQL)
+    assert slowest < ACQUIRE + STATEMENT + 5
     assert wait_until(lambda: get(server, f"/batches/{batch['id']}", who.auth).status_code == 200)
 
 
@@ -139,8 +140,9 @@ def test_one_locked_row_does_not_slow_reads_of_other_rows(
         release.set()
         holder.join()
     print(f"read of another row during the lock: {took * 1000:.0f} ms; changes {dict(statuses)}")
+    # Had the waiting changes held the pool, the read would have met the acquire bound (503).
     assert read.status_code == 200
-    assert took < 1.0
+    assert took < ACQUIRE + 1
     assert set(statuses) <= {200, 409, 503}
     assert 500 not in statuses
 

@@ -117,7 +117,7 @@ def test_sigterm_under_load_stops_accepting_at_once_and_finishes_what_started(
         f"acknowledged {load.created + 1}"
     )
     assert code == 0
-    assert exited < GRACE + 2
+    assert exited < GRACE + 5  # the grace period, plus the processes' own exit on a busy machine
     dropped = {k: v for k, v in load.outcomes.items() if not k.isdigit() and k != "refused"}
     assert dropped == {}, "requests sent on a kept-alive connection were dropped"
     assert {k for k in load.outcomes if k.isdigit()} <= {"200", "201"}
