@@ -32,7 +32,9 @@ def test_an_auditor_follows_a_producers_actions(
     assert "auth.login.succeeded" in actions
     created = page["data"][1]
     assert created["target_id"] == batch["id"]
-    assert created["request_id"] == "trace-me-1"
+    # The client's own id is kept beside ours, never in place of it.
+    assert created["client_request_id"] == "trace-me-1"
+    assert created["request_id"] != "trace-me-1"
     assert created["ip"] == "127.0.0.1"
     assert page["data"][0]["metadata"] == {"from": "registered", "to": "cancelled", "note": "hail"}
 

@@ -39,4 +39,4 @@ def test_the_audit_log_records_the_clients_real_address(
     entries = httpx.get(
         server.url + "/api/v1/audit-logs", params=query, headers=auditor, timeout=10
     ).json()["data"]
-    assert [(e["ip"], e["request_id"]) for e in entries] == [(CLIENT, request_id)]
+    assert [(e["ip"], e["client_request_id"]) for e in entries] == [(CLIENT, request_id)]
