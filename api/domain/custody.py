@@ -67,10 +67,15 @@ def parties(actor: Actor, batch: Batch) -> frozenset[Party]:
     return frozenset(mine)
 
 
+def _forbidden(message: str, batch: Batch) -> Forbidden:
+    # Naming the batch, for the audit trail's record of the refusal.
+    return Forbidden(message, target_type="batch", target_id=str(batch.id))
+
+
 def _ensure_party(actor: Actor, batch: Batch) -> frozenset[Party]:
     mine = parties(actor, batch)
     if not mine:
-        raise Forbidden("only the batch's owner or recipient can change it")
+        raise _forbidden("only the batch's owner or recipient can change it", batch)
     return mine
 
 
@@ -83,7 +88,7 @@ def authorize_move(
     if move is None:
         raise IllegalTransition(f"a {batch.status} batch cannot become {to}")
     if move.by not in mine:
-        raise Forbidden(f"only the batch's {move.by} can mark it {to}")
+        raise _forbidden(f"only the batch's {move.by} can mark it {to}", batch)
     if move.needs_recipient and not has_recipient:
         raise ValidationFailed(
             "name the buyer the batch is shipped to",
@@ -107,4 +112,4 @@ def authorize_split(actor: Actor, batch: Batch) -> None:
     if by is None:
         raise IllegalTransition(f"a {batch.status} batch cannot be split")
     if by not in mine:
-        raise Forbidden(f"only the batch's {by} can split a {batch.status} batch")
+        raise _forbidden(f"only the batch's {by} can split a {batch.status} batch", batch)

@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api.domain.batch_codes import is_valid_server_code
 from tests.e2e.conftest import assert_error, batch_body, sign_up, tx_hash, user_id
 from tests.support.server import RunningServer
 
@@ -126,6 +127,23 @@ def test_a_split_whose_quantities_do_not_add_up_is_refused(client: httpx.Client)
         assert error["details"][0]["field"] == "parts"
     assert client.get(f"/batches/{bid}/lineage", headers=producer).json()["descendants"] == []
     assert client.get(f"/batches/{bid}", headers=producer).json()["status"] == "registered"
+
+
+def test_sub_lots_get_server_made_codes_and_clients_may_not_use_them(
+    client: httpx.Client,
+) -> None:
+    producer = sign_up(client, "producer")
+    bid = create(client, producer, quantity="10")["id"]
+    parts = [{"quantity": "4", "code": "AGB-7K3M-Q9XD-2F4C"}, {"quantity": "6"}]
+    refused = client.post(f"/batches/{bid}/split", json={"parts": parts}, headers=producer)
+    error = assert_error(refused, 422, "validation_error")
+    assert error["details"][0]["field"] == "parts[0].code"
+
+    made = split(client, producer, bid, "4", "6")
+    assert made.status_code == 201, made.text
+    codes = [child["code"] for child in made.json()["children"]]
+    assert all(is_valid_server_code(code) for code in codes)
+    assert len(set(codes)) == 2
 
 
 def test_lineage_is_right_three_levels_deep(client: httpx.Client) -> None:
