@@ -16,7 +16,18 @@ from api.infrastructure.sentry import init_sentry
 from api.presentation import lifecycle, middleware, observe
 from api.presentation.context import App, AppContext
 from api.presentation.errors import JsonErrorHandler
-from api.presentation.routes import audit, auth, batches, health, jwks, transactions, users
+from api.presentation.routes import (
+    audit,
+    auth,
+    batches,
+    events,
+    health,
+    jwks,
+    lineage,
+    public,
+    transactions,
+    users,
+)
 from api.presentation.routes import metrics as metrics_route
 from api.settings import Settings, load_settings
 
@@ -42,6 +53,9 @@ def create_app(settings: Settings | None = None) -> App:
             auth.bp,
             batches.bp,
             transactions.bp,
+            lineage.bp,
+            events.bp,
+            public.bp,
             audit.bp,
             users.bp,
             url_prefix="/api/v1",
@@ -49,6 +63,7 @@ def create_app(settings: Settings | None = None) -> App:
         )
     )
     app.blueprint(jwks.bp)
+    app.blueprint(public.page_bp)
     app.blueprint(metrics_route.bp)
     observe.register(app)
     middleware.register(app)

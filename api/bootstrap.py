@@ -9,6 +9,9 @@ from api.application.accounts import Accounts
 from api.application.audit import AuditTrail
 from api.application.auth import Auth, SessionPolicy
 from api.application.batches import Batches
+from api.application.events import History
+from api.application.lineage import Lots
+from api.application.public import PublicRecords
 from api.application.transactions import Transactions
 from api.domain.passwords import PasswordPolicy
 from api.infrastructure.cache.audit_quota import RedisAuditQuota
@@ -20,7 +23,10 @@ from api.infrastructure.clock import SystemClock
 from api.infrastructure.db.audit import TortoiseAuditLog
 from api.infrastructure.db.batches import TortoiseBatches
 from api.infrastructure.db.config import Limits, tortoise_config
+from api.infrastructure.db.events import TortoiseEvents
+from api.infrastructure.db.lineage import TortoiseLineage
 from api.infrastructure.db.probe import PostgresProbe
+from api.infrastructure.db.public import TortoisePublicReads
 from api.infrastructure.db.refresh_tokens import TortoiseRefreshTokens
 from api.infrastructure.db.transactions import TortoiseTransactions
 from api.infrastructure.db.transactor import TortoiseTransactor
@@ -65,7 +71,7 @@ async def build_services(settings: Settings) -> Services:
         settings.db_pool_max, settings.db_pool_reserved_for_reads, limits.acquire
     )
     hasher = Argon2Hasher(threads=HASHING_THREADS)
-    batch_repo = TortoiseBatches()
+    batch_repo, events, tx_repo = TortoiseBatches(), TortoiseEvents(), TortoiseTransactions()
     common_passwords = CommonPasswords()
     len(common_passwords)  # read the list now, not during the first registration
     throttle = RedisLoginThrottle(
@@ -116,8 +122,11 @@ async def build_services(settings: Settings) -> Services:
     return Services(
         auth=auth,
         accounts=accounts,
-        batches=Batches(batch_repo, audit, tx, clock),
-        transactions=Transactions(TortoiseTransactions(), batch_repo, audit, tx, clock),
+        batches=Batches(batch_repo, audit, tx, clock, events, users),
+        transactions=Transactions(tx_repo, batch_repo, audit, tx, clock, events),
+        history=History(batch_repo, events, tx_repo),
+        lots=Lots(batch_repo, TortoiseLineage(), events, audit, tx, clock),
+        public=PublicRecords(batch_repo, TortoisePublicReads()),
         audit_trail=AuditTrail(
             audit, RedisAuditQuota(redis, settings.audit_denials_per_minute), clock
         ),

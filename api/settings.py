@@ -110,6 +110,13 @@ class Settings(DatabaseSettings):
     hash_queue_per_address: int = Field(2, ge=1)
     # Audit rows one client may cause per minute for denials and rejected tokens.
     audit_denials_per_minute: int = Field(30, ge=1)
+    # Public verification (no token): the base URL its QR codes point at, how long shared
+    # caches may keep an answer, and requests per minute per client address.
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000", pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$"
+    )
+    public_cache_seconds: int = Field(60, ge=0, le=86400)
+    rate_limit_public_per_minute: int = Field(60, ge=1)
 
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     # /docs and the OpenAPI document: on in development and test, off elsewhere unless set.

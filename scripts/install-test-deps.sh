@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # install-test-deps.sh - install, from Debian's packages, the real servers and tools the test
 # suite drives: PostgreSQL and Redis (local test servers), nginx, pebble and curl (edge),
-# Prometheus, Alertmanager and the blackbox exporter (monitoring), shellcheck, and Nix to
-# parse flake.nix, podman's DNS plugin so compose services find each other, and the SSH client
-# the deploy tier reaches its test hosts with (Ansible itself comes from uv.lock). Needs root.
+# Prometheus, Alertmanager and the blackbox exporter (monitoring), shellcheck, Nix to parse
+# flake.nix, Chromium (the /verify page at a phone viewport, tests/browser), podman's DNS plugin
+# so compose services find each other, and the SSH client the deploy tier reaches its test
+# hosts with (Ansible itself comes from uv.lock). Needs root.
 set -euo pipefail
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
@@ -18,6 +19,7 @@ packages=(
   prometheus prometheus-alertmanager prometheus-blackbox-exporter
   shellcheck nix-bin
   openssh-client
+  chromium
   golang-github-containernetworking-plugin-dnsname
 )
 missing=()

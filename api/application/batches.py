@@ -3,46 +3,32 @@
 from dataclasses import dataclass
 from uuid import UUID
 
+from api.application.batches_access import ensure_can_change, ensure_can_read, not_found
+from api.application.events import append
 from api.application.pagination import Cursor, Page
-from api.application.ports import AuditLog, BatchRepository, Clock, Transactor
+from api.application.ports import (
+    AuditLog,
+    BatchRepository,
+    Clock,
+    EventRepository,
+    Transactor,
+    UserRepository,
+)
+from api.domain import history
 from api.domain.audit import AuditEvent, RequestContext
 from api.domain.batch_codes import PREFIX, in_server_namespace, new_code
-from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch, can_change, can_read
-from api.domain.errors import (
-    Conflict,
-    FieldIssue,
-    Forbidden,
-    Hidden,
-    NotFound,
-    ValidationFailed,
-)
-from api.domain.users import Actor, Role
+from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch
+from api.domain.custody import EventType, authorize_move
+from api.domain.emails import lookup_email
+from api.domain.errors import Conflict, FieldIssue, Forbidden, ValidationFailed
+from api.domain.events import link
+from api.domain.users import Actor, Role, User
+
+# Kept importable from here, where the other use cases have always found them.
+__all__ = ["Batches", "ensure_can_change", "ensure_can_read", "not_found"]
 
 CREATOR_ROLES = frozenset({Role.PRODUCER})
 CODE_ATTEMPTS = 3
-
-
-def _not_found(batch_id: UUID) -> NotFound:
-    return NotFound(f"batch {batch_id} not found")
-
-
-def ensure_can_read(actor: Actor, batch: Batch | None, batch_id: UUID) -> Batch:
-    """A batch the caller may not see does not exist for them: 404, never 403."""
-    if batch is None:
-        raise _not_found(batch_id)
-    if not can_read(actor, batch):
-        raise Hidden(_not_found(batch_id).message, target_type="batch", target_id=str(batch_id))
-    return batch
-
-
-def ensure_can_change(actor: Actor, batch: Batch | None, batch_id: UUID) -> Batch:
-    """One they can see but do not own is a 403."""
-    batch = ensure_can_read(actor, batch, batch_id)
-    if not can_change(actor, batch):
-        raise Forbidden(
-            "only the batch owner can change it", target_type="batch", target_id=str(batch_id)
-        )
-    return batch
 
 
 @dataclass
@@ -51,6 +37,8 @@ class Batches:
     audit: AuditLog
     tx: Transactor
     clock: Clock
+    events: EventRepository
+    users: UserRepository
 
     async def create(self, actor: Actor, new: NewBatch, ctx: RequestContext) -> Batch:
         if actor.role not in CREATOR_ROLES:
@@ -73,6 +61,10 @@ class Batches:
         now = self.clock.now()
         async with self.tx.atomic():
             batch = await self.repo.add(actor.id, new, code, now)
+            event = link(
+                batch.id, None, EventType.CREATED, now, actor.role.value, history.created(batch)
+            )
+            await self.events.add([event])
             await self.audit.record(
                 AuditEvent("batch.created", actor.id, "batch", str(batch.id), ctx, {"code": code}),
                 now,
@@ -85,11 +77,12 @@ class Batches:
     async def list(
         self, actor: Actor, filters: BatchFilter, cursor: str | None, limit: int
     ) -> Page[Batch]:
-        if actor.role == Role.BUYER:
-            return Page([], None)
         owner = None if actor.role.reads_everything else actor.id
         after = Cursor.decode(cursor) if cursor else None
-        rows = await self.repo.page(owner, filters, after, limit + 1)
+        # Buyers list what was shipped to them (and the sub-lots they split from it).
+        rows = await self.repo.page(
+            owner, filters, after, limit + 1, or_recipient=actor.role == Role.BUYER
+        )
         return Page.from_rows(list(rows), limit)
 
     async def change_status(
@@ -99,17 +92,34 @@ class Batches:
         status: BatchStatus,
         note: str | None,
         ctx: RequestContext,
+        recipient: str | None = None,
+        reason: str | None = None,
     ) -> Batch:
+        """`recipient` (a buyer's email or id) when shipping; `reason` when rejecting."""
         now = self.clock.now()
         async with self.tx.atomic(serial_key=f"batch:{batch_id}"):
-            current = ensure_can_change(actor, await self.repo.get_for_update(batch_id), batch_id)
-            changed = current.transition_to(status, now)
+            current = ensure_can_read(actor, await self.repo.get_for_update(batch_id), batch_id)
+            move = authorize_move(actor, current, status, recipient is not None, bool(reason))
+            buyer = await self._buyer(recipient) if recipient else None
+            changed = current.transition_to(status, now, buyer.id if buyer else None)
             await self.repo.save_status(changed)
-            metadata = {"from": current.status.value, "to": status.value}
-            if note:
-                metadata["note"] = note
+            data = history.status_changed(buyer.id if buyer else None, note, reason)
+            await append(self.events, batch_id, move.event, actor, data, now)
+            metadata = {"from": current.status.value, "to": status.value, **data}
             await self.audit.record(
                 AuditEvent("batch.status_changed", actor.id, "batch", str(batch_id), ctx, metadata),
                 now,
             )
         return changed
+
+    async def _buyer(self, reference: str) -> User:
+        try:
+            user = await self.users.by_id(UUID(reference))
+        except ValueError:
+            user = await self.users.by_email(lookup_email(reference))
+        if user is None or not user.is_active or user.role != Role.BUYER:
+            raise ValidationFailed(
+                "the recipient must be a buyer account",
+                [FieldIssue("recipient", "no buyer account has this email or id")],
+            )
+        return user

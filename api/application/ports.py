@@ -10,6 +10,8 @@ from uuid import UUID
 from api.application.pagination import Cursor
 from api.domain.audit import AuditEntry, AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, NewBatch
+from api.domain.events import BatchEvent
+from api.domain.lineage import Relative
 from api.domain.transactions import NewTransaction, Transaction
 from api.domain.users import Role, User
 
@@ -55,17 +57,33 @@ class UserRepository(Protocol):
 
 
 class BatchRepository(Protocol):
-    async def add(self, owner_id: UUID, new: NewBatch, code: str, at: datetime) -> Batch: ...
+    async def add(
+        self,
+        owner_id: UUID,
+        new: NewBatch,
+        code: str,
+        at: datetime,
+        parent_id: UUID | None = None,
+    ) -> Batch: ...
 
     async def get(self, batch_id: UUID) -> Batch | None: ...
+
+    async def by_code(self, code: str) -> Batch | None: ...
 
     async def get_for_update(self, batch_id: UUID) -> Batch | None: ...
 
     async def save_status(self, batch: Batch) -> None: ...
 
     async def page(
-        self, owner_id: UUID | None, filters: BatchFilter, after: Cursor | None, limit: int
-    ) -> Sequence[Batch]: ...
+        self,
+        owner_id: UUID | None,
+        filters: BatchFilter,
+        after: Cursor | None,
+        limit: int,
+        or_recipient: bool = False,
+    ) -> Sequence[Batch]:
+        """Newest first; with `or_recipient`, the batches owned by or shipped to owner_id."""
+        ...
 
 
 class TransactionRepository(Protocol):
@@ -76,6 +94,41 @@ class TransactionRepository(Protocol):
     async def page(
         self, batch_id: UUID, after: Cursor | None, limit: int
     ) -> Sequence[Transaction]: ...
+
+    async def oldest_first(self, batch_id: UUID, limit: int) -> Sequence[Transaction]: ...
+
+
+class EventRepository(Protocol):
+    async def add(self, events: Sequence[BatchEvent]) -> None: ...
+
+    async def head(self, batch_id: UUID) -> BatchEvent | None: ...
+
+    async def chain(self, batch_id: UUID) -> list[BatchEvent]: ...
+
+    async def has_hash(self, batch_id: UUID, event_hash: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class BatchSnapshot:
+    """A batch with everything its public view shows, read at one instant."""
+
+    batch: Batch
+    parent_code: str | None
+    events: list[BatchEvent]
+    # Oldest first.
+    transactions: list[Transaction]
+
+
+class PublicReadRepository(Protocol):
+    async def snapshot(self, code: str) -> BatchSnapshot | None: ...
+
+
+class LineageRepository(Protocol):
+    async def ancestors(self, batch_id: UUID) -> list[Relative]:
+        """Nearest first."""
+        ...
+
+    async def descendants(self, batch_id: UUID) -> list[Relative]: ...
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,21 @@
 from dataclasses import dataclass, replace
 from uuid import UUID
 
-from api.application.batches import ensure_can_change, ensure_can_read
+from api.application.batches_access import ensure_can_change, ensure_can_read
 from api.application.pagination import Cursor, Page
 from api.application.ports import (
     AuditLog,
     BatchRepository,
     Clock,
+    EventRepository,
     TransactionRepository,
     Transactor,
 )
+from api.domain import history
 from api.domain.audit import AuditEvent, RequestContext
-from api.domain.errors import Conflict
+from api.domain.custody import EventType
+from api.domain.errors import Conflict, FieldIssue, ValidationFailed
+from api.domain.events import link
 from api.domain.transactions import NewTransaction, Transaction
 from api.domain.users import Actor
 
@@ -25,6 +29,7 @@ class Transactions:
     audit: AuditLog
     tx: Transactor
     clock: Clock
+    events: EventRepository
 
     async def record(
         self, actor: Actor, batch_id: UUID, new: NewTransaction, ctx: RequestContext
@@ -34,6 +39,7 @@ class Transactions:
             new,
             tx_hash=new.tx_hash.lower(),
             payload_hash=new.payload_hash.lower() if new.payload_hash else None,
+            anchor_hash=new.anchor_hash.lower() if new.anchor_hash else None,
         )
         ensure_can_change(actor, await self.batches.get(batch_id), batch_id)
         existing = await self.repo.by_hash(new.tx_hash)
@@ -53,8 +59,21 @@ class Transactions:
         self, actor: Actor, batch_id: UUID, new: NewTransaction, ctx: RequestContext
     ) -> Transaction:
         now = self.clock.now()
-        async with self.tx.atomic():
+        async with self.tx.atomic(serial_key=f"batch:{batch_id}"):
+            # The row lock orders this event after any other change to the batch.
+            await self.batches.get_for_update(batch_id)
+            head = await self.events.head(batch_id)
+            if new.anchor_hash is None:
+                new = replace(new, anchor_hash=head.hash if head else None)
+            elif not await self.events.has_hash(batch_id, new.anchor_hash):
+                raise ValidationFailed(
+                    "anchor_hash is not the hash of an event of this batch",
+                    [FieldIssue("anchor_hash", "not in this batch's event chain")],
+                )
             record = await self.repo.add(batch_id, new, now)
+            data = history.transaction_recorded(record.tx_hash, record.network, new.anchor_hash)
+            kind = EventType.TRANSACTION_RECORDED
+            await self.events.add([link(batch_id, head, kind, now, actor.role.value, data)])
             await self.audit.record(
                 AuditEvent(
                     "transaction.recorded",

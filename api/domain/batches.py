@@ -14,6 +14,8 @@ class BatchStatus(StrEnum):
     DELIVERED = "delivered"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
+    # Divided into sub-lots (POST /batches/{id}/split); the sub-lots carry on.
+    SPLIT = "split"
 
 
 class Unit(StrEnum):
@@ -23,11 +25,14 @@ class Unit(StrEnum):
 
 
 TRANSITIONS: dict[BatchStatus, frozenset[BatchStatus]] = {
-    BatchStatus.REGISTERED: frozenset({BatchStatus.IN_TRANSIT, BatchStatus.CANCELLED}),
+    BatchStatus.REGISTERED: frozenset(
+        {BatchStatus.IN_TRANSIT, BatchStatus.CANCELLED, BatchStatus.SPLIT}
+    ),
     BatchStatus.IN_TRANSIT: frozenset({BatchStatus.DELIVERED, BatchStatus.REJECTED}),
-    BatchStatus.DELIVERED: frozenset(),
+    BatchStatus.DELIVERED: frozenset({BatchStatus.SPLIT}),
     BatchStatus.REJECTED: frozenset(),
     BatchStatus.CANCELLED: frozenset(),
+    BatchStatus.SPLIT: frozenset(),
 }
 
 
@@ -53,6 +58,8 @@ class NewBatch:
     unit: Unit
     variety: str | None = None
     code: str | None = None
+    # The producer's consent to show the farm's name on the public verification page.
+    farm_public: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,11 +76,19 @@ class Batch:
     status: BatchStatus
     created_at: datetime
     updated_at: datetime
+    # The buyer it was shipped to (custody), the lot it was split from, the farm-name consent.
+    recipient_id: UUID | None = None
+    parent_id: UUID | None = None
+    farm_public: bool = False
 
-    def transition_to(self, status: BatchStatus, at: datetime) -> "Batch":
+    def transition_to(
+        self, status: BatchStatus, at: datetime, recipient_id: UUID | None = None
+    ) -> "Batch":
         if status not in TRANSITIONS[self.status]:
             raise IllegalTransition(f"a {self.status} batch cannot become {status}")
-        return replace(self, status=status, updated_at=at)
+        return replace(
+            self, status=status, updated_at=at, recipient_id=recipient_id or self.recipient_id
+        )
 
 
 @dataclass(frozen=True)
@@ -85,9 +100,5 @@ class BatchFilter:
 
 
 def can_read(actor: Actor, batch: Batch) -> bool:
-    # Buyers see nothing until batches can be shared with them.
-    return actor.role.reads_everything or batch.owner_id == actor.id
-
-
-def can_change(actor: Actor, batch: Batch) -> bool:
-    return batch.owner_id == actor.id
+    # A buyer sees a batch from the moment it is shipped to them.
+    return actor.role.reads_everything or actor.id in (batch.owner_id, batch.recipient_id)

@@ -26,6 +26,8 @@ class NewTransaction:
     status: TxStatus = TxStatus.PENDING
     block_number: int | None = None
     payload_hash: str | None = None
+    # The batch event it vouches for; the chain's head when the record is made if not given.
+    anchor_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,3 +42,4 @@ class Transaction:
     payload_hash: str | None
     created_at: datetime
     confirmed_at: datetime | None
+    anchor_hash: str | None = None

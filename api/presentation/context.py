@@ -13,7 +13,10 @@ from api.application.accounts import Accounts
 from api.application.audit import AuditTrail
 from api.application.auth import Auth
 from api.application.batches import Batches
+from api.application.events import History
+from api.application.lineage import Lots
 from api.application.ports import DependencyProbe, TokenIssuer
+from api.application.public import PublicRecords
 from api.application.transactions import Transactions
 from api.infrastructure.cache.guard import RedisGuard
 from api.infrastructure.cache.idempotency import RedisIdempotency
@@ -26,6 +29,9 @@ class Services:
     accounts: Accounts
     batches: Batches
     transactions: Transactions
+    history: History
+    lots: Lots
+    public: PublicRecords
     audit_trail: AuditTrail
     tokens: TokenIssuer
     guard: RedisGuard

@@ -16,6 +16,8 @@ from api.presentation.refusals import record_rejected_token
 # Public, cheap and needed while Redis is down (health) or by other services (JWKS).
 UNGUARDED_PREFIXES = ("/api/v1/health", "/docs", "/.well-known/")
 AUTH_PREFIX = "/api/v1/auth/"
+# Anyone holding a product reads these by its code: limited per address, tokens ignored.
+PUBLIC_PREFIXES = ("/api/v1/public/", "/verify/")
 
 
 def bearer_token(request: Request) -> str | None:
@@ -27,12 +29,15 @@ async def guard_request(request: Request) -> None:
     if request.path.startswith(UNGUARDED_PREFIXES) or request.method == "OPTIONS":
         return
     request.ctx.guarded = True
-    claims = _verified_claims(request)
+    settings = request.app.ctx.settings
+    public = request.path.startswith(PUBLIC_PREFIXES)
+    claims = None if public else _verified_claims(request)
     error = getattr(request.ctx, "claims_error", None)
     if isinstance(error, InvalidToken):
         await record_rejected_token(request, error)
-    settings = request.app.ctx.settings
-    if claims is not None:
+    if public:
+        bucket, limit = f"public:{client_ip(request)}", settings.rate_limit_public_per_minute
+    elif claims is not None:
         bucket, limit = f"user:{claims.user_id}", settings.rate_limit_user_per_minute
     elif request.path.startswith(AUTH_PREFIX):
         bucket, limit = f"auth:{client_ip(request)}", settings.rate_limit_auth_per_minute

@@ -12,6 +12,7 @@ from tests.support.server import RunningServer, api_server, run_module
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "correct horse battery staple"
+PUBLIC_BASE_URL = "https://trace.example.com"
 
 
 def server_env(database_url: str, redis_url: str, signing_key: Path) -> dict[str, str]:
@@ -26,6 +27,8 @@ def server_env(database_url: str, redis_url: str, signing_key: Path) -> dict[str
         "AGROBRIDGE_RATE_LIMIT_AUTH_PER_MINUTE": "100000",
         "AGROBRIDGE_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "100000",
         "AGROBRIDGE_RATE_LIMIT_USER_PER_MINUTE": "100000",
+        "AGROBRIDGE_RATE_LIMIT_PUBLIC_PER_MINUTE": "100000",
+        "AGROBRIDGE_PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "AGROBRIDGE_CORS_ORIGINS": "https://app.example.com",
     }
 

@@ -27,6 +27,7 @@ def strict(
     env = server_env(database_url, backends.redis_url, signing_key) | {
         "AGROBRIDGE_RATE_LIMIT_ANONYMOUS_PER_MINUTE": str(LIMIT),
         "AGROBRIDGE_RATE_LIMIT_USER_PER_MINUTE": str(LIMIT),
+        "AGROBRIDGE_RATE_LIMIT_PUBLIC_PER_MINUTE": str(LIMIT),
         "AGROBRIDGE_RATE_LIMIT_AUTH_PER_MINUTE": "1000",
         "AGROBRIDGE_LOGIN_FAILURES_BEFORE_LOCKOUT": "3",
     }
@@ -115,3 +116,17 @@ def test_behind_a_trusted_proxy_the_address_it_appended_is_the_clients(
     ).json()["data"]
     assert {e["ip"] for e in entries if e["request_id"]} >= {"198.51.100.23"}
     assert "6.6.6.6" not in {e["ip"] for e in entries}
+
+
+def test_public_verification_is_limited_per_address_token_or_not(strict: RunningServer) -> None:
+    with httpx.Client(base_url=strict.url) as client:
+        # Unknown codes count too, so that nobody can walk through codes quickly.
+        answers = [client.get(f"/api/v1/public/batches/NOPE-{n}") for n in range(LIMIT)]
+        page = client.get("/verify/NOPE-X")
+        with_token = client.get(
+            "/api/v1/public/batches/NOPE-Y", headers={"Authorization": "Bearer whatever"}
+        )
+    assert [a.status_code for a in answers] == [404] * LIMIT
+    assert page.status_code == 429
+    assert int(page.headers["Retry-After"]) >= 1
+    assert_error(with_token, 429, "rate_limited")

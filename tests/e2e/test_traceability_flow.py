@@ -25,12 +25,17 @@ def test_a_producer_registers_logs_in_and_traces_a_batch_to_delivery(
     assert batch["code"].startswith("AGB-")
     assert batch["created_at"].endswith("Z")
 
-    for status in ("in_transit", "delivered"):
-        moved = client.post(
-            f"/batches/{batch['id']}/status", json={"status": status, "note": "ok"}, headers=auth
-        )
+    # The producer ships to a buyer, who confirms the delivery.
+    buyer = sign_up(client, "buyer")
+    buyer_id = client.get("/auth/me", headers=buyer).json()["id"]
+    steps = [
+        (auth, {"status": "in_transit", "note": "ok", "recipient": buyer_id}),
+        (buyer, {"status": "delivered", "note": "ok"}),
+    ]
+    for who, body in steps:
+        moved = client.post(f"/batches/{batch['id']}/status", json=body, headers=who)
         assert moved.status_code == 200
-        assert moved.json()["status"] == status
+        assert moved.json()["status"] == body["status"]
     backwards = client.post(
         f"/batches/{batch['id']}/status", json={"status": "in_transit"}, headers=auth
     )

@@ -122,7 +122,7 @@ def test_one_locked_row_does_not_slow_reads_of_other_rows(
     holder.start()
     try:
         assert holding.wait(10)
-        body = {"status": "in_transit"}
+        body = {"status": "cancelled"}
         url = server.url + f"/api/v1/batches/{hot['id']}/status"
         with ThreadPoolExecutor(max_workers=40) as pool:
             changes = [

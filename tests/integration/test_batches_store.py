@@ -73,11 +73,11 @@ async def test_filters_select_by_status_product_and_creation_date(services: Serv
     actor = await producer(services)
     mango = await services.batches.create(actor, new_batch(product="Mango"), CTX)
     await services.batches.create(actor, new_batch(product="avocado"), CTX)
-    await services.batches.change_status(actor, mango.id, BatchStatus.IN_TRANSIT, None, CTX)
+    await services.batches.change_status(actor, mango.id, BatchStatus.CANCELLED, None, CTX)
 
     by_product = await services.batches.list(actor, BatchFilter(product="MANGO"), None, 20)
     by_status = await services.batches.list(
-        actor, BatchFilter(status=BatchStatus.IN_TRANSIT), None, 20
+        actor, BatchFilter(status=BatchStatus.CANCELLED), None, 20
     )
     today = datetime.now(UTC).date()
     tomorrow = today + timedelta(days=1)

@@ -14,7 +14,7 @@ TAMPERING = (
     "DELETE FROM {table}",
     "TRUNCATE {table}",
     "ALTER TABLE {table} DISABLE TRIGGER ALL",
-    "DROP TRIGGER IF EXISTS audit_logs_no_update_or_delete ON {table}",
+    "DROP TRIGGER IF EXISTS {table}_no_update_or_delete ON {table}",
     "ALTER TABLE {table} OWNER TO CURRENT_USER",
 )
 

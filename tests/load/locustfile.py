@@ -5,7 +5,8 @@
 Fails (exit code 1) when more than LOAD_MAX_FAILURE_RATIO of the requests fail or the
 overall P99 exceeds LOAD_MAX_P99_MS. All users come from this machine's address, so the
 target's per-address limits (AGROBRIDGE_RATE_LIMIT_AUTH_PER_MINUTE,
-AGROBRIDGE_RATE_LIMIT_ANONYMOUS_PER_MINUTE) must allow the sign-up burst. Auditors need an
+AGROBRIDGE_RATE_LIMIT_ANONYMOUS_PER_MINUTE, AGROBRIDGE_RATE_LIMIT_PUBLIC_PER_MINUTE) must allow
+the sign-up burst and the public reads. Auditors need an
 account made by an operator: set LOAD_AUDITOR_EMAIL and LOAD_AUDITOR_PASSWORD.
 """
 
@@ -29,6 +30,8 @@ BATCH = {
     "quantity": "1250.500",
     "unit": "kg",
 }
+# Buyers' emails, for producers to ship to (users of one locust process share them).
+BUYERS: list[str] = []
 
 
 class Client(HttpUser):
@@ -76,6 +79,7 @@ class Producer(Client):
         super().on_start()
         self.batches: list[str] = []
         self.fresh: list[str] = []
+        self.codes: list[str] = []
 
     @task(4)
     def list_batches(self) -> None:
@@ -94,15 +98,16 @@ class Producer(Client):
         if response.status_code == 201:
             self.batches.append(response.json()["id"])
             self.fresh.append(response.json()["id"])
+            self.codes.append(response.json()["code"])
 
     @task(1)
     def ship_and_anchor(self) -> None:
-        if not self.fresh:
+        if not self.fresh or not BUYERS:
             return
         batch = self.fresh.pop()
         self.client.post(
             f"/api/v1/batches/{batch}/status",
-            json={"status": "in_transit"},
+            json={"status": "in_transit", "recipient": random.choice(BUYERS)},
             name="/batches/{id}/status",
         )
         tx = {
@@ -117,10 +122,33 @@ class Producer(Client):
             f"/api/v1/batches/{batch}/transactions", name="/batches/{id}/transactions [list]"
         )
 
+    @task(1)
+    def public_view(self) -> None:
+        if self.codes:
+            code = random.choice(self.codes)
+            self.client.get(f"/api/v1/public/batches/{code}", name="/public/batches/{code}")
+
 
 class Buyer(Client):
     weight = 3
     role = "buyer"
+
+    def on_start(self) -> None:
+        super().on_start()
+        BUYERS.append(self.email)
+
+    @task
+    def confirm_a_delivery(self) -> None:
+        shipped = self.client.get(
+            "/api/v1/batches?status=in_transit&limit=5", name="/batches [in transit]"
+        )
+        batches = shipped.json().get("data", []) if shipped.status_code == 200 else []
+        if batches:
+            self.client.post(
+                f"/api/v1/batches/{batches[0]['id']}/status",
+                json={"status": "delivered"},
+                name="/batches/{id}/status",
+            )
 
     @task
     def browse(self) -> None:

@@ -16,6 +16,7 @@ from api.application.ports import AddressStanding, RefreshToken, Session, UserFi
 from api.domain.audit import AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch
 from api.domain.errors import Conflict
+from api.domain.events import BatchEvent
 from api.domain.transactions import NewTransaction, Transaction, TxStatus
 from api.domain.users import Role, User
 from api.infrastructure.security.keys import KeyRing, thumbprint
@@ -99,7 +100,14 @@ class FakeBatches:
         self.rows: dict[UUID, Batch] = {}
         self._sequence = 0
 
-    async def add(self, owner_id: UUID, new: NewBatch, code: str, at: datetime) -> Batch:
+    async def add(
+        self,
+        owner_id: UUID,
+        new: NewBatch,
+        code: str,
+        at: datetime,
+        parent_id: UUID | None = None,
+    ) -> Batch:
         if any(b.code == code for b in self.rows.values()):
             raise Conflict(f"batch code {code} is already taken")
         batch = Batch(
@@ -115,6 +123,8 @@ class FakeBatches:
             status=BatchStatus.REGISTERED,
             created_at=at,
             updated_at=at,
+            parent_id=parent_id,
+            farm_public=new.farm_public,
         )
         self.rows[batch.id] = batch
         return batch
@@ -122,18 +132,36 @@ class FakeBatches:
     async def get(self, batch_id: UUID) -> Batch | None:
         return self.rows.get(batch_id)
 
+    async def by_code(self, code: str) -> Batch | None:
+        return next((b for b in self.rows.values() if b.code == code), None)
+
     async def get_for_update(self, batch_id: UUID) -> Batch | None:
         return self.rows.get(batch_id)
 
     async def save_status(self, batch: Batch) -> None:
         self.rows[batch.id] = replace(
-            self.rows[batch.id], status=batch.status, updated_at=batch.updated_at
+            self.rows[batch.id],
+            status=batch.status,
+            updated_at=batch.updated_at,
+            recipient_id=batch.recipient_id,
         )
 
     async def page(
-        self, owner_id: UUID | None, filters: BatchFilter, after: Cursor | None, limit: int
+        self,
+        owner_id: UUID | None,
+        filters: BatchFilter,
+        after: Cursor | None,
+        limit: int,
+        or_recipient: bool = False,
     ) -> Sequence[Batch]:
-        rows = [b for b in self.rows.values() if owner_id is None or b.owner_id == owner_id]
+        rows = [
+            b
+            for b in self.rows.values()
+            if owner_id is None
+            or b.owner_id == owner_id
+            or (or_recipient and b.recipient_id == owner_id)
+        ]
+
         if filters.status is not None:
             rows = [b for b in rows if b.status == filters.status]
         if filters.product is not None:
@@ -165,6 +193,7 @@ class FakeTransactions:
             payload_hash=new.payload_hash,
             created_at=at,
             confirmed_at=at if new.status == TxStatus.CONFIRMED else None,
+            anchor_hash=new.anchor_hash,
         )
         self.rows[record.id] = record
         return record
@@ -175,6 +204,32 @@ class FakeTransactions:
     async def page(self, batch_id: UUID, after: Cursor | None, limit: int) -> Sequence[Transaction]:
         rows = [t for t in self.rows.values() if t.batch_id == batch_id]
         return _newest_first(rows, after, limit)
+
+    async def oldest_first(self, batch_id: UUID, limit: int) -> Sequence[Transaction]:
+        rows = [t for t in self.rows.values() if t.batch_id == batch_id]
+        return sorted(rows, key=lambda t: (t.created_at, t.id))[:limit]
+
+
+class FakeEvents:
+    def __init__(self) -> None:
+        self.chains: dict[UUID, list[BatchEvent]] = {}
+
+    async def add(self, events: Sequence[BatchEvent]) -> None:
+        for event in events:
+            chain = self.chains.setdefault(event.batch_id, [])
+            if chain and chain[-1].seq >= event.seq:
+                raise Conflict("duplicate sequence number")
+            chain.append(event)
+
+    async def head(self, batch_id: UUID) -> BatchEvent | None:
+        chain = self.chains.get(batch_id)
+        return chain[-1] if chain else None
+
+    async def chain(self, batch_id: UUID) -> list[BatchEvent]:
+        return list(self.chains.get(batch_id, []))
+
+    async def has_hash(self, batch_id: UUID, event_hash: str) -> bool:
+        return any(e.hash == event_hash for e in self.chains.get(batch_id, []))
 
 
 class FakeRefreshTokens:

@@ -15,10 +15,12 @@ LEGAL = {
     (BatchStatus.IN_TRANSIT, BatchStatus.DELIVERED),
     (BatchStatus.IN_TRANSIT, BatchStatus.REJECTED),
     (BatchStatus.REGISTERED, BatchStatus.CANCELLED),
+    (BatchStatus.REGISTERED, BatchStatus.SPLIT),
+    (BatchStatus.DELIVERED, BatchStatus.SPLIT),
 }
 ALL_PAIRS = list(product(BatchStatus, BatchStatus))
 ILLEGAL = [pair for pair in ALL_PAIRS if pair not in LEGAL]
-FINAL = [BatchStatus.DELIVERED, BatchStatus.REJECTED, BatchStatus.CANCELLED]
+FINAL = [BatchStatus.REJECTED, BatchStatus.CANCELLED, BatchStatus.SPLIT]
 
 
 def batch_in(status: BatchStatus) -> Batch:

@@ -9,7 +9,14 @@ from api.domain.batches import BatchFilter, BatchStatus, IllegalTransition
 from api.domain.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from api.domain.users import Role
 from tests.unit.builders import CTX, actor, new_batch
-from tests.unit.fakes import FakeAuditLog, FakeBatches, FakeClock, NullTransactor
+from tests.unit.fakes import (
+    FakeAuditLog,
+    FakeBatches,
+    FakeClock,
+    FakeEvents,
+    FakeUsers,
+    NullTransactor,
+)
 
 EVERYTHING = BatchFilter()
 
@@ -25,8 +32,18 @@ def audit():
 
 
 @pytest.fixture
-def batches(clock, audit):
-    return Batches(FakeBatches(), audit, NullTransactor(), clock)
+def users():
+    return FakeUsers()
+
+
+@pytest.fixture
+def batches(clock, audit, users):
+    return Batches(FakeBatches(), audit, NullTransactor(), clock, FakeEvents(), users)
+
+
+@pytest.fixture
+async def buyer(users, clock):
+    return await users.add("buyer@example.com", "B", Role.BUYER, "x", clock.now())
 
 
 @pytest.fixture
@@ -133,7 +150,7 @@ async def test_an_unknown_batch_is_not_found(batches, producer):
         await batches.change_status(producer, missing, BatchStatus.IN_TRANSIT, None, CTX)
 
 
-async def test_a_buyers_list_is_empty(batches, producer):
+async def test_a_buyers_list_holds_nothing_that_was_not_shipped_to_them(batches, producer):
     await batches.create(producer, new_batch(), CTX)
 
     page = await batches.list(actor(Role.BUYER), EVERYTHING, None, 20)
@@ -181,10 +198,12 @@ async def test_listing_walks_every_page_newest_first_without_gaps(batches, produ
     assert seen[0].created_at >= seen[-1].created_at
 
 
-async def test_listing_honours_the_status_filter(batches, producer):
+async def test_listing_honours_the_status_filter(batches, producer, buyer):
     moving = await batches.create(producer, new_batch(), CTX)
     await batches.create(producer, new_batch(), CTX)
-    await batches.change_status(producer, moving.id, BatchStatus.IN_TRANSIT, None, CTX)
+    await batches.change_status(
+        producer, moving.id, BatchStatus.IN_TRANSIT, None, CTX, recipient=buyer.email
+    )
 
     page = await batches.list(producer, BatchFilter(status=BatchStatus.IN_TRANSIT), None, 20)
 
@@ -197,13 +216,18 @@ async def test_a_bad_cursor_is_a_bad_request(batches, producer):
 
 
 async def test_a_status_change_is_saved_and_audited_with_from_to_and_note(
-    batches, producer, audit, clock
+    batches, producer, audit, clock, buyer
 ):
     batch = await batches.create(producer, new_batch(), CTX)
     clock.advance(hours=2)
 
     changed = await batches.change_status(
-        producer, batch.id, BatchStatus.IN_TRANSIT, "left the farm on truck 7", CTX
+        producer,
+        batch.id,
+        BatchStatus.IN_TRANSIT,
+        "left the farm on truck 7",
+        CTX,
+        recipient=str(buyer.id),
     )
 
     assert changed.status == BatchStatus.IN_TRANSIT
@@ -216,6 +240,7 @@ async def test_a_status_change_is_saved_and_audited_with_from_to_and_note(
         "from": "registered",
         "to": "in_transit",
         "note": "left the farm on truck 7",
+        "recipient_id": str(buyer.id),
     }
     assert audit.entries[-1][1] == clock.now()
 

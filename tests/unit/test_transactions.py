@@ -11,6 +11,7 @@ from tests.unit.fakes import (
     FakeAuditLog,
     FakeBatches,
     FakeClock,
+    FakeEvents,
     FakeTransactions,
     NullTransactor,
 )
@@ -54,7 +55,7 @@ def clock():
 
 @pytest.fixture
 def transactions(repo, batch_repo, audit, clock):
-    return Transactions(repo, batch_repo, audit, NullTransactor(), clock)
+    return Transactions(repo, batch_repo, audit, NullTransactor(), clock, FakeEvents())
 
 
 @pytest.fixture

@@ -14,16 +14,18 @@ from api.infrastructure.metrics import timed
 
 BATCH_COLUMNS = (
     "id, code, owner_id, product, variety, origin_farm, origin_region, origin_country, "
-    "harvest_date, quantity, unit, status, created_at, updated_at"
+    "harvest_date, quantity, unit, status, created_at, updated_at, recipient_id, parent_id, "
+    "farm_public"
 )
 SELECT_BY_ID = f"SELECT {BATCH_COLUMNS} FROM batches WHERE id = $1"  # noqa: S608 - constant
+SELECT_BY_CODE = f"SELECT {BATCH_COLUMNS} FROM batches WHERE code = $1"  # noqa: S608 - constant
 INSERT = (
     f"INSERT INTO batches ({BATCH_COLUMNS}) "  # noqa: S608 - constant
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
 )
 
 
-def _from_record(row: dict[str, Any]) -> Batch:
+def batch_from_record(row: dict[str, Any]) -> Batch:
     return Batch(
         id=row["id"],
         code=row["code"],
@@ -37,6 +39,9 @@ def _from_record(row: dict[str, Any]) -> Batch:
         status=BatchStatus(row["status"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        recipient_id=row["recipient_id"],
+        parent_id=row["parent_id"],
+        farm_public=row["farm_public"],
     )
 
 
@@ -54,6 +59,9 @@ def _to_batch(row: BatchRow) -> Batch:
         status=BatchStatus(row.status),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        recipient_id=row.recipient_id,  # type: ignore[attr-defined]
+        parent_id=row.parent_id,  # type: ignore[attr-defined]
+        farm_public=row.farm_public,
     )
 
 
@@ -64,7 +72,14 @@ def before(cursor: Cursor) -> Q:
 
 class TortoiseBatches:
     @timed("db", "batches.add")
-    async def add(self, owner_id: UUID, new: NewBatch, code: str, at: datetime) -> Batch:
+    async def add(
+        self,
+        owner_id: UUID,
+        new: NewBatch,
+        code: str,
+        at: datetime,
+        parent_id: UUID | None = None,
+    ) -> Batch:
         batch = Batch(
             id=uuid4(),
             code=code,
@@ -78,11 +93,14 @@ class TortoiseBatches:
             status=BatchStatus.REGISTERED,
             created_at=at,
             updated_at=at,
+            parent_id=parent_id,
+            farm_public=new.farm_public,
         )
         values = [
             batch.id, batch.code, batch.owner_id, batch.product, batch.variety,
             batch.origin.farm, batch.origin.region, batch.origin.country, batch.harvest_date,
-            batch.quantity, batch.unit.value, batch.status.value, at, at,
+            batch.quantity, batch.unit.value, batch.status.value, at, at, None, parent_id,
+            new.farm_public,
         ]  # fmt: skip
         async with unique_as_conflict(f"batch code {code} is already taken"):
             await connections.get("default").execute_query(INSERT, values)
@@ -92,7 +110,12 @@ class TortoiseBatches:
     async def get(self, batch_id: UUID) -> Batch | None:
         # The hottest read of the API: one plain statement, no query building.
         rows = await connections.get("default").execute_query_dict(SELECT_BY_ID, [batch_id])
-        return _from_record(rows[0]) if rows else None
+        return batch_from_record(rows[0]) if rows else None
+
+    @timed("db", "batches.by_code")
+    async def by_code(self, code: str) -> Batch | None:
+        rows = await connections.get("default").execute_query_dict(SELECT_BY_CODE, [code])
+        return batch_from_record(rows[0]) if rows else None
 
     @timed("db", "batches.get_for_update")
     async def get_for_update(self, batch_id: UUID) -> Batch | None:
@@ -101,11 +124,18 @@ class TortoiseBatches:
 
     @timed("db", "batches.save_status")
     async def save_status(self, batch: Batch) -> None:
-        await BatchRow.filter(id=batch.id).update(status=batch.status, updated_at=batch.updated_at)
+        await BatchRow.filter(id=batch.id).update(
+            status=batch.status, updated_at=batch.updated_at, recipient_id=batch.recipient_id
+        )
 
     @timed("db", "batches.page")
     async def page(
-        self, owner_id: UUID | None, filters: BatchFilter, after: Cursor | None, limit: int
+        self,
+        owner_id: UUID | None,
+        filters: BatchFilter,
+        after: Cursor | None,
+        limit: int,
+        or_recipient: bool = False,
     ) -> Sequence[Batch]:
         # Plain SQL from fixed fragments; every value is a bound parameter.
         conditions: list[str] = []
@@ -116,7 +146,9 @@ class TortoiseBatches:
             placeholders = [f"${len(params) - len(values) + i + 1}" for i in range(len(values))]
             conditions.append(fragment.format(*placeholders))
 
-        if owner_id is not None:
+        if owner_id is not None and or_recipient:
+            where("(owner_id = {0} OR recipient_id = {0})", owner_id)
+        elif owner_id is not None:
             where("owner_id = {}", owner_id)
         if filters.status is not None:
             where("status = {}", filters.status.value)
@@ -136,4 +168,4 @@ class TortoiseBatches:
             + f" ORDER BY created_at DESC, id DESC LIMIT ${len(params)}"
         )
         rows = await connections.get("default").execute_query_dict(sql, params)
-        return [_from_record(row) for row in rows]
+        return [batch_from_record(row) for row in rows]

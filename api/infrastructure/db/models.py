@@ -41,10 +41,20 @@ class BatchRow(Model):
     status = fields.CharEnumField(BatchStatus, max_length=16, default=BatchStatus.REGISTERED)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
+    # Custody: the buyer it was shipped to. Lineage: the lot it was split from.
+    recipient: fields.ForeignKeyNullableRelation[UserRow] = fields.ForeignKeyField(
+        "models.UserRow", related_name="received_batches", on_delete=fields.RESTRICT, null=True
+    )
+    parent: fields.ForeignKeyNullableRelation["BatchRow"] = fields.ForeignKeyField(
+        "models.BatchRow", related_name="children", on_delete=fields.RESTRICT, null=True
+    )
+    farm_public = fields.BooleanField(default=False)
 
     class Meta:
         table = "batches"
         indexes = (
+            # What was shipped to a buyer, newest first.
+            Index(fields=("recipient_id", "created_at", "id")),
             # The caller's batches, newest first, optionally by status.
             Index(fields=("owner_id", "created_at", "id")),
             Index(fields=("owner_id", "status", "created_at")),
@@ -64,12 +74,34 @@ class TransactionRow(Model):
     block_number = fields.BigIntField(null=True)
     status = fields.CharEnumField(TxStatus, max_length=16, default=TxStatus.PENDING)
     payload_hash = fields.CharField(max_length=64, null=True)
+    # The batch event this transaction vouches for (its hash).
+    anchor_hash = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField()
     confirmed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "transactions"
         indexes = (Index(fields=("batch_id", "created_at", "id")),)
+
+
+class BatchEventRow(Model):
+    """A batch's hash-chained history; append-only (the database refuses changes)."""
+
+    id = fields.BigIntField(primary_key=True)
+    batch: fields.ForeignKeyRelation[BatchRow] = fields.ForeignKeyField(
+        "models.BatchRow", related_name="events", on_delete=fields.RESTRICT
+    )
+    seq = fields.IntField()
+    type = fields.CharField(max_length=32)
+    at = fields.DatetimeField()
+    actor_role = fields.CharField(max_length=16)
+    data: fields.Field[dict[str, object]] = fields.JSONField(default=dict)
+    prev_hash = fields.CharField(max_length=64)
+    hash = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "batch_events"
+        unique_together = (("batch_id", "seq"),)
 
 
 class RefreshTokenRow(Model):

@@ -22,6 +22,7 @@ def _to_transaction(row: TransactionRow) -> Transaction:
         payload_hash=row.payload_hash,
         created_at=row.created_at,
         confirmed_at=row.confirmed_at,
+        anchor_hash=row.anchor_hash,
     )
 
 
@@ -38,6 +39,7 @@ class TortoiseTransactions:
                 status=new.status,
                 block_number=new.block_number,
                 payload_hash=new.payload_hash,
+                anchor_hash=new.anchor_hash,
                 created_at=at,
                 confirmed_at=at if new.status == TxStatus.CONFIRMED else None,
             )
@@ -54,4 +56,10 @@ class TortoiseTransactions:
         if after is not None:
             query = query.filter(before(after))
         rows = await query.order_by("-created_at", "-id").limit(limit)
+        return [_to_transaction(row) for row in rows]
+
+    @timed("db", "transactions.oldest_first")
+    async def oldest_first(self, batch_id: UUID, limit: int) -> Sequence[Transaction]:
+        query = TransactionRow.filter(batch_id=batch_id).order_by("created_at", "id")
+        rows = await query.limit(limit)
         return [_to_transaction(row) for row in rows]

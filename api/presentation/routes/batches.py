@@ -68,6 +68,7 @@ async def create_batch(request: Request) -> HTTPResponse:
         quantity=Decimal(body.quantity),
         unit=body.unit,
         code=body.code,
+        farm_public=body.farm_public,
     )
     batch = await services(request).batches.create(actor, new, request_context(request))
     location = f"{request.path.rstrip('/')}/{batch.id}"
@@ -90,13 +91,17 @@ async def get_batch(request: Request, batch_id: str) -> HTTPResponse:
 
 @bp.post("/<batch_id:str>/status")
 @openapi.definition(
-    summary="Move a batch to its next status (owner)",
+    summary="Move a batch to its next status: the owner ships (naming the buyer) or cancels, "
+    "the recipient confirms delivered or rejected",
     secured=SECURED,
     parameter=idempotency_key(),
     body=json_of(StatusIn),
     response=responses(
         (200, BatchOut),
+        (403, ErrorOut),
+        (404, ErrorOut),
         (409, ErrorOut),
+        (422, ErrorOut),
     ),
 )
 @idempotent
@@ -104,6 +109,12 @@ async def change_status(request: Request, batch_id: str) -> HTTPResponse:
     actor = current_actor(request)
     body = parse_body(request, StatusIn)
     batch = await services(request).batches.change_status(
-        actor, parse_id(batch_id), body.status, body.note, request_context(request)
+        actor,
+        parse_id(batch_id),
+        body.status,
+        body.note,
+        request_context(request),
+        recipient=body.recipient,
+        reason=body.reason,
     )
     return json(batch_json(batch))

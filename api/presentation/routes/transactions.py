@@ -37,14 +37,19 @@ async def list_transactions(request: Request, batch_id: str) -> HTTPResponse:
 
 @bp.post("/")
 @openapi.definition(
-    summary="Record a transaction (owner); idempotent on the transaction hash",
+    summary="Record a transaction (owner or recipient); idempotent on the transaction hash",
+    description="It anchors `anchor_hash`, an event of the batch's chain (default: the chain's "
+    "head); a hash that is not in this batch's chain is a 422.",
     secured=SECURED,
     parameter=idempotency_key(),
     body=json_of(TransactionIn),
     response=responses(
         (201, TransactionOut),
         (200, TransactionOut),
+        (403, ErrorOut),
+        (404, ErrorOut),
         (409, ErrorOut),
+        (422, ErrorOut),
     ),
 )
 @idempotent
@@ -58,6 +63,7 @@ async def record_transaction(request: Request, batch_id: str) -> HTTPResponse:
         status=body.status,
         block_number=body.block_number,
         payload_hash=body.payload_hash,
+        anchor_hash=body.anchor_hash,
     )
     record, created = await services(request).transactions.record(
         actor, parse_id(batch_id), new, request_context(request)

@@ -3,7 +3,14 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, PlainSerializer, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from api.domain.batches import Batch, BatchStatus, Unit
 from api.domain.countries import ISO_3166_ALPHA2
@@ -59,11 +66,26 @@ class BatchIn(RequestModel):
     quantity: QuantityText
     unit: Unit
     code: BatchCode | None = None
+    # Show the farm's name on the public verification page.
+    farm_public: bool = False
 
 
 class StatusIn(RequestModel):
     status: BatchStatus
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
+    # Shipping (in_transit): the buyer it goes to, by email or user id.
+    recipient: Annotated[str, StringConstraints(min_length=1, max_length=320)] | None = None
+    # Rejecting: why.
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
+
+
+class SplitPartIn(RequestModel):
+    quantity: QuantityText
+    code: BatchCode | None = None
+
+
+class SplitIn(RequestModel):
+    parts: Annotated[list[SplitPartIn], Field(min_length=2, max_length=100)]
 
 
 class OriginOut(ResponseModel):
@@ -85,11 +107,19 @@ class BatchOut(ResponseModel):
     status: BatchStatus
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    recipient_id: UUID | None
+    parent_id: UUID | None
+    farm_public: bool
 
 
 class BatchPage(BaseModel):
     data: list[BatchOut]
     next_cursor: str | None
+
+
+class SplitOut(BaseModel):
+    parent: BatchOut
+    children: list[BatchOut]
 
 
 def batch_json(batch: Batch) -> dict[str, object]:
@@ -109,4 +139,7 @@ def batch_json(batch: Batch) -> dict[str, object]:
         "status": batch.status.value,
         "created_at": rfc3339(batch.created_at),
         "updated_at": rfc3339(batch.updated_at),
+        "recipient_id": str(batch.recipient_id) if batch.recipient_id else None,
+        "parent_id": str(batch.parent_id) if batch.parent_id else None,
+        "farm_public": batch.farm_public,
     }

@@ -14,6 +14,8 @@ class TransactionIn(RequestModel):
     block_number: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = None
     status: TxStatus = TxStatus.PENDING
     payload_hash: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
+    # The batch event this transaction vouches for; the chain's head when left out.
+    anchor_hash: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
 
 
 class TransactionOut(ResponseModel):
@@ -27,6 +29,7 @@ class TransactionOut(ResponseModel):
     payload_hash: str | None
     created_at: UtcDatetime
     confirmed_at: UtcDatetime | None
+    anchor_hash: str | None
 
 
 class TransactionPage(BaseModel):

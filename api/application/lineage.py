@@ -1,0 +1,132 @@
+"""Use cases for lots and sub-lots: splitting a batch, and reading its family."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from api.application.batches_access import ensure_can_read
+from api.application.events import append
+from api.application.ports import (
+    AuditLog,
+    BatchRepository,
+    Clock,
+    EventRepository,
+    LineageRepository,
+    Transactor,
+)
+from api.domain import history
+from api.domain.audit import AuditEvent, RequestContext
+from api.domain.batch_codes import PREFIX, in_server_namespace, new_code
+from api.domain.batches import Batch, BatchStatus, NewBatch
+from api.domain.custody import EventType, authorize_split
+from api.domain.errors import Conflict, FieldIssue, ValidationFailed
+from api.domain.events import link
+from api.domain.lineage import Lineage
+from api.domain.users import Actor
+
+CODE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Part:
+    quantity: Decimal
+    code: str | None = None
+
+
+@dataclass
+class Lots:
+    repo: BatchRepository
+    lineage: LineageRepository
+    events: EventRepository
+    audit: AuditLog
+    tx: Transactor
+    clock: Clock
+
+    async def split(
+        self, actor: Actor, batch_id: UUID, parts: list[Part], ctx: RequestContext
+    ) -> tuple[Batch, list[Batch]]:
+        """Divide the batch into sub-lots held by the caller; their quantities must add up to
+        the batch's exactly, in its unit."""
+        for index, part in enumerate(parts):
+            if part.code is not None and in_server_namespace(part.code):
+                raise ValidationFailed(
+                    "batch code is not acceptable",
+                    [
+                        FieldIssue(
+                            f"parts[{index}].code",
+                            f"codes starting with {PREFIX} are made by the server",
+                        )
+                    ],
+                )
+        for attempt in range(CODE_ATTEMPTS):
+            try:
+                return await self._split(actor, batch_id, parts, ctx)
+            except Conflict:
+                # A random code may, very rarely, be taken already: draw others.
+                if all(part.code for part in parts) or attempt == CODE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _split(
+        self, actor: Actor, batch_id: UUID, parts: list[Part], ctx: RequestContext
+    ) -> tuple[Batch, list[Batch]]:
+        now = self.clock.now()
+        async with self.tx.atomic(serial_key=f"batch:{batch_id}"):
+            parent = ensure_can_read(actor, await self.repo.get_for_update(batch_id), batch_id)
+            authorize_split(actor, parent)
+            total = sum((part.quantity for part in parts), Decimal(0))
+            if total != parent.quantity:
+                unit = parent.unit.value
+                raise ValidationFailed(
+                    "the parts' quantities must add up to the batch's",
+                    [
+                        FieldIssue(
+                            "parts",
+                            f"they add up to {total:.3f} {unit}; the batch holds "
+                            f"{parent.quantity:.3f} {unit}",
+                        )
+                    ],
+                )
+            children = [await self._child(actor, parent, part, now) for part in parts]
+            changed = parent.transition_to(BatchStatus.SPLIT, now)
+            await self.repo.save_status(changed)
+            data = history.split(children)
+            await append(self.events, parent.id, EventType.SPLIT, actor, data, now)
+            await self.audit.record(
+                AuditEvent(
+                    "batch.split",
+                    actor.id,
+                    "batch",
+                    str(parent.id),
+                    ctx,
+                    {"children": [str(child.id) for child in children]},
+                ),
+                now,
+            )
+        return changed, children
+
+    async def _child(self, actor: Actor, parent: Batch, part: Part, now: datetime) -> Batch:
+        new = NewBatch(
+            product=parent.product,
+            origin=parent.origin,
+            harvest_date=parent.harvest_date,
+            quantity=part.quantity,
+            unit=parent.unit,
+            variety=parent.variety,
+            farm_public=parent.farm_public,
+        )
+        code = part.code or new_code()
+        child = await self.repo.add(actor.id, new, code, now, parent_id=parent.id)
+        data = history.created(child, parent_code=parent.code)
+        event = link(child.id, None, EventType.CREATED, now, actor.role.value, data)
+        await self.events.add([event])
+        return child
+
+    async def family(self, actor: Actor, batch_id: UUID) -> Lineage:
+        batch = ensure_can_read(actor, await self.repo.get(batch_id), batch_id)
+        return Lineage(
+            batch,
+            await self.lineage.ancestors(batch_id),
+            await self.lineage.descendants(batch_id),
+        )

@@ -1,0 +1,42 @@
+"""What anyone holding a product may learn from its batch code: no token, no personal data."""
+
+from dataclasses import dataclass
+
+from api.application.events import VerifiedChain
+from api.application.ports import BatchRepository, PublicReadRepository
+from api.domain.batches import Batch
+from api.domain.errors import NotFound
+from api.domain.events import verify
+
+MAX_CODE_LENGTH = 64
+
+
+def _plausible(code: str) -> bool:
+    # Anything else cannot be a code; asking the database would only cost (or fail, for NUL).
+    return 0 < len(code) <= MAX_CODE_LENGTH and code.isprintable()
+
+
+@dataclass(frozen=True)
+class PublicBatch:
+    batch: Batch
+    parent_code: str | None
+    chain: VerifiedChain
+
+
+@dataclass
+class PublicRecords:
+    batches: BatchRepository
+    reads: PublicReadRepository
+
+    async def by_code(self, code: str) -> PublicBatch:
+        found = await self.reads.snapshot(code) if _plausible(code) else None
+        if found is None:
+            # The same answer for every unknown code, so answers reveal nothing about others.
+            raise NotFound("no batch has this code")
+        anchors = [(t.tx_hash, t.anchor_hash) for t in found.transactions]
+        result = verify(found.events, anchors)
+        chain = VerifiedChain(found.events, found.transactions, result)
+        return PublicBatch(found.batch, found.parent_code, chain)
+
+    async def exists(self, code: str) -> bool:
+        return _plausible(code) and await self.batches.by_code(code) is not None

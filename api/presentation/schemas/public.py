@@ -1,0 +1,94 @@
+"""The public view of a batch: what the product's label may show to anyone, and no more."""
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from api.application.public import PublicBatch
+from api.domain.batches import BatchStatus, Unit
+from api.domain.explorers import explorer_url
+from api.presentation.schemas.batches import QuantityOut
+from api.presentation.schemas.common import UtcDatetime, rfc3339
+from api.presentation.schemas.events import VerificationOut, event_json, verification_json
+
+
+class PublicOriginOut(BaseModel):
+    region: str | None
+    country: str
+    # Only when the producer opted in (farm_public).
+    farm: str | None
+
+
+class PublicEventOut(BaseModel):
+    seq: int
+    type: str
+    at: str
+    actor_role: str
+    data_hash: str
+    prev_hash: str
+    hash: str
+
+
+class PublicTransactionOut(BaseModel):
+    tx_hash: str
+    network: str
+    status: str
+    block_number: int | None
+    anchor_hash: str | None
+    explorer_url: str | None
+    recorded_at: UtcDatetime
+
+
+class PublicBatchOut(BaseModel):
+    batch_id: UUID
+    code: str
+    product: str
+    variety: str | None
+    origin: PublicOriginOut
+    harvest_date: date
+    quantity: QuantityOut
+    unit: Unit
+    status: BatchStatus
+    parent_code: str | None
+    timeline: list[PublicEventOut]
+    transactions: list[PublicTransactionOut]
+    verification: VerificationOut
+    verify_url: str
+
+
+def public_json(view: PublicBatch, verify_url: str) -> dict[str, Any]:
+    batch = view.batch
+    origin = batch.origin
+    return {
+        "batch_id": str(batch.id),
+        "code": batch.code,
+        "product": batch.product,
+        "variety": batch.variety,
+        "origin": {
+            "region": origin.region,
+            "country": origin.country,
+            "farm": origin.farm if batch.farm_public else None,
+        },
+        "harvest_date": batch.harvest_date.isoformat(),
+        "quantity": f"{batch.quantity:.3f}",
+        "unit": batch.unit.value,
+        "status": batch.status.value,
+        "parent_code": view.parent_code,
+        "timeline": [event_json(e, with_data=False) for e in view.chain.events],
+        "transactions": [
+            {
+                "tx_hash": t.tx_hash,
+                "network": t.network,
+                "status": t.status.value,
+                "block_number": t.block_number,
+                "anchor_hash": t.anchor_hash,
+                "explorer_url": explorer_url(t.network, t.tx_hash),
+                "recorded_at": rfc3339(t.created_at),
+            }
+            for t in view.chain.transactions
+        ],
+        "verification": verification_json(view.chain.verification),
+        "verify_url": verify_url,
+    }

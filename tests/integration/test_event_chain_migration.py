@@ -1,0 +1,181 @@
+"""Migration 3 on a database that holds data from the schema before it: every existing batch
+gets the chain its stored rows tell, and every chain verifies."""
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from api.domain.events import GENESIS, BatchEvent, verify
+from api.infrastructure.db.config import MIGRATIONS_DIR
+from tests.support.backends import Backends, Database, throwaway_database
+from tests.support.server import run_module
+
+pytestmark = pytest.mark.integration
+
+UPGRADE_TO = """
+import asyncio, sys
+from aerich import Command
+from api.infrastructure.db.config import tortoise_config
+
+async def main():
+    config = tortoise_config(sys.argv[1], pool_max=2)
+    async with Command(tortoise_config=config, app="models", location=sys.argv[2]) as command:
+        await command.init()
+        await command.upgrade(run_in_transaction=True)
+
+asyncio.run(main())
+"""
+T0 = datetime(2026, 9, 1, 8, 0, 0, 123456, tzinfo=UTC)
+
+
+@pytest.fixture
+def old_database(backends: Backends, tmp_path: Path) -> Iterator[Database]:
+    """A database migrated only as far as the migrations before this one."""
+    older = tmp_path / "migrations" / "models"
+    older.mkdir(parents=True)
+    for path in sorted(Path(MIGRATIONS_DIR, "models").glob("[012]_*.py")):
+        shutil.copy(path, older)
+    with throwaway_database(backends.admin_database_url) as database:
+        done = subprocess.run(
+            [sys.executable, "-c", UPGRADE_TO, database.owner_url, str(older.parent)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        yield database
+
+
+def _migrate(database: Database) -> str:
+    env = {"DATABASE_URL": database.owner_url, "AGROBRIDGE_DB_RUNTIME_ROLE": database.api_role}
+    result = run_module(["migrate"], env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+async def _seed(url: str) -> dict[str, uuid.UUID]:
+    connection = await asyncpg.connect(url)
+    try:
+        owner = uuid.uuid4()
+        await connection.execute(
+            "INSERT INTO users (id, email, full_name, role, password_hash, is_active, "
+            "created_at, updated_at) VALUES ($1, $2, 'Old', 'producer', 'x', true, $3, $3)",
+            owner,
+            f"old-{owner.hex[:8]}@example.com",
+            T0,
+        )
+        ids = {}
+        for n, status in enumerate(["registered", "in_transit", "delivered", "cancelled"]):
+            ids[status] = batch = uuid.uuid4()
+            await connection.execute(
+                "INSERT INTO batches (id, code, owner_id, product, variety, origin_farm, "
+                "origin_region, origin_country, harvest_date, quantity, unit, status, "
+                "created_at, updated_at) VALUES ($1, $2, $3, 'avocado', 'Hass', 'La Loma', "
+                "'Michoacan', 'MX', '2026-08-20', 1250.5, 'kg', $4, $5, $6)",
+                batch, f"OLD-{n}-{batch.hex[:6].upper()}", owner, status, T0,
+                T0 + timedelta(days=3),
+            )  # fmt: skip
+        # The delivered batch's shipment is in the audit log, with its note; its delivery is not.
+        await connection.execute(
+            "INSERT INTO audit_logs (id, at, actor_id, action, target_type, target_id, "
+            "request_id, metadata) VALUES ($1, $2, $3, 'batch.status_changed', 'batch', $4, "
+            "'old', $5::jsonb)",
+            uuid.uuid4(), T0 + timedelta(days=1), owner, str(ids["delivered"]),
+            json.dumps({"from": "registered", "to": "in_transit", "note": "truck 7"}),
+        )  # fmt: skip
+        for hours in (2, 30):
+            await connection.execute(
+                "INSERT INTO transactions (id, batch_id, network, tx_hash, event_type, status, "
+                "created_at) VALUES ($1, $2, 'polygon-amoy', $3, 'registered', 'pending', $4)",
+                uuid.uuid4(), ids["delivered"], "0x" + uuid.uuid4().hex * 2,
+                T0 + timedelta(hours=hours),
+            )  # fmt: skip
+        return ids
+    finally:
+        await connection.close()
+
+
+async def _chains(url: str) -> tuple[dict[uuid.UUID, list[BatchEvent]], list[asyncpg.Record]]:
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch("SELECT * FROM batch_events ORDER BY batch_id, seq")
+        txs = await connection.fetch("SELECT * FROM transactions ORDER BY created_at")
+    finally:
+        await connection.close()
+    chains: dict[uuid.UUID, list[BatchEvent]] = {}
+    for row in rows:
+        event = BatchEvent(
+            row["batch_id"], row["seq"], row["type"], row["at"], row["actor_role"],
+            json.loads(row["data"]), row["prev_hash"], row["hash"],
+        )  # fmt: skip
+        chains.setdefault(row["batch_id"], []).append(event)
+    return chains, txs
+
+
+def test_existing_batches_get_chains_that_verify(old_database: Database) -> None:
+    ids = asyncio.run(_seed(old_database.owner_url))
+
+    assert "3_" in _migrate(old_database)
+
+    chains, txs = asyncio.run(_chains(old_database.owner_url))
+    assert set(chains) == set(ids.values())
+    types = {status: [e.type for e in chains[batch]] for status, batch in ids.items()}
+    assert types == {
+        "registered": ["created"],
+        "in_transit": ["created", "shipped"],
+        "delivered": [
+            "created",
+            "transaction_recorded",
+            "shipped",
+            "transaction_recorded",
+            "delivered",
+        ],
+        "cancelled": ["created", "cancelled"],
+    }
+    for chain in chains.values():
+        assert chain[0].prev_hash == GENESIS
+        assert verify(chain).valid
+    delivered = chains[ids["delivered"]]
+    # Times come from what was stored: the audit entry for the shipment, updated_at otherwise.
+    assert delivered[0].at == T0
+    assert delivered[2].at == T0 + timedelta(days=1)
+    assert delivered[2].data == {"note": "truck 7"}
+    assert delivered[4].at == T0 + timedelta(days=3)
+    assert delivered[0].data["quantity"] == "1250.500"
+    # Each transaction anchors the event before it, and its own event names that anchor.
+    assert [t["anchor_hash"] for t in txs] == [delivered[0].hash, delivered[2].hash]
+    assert delivered[1].data["anchor_hash"] == delivered[0].hash
+    anchors = [(t["tx_hash"], t["anchor_hash"]) for t in txs]
+    assert verify(delivered, anchors).valid
+
+
+def test_migrated_history_cannot_be_changed(old_database: Database) -> None:
+    asyncio.run(_seed(old_database.owner_url))
+    _migrate(old_database)
+
+    async def tamper(url: str) -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            for statement in (
+                "UPDATE batch_events SET actor_role = 'admin'",
+                "DELETE FROM batch_events",
+                "TRUNCATE batch_events",
+            ):
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                    await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    # Neither the tables' owner (the triggers refuse) nor the API's role (no grant) may.
+    asyncio.run(tamper(old_database.owner_url))
+    asyncio.run(tamper(old_database.api_url))

@@ -1,0 +1,90 @@
+import hashlib
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import pytest
+
+from api.domain.events import GENESIS, BatchEvent, canonical, link, timestamp, verify
+
+BATCH = UUID("0b6f1c3e-2d4a-4f5e-9a7b-8c9d0e1f2a3b")
+T0 = datetime(2031, 3, 14, 9, 26, 53, 58979, tzinfo=UTC)
+
+
+def chain(length: int = 4) -> list[BatchEvent]:
+    events, head = [], None
+    for n in range(length):
+        head = link(BATCH, head, "created" if n == 0 else "shipped", T0 + timedelta(hours=n),
+                    "producer", {"n": n, "note": "ñandú \"x\"\n"})  # fmt: skip
+        events.append(head)
+    return events
+
+
+def test_the_canonical_encoding_is_rfc_8785_for_the_values_events_hold() -> None:
+    value = {"b": [1, True, None], "a": {"z": "é\u0001\t", "y": -3}, "A": ""}
+    assert canonical(value) == b'{"A":"","a":{"y":-3,"z":"\xc3\xa9\\u0001\\t"},"b":[1,true,null]}'
+    with pytest.raises(ValueError, match="Out of range"):
+        canonical({"x": float("nan")})
+
+
+def test_an_event_hash_is_sha256_over_the_documented_fields() -> None:
+    first = link(BATCH, None, "created", T0, "producer", {"code": "AGB-1"})
+    data_hash = hashlib.sha256(b'{"code":"AGB-1"}').hexdigest()
+    body = (
+        '{"actor_role":"producer","at":"2031-03-14T09:26:53.058979Z",'
+        f'"batch_id":"{BATCH}","data_hash":"{data_hash}","prev_hash":"{GENESIS}",'
+        '"seq":1,"type":"created"}'
+    )
+    assert first.hash == hashlib.sha256(body.encode()).hexdigest()
+    assert timestamp(T0) == "2031-03-14T09:26:53.058979Z"
+    second = link(BATCH, first, "shipped", T0, "producer", {})
+    assert (second.seq, second.prev_hash) == (2, first.hash)
+
+
+def test_an_intact_chain_verifies() -> None:
+    events = chain()
+    result = verify(events, [("0xabc", events[1].hash)])
+    assert (result.valid, result.length, result.head_hash) == (True, 4, events[-1].hash)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason", "seq"),
+    [
+        (lambda e: replace(e, data={"n": 99}), "hash_mismatch", 3),
+        (lambda e: replace(e, actor_role="buyer"), "hash_mismatch", 3),
+        (lambda e: replace(e, at=e.at + timedelta(microseconds=1)), "hash_mismatch", 3),
+        (lambda e: replace(e, prev_hash=GENESIS), "prev_hash_mismatch", 3),
+        (lambda e: replace(e, seq=7), "sequence_gap", 7),
+    ],
+)
+def test_a_changed_event_breaks_the_chain_where_it_was_changed(change, reason, seq) -> None:
+    events = chain()
+    events[2] = change(events[2])
+    result = verify(events)
+    assert not result.valid
+    assert result.broken_at is not None
+    assert (result.broken_at.reason, result.broken_at.seq) == (reason, seq)
+
+
+def test_a_rehashed_event_breaks_the_link_after_it() -> None:
+    events = chain()
+    forged = link(BATCH, events[1], "shipped", events[2].at, "producer", {"n": 99})
+    events[2] = forged
+    result = verify(events)
+    assert result.broken_at is not None
+    assert (result.broken_at.reason, result.broken_at.seq) == ("prev_hash_mismatch", 4)
+
+
+def test_a_rewritten_tail_leaves_an_anchor_pointing_nowhere() -> None:
+    events = chain()
+    anchored = events[2].hash
+    rewritten = events[:2]
+    for n in (2, 3):
+        rewritten.append(link(BATCH, rewritten[-1], "shipped", T0, "producer", {"n": -n}))
+    result = verify(rewritten, [("0xfeed", anchored)])
+    assert result.broken_at is not None
+    assert (result.valid, result.broken_at.reason, result.broken_at.tx_hash) == (
+        False,
+        "anchor_not_in_chain",
+        "0xfeed",
+    )
