@@ -178,6 +178,31 @@ deploy-lint: sync
 deploy-test *args:
     AGROBRIDGE_DEPLOY_TIER=1 just test tests/deploy {{args}}
 
+# Set up the database backups of ENV: pgBackRest, WAL archiving, the encrypted repository on the backup host, the schedule (docs/backups.md); safe to rerun
+[group('backups')]
+provision-backups env *args: sync
+    ansible/backup.sh provision {{quote(env)}} -- {{args}}
+
+# Back up ENV's database now: full or diff (differential since the last full)
+[group('backups')]
+backup env type="diff": sync
+    ansible/backup.sh backup {{quote(env)}} {{quote(type)}}
+
+# List ENV's backups: type, time, sizes, age, and the WAL archive
+[group('backups')]
+backups env: sync
+    ansible/backup.sh backups {{quote(env)}}
+
+# Restore ENV's database (stopped, or on a new host) to the latest point or `--to TIME`, then restart the API
+[group('backups')]
+[positional-arguments]
+restore env *args: sync
+    ansible/backup.sh restore "$@"
+
+# The backup tier only: restore drills on VM-like hosts (needs podman)
+[group('backups')]
+backup-test *args: (test "tests/deploy/test_restore_drill.py" args)
+
 # Exactly what CI runs after provisioning the machine (.ci/run): image lint and build, lint, Ansible lint, tests, tests in the image
 ci base_image=env("BASE_IMAGE", "python:3.11-slim-bookworm"):
     #!/usr/bin/env bash
