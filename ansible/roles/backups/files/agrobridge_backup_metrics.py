@@ -31,8 +31,8 @@ HELP = {
 
 
 def as_postgres(*command: str) -> str:
-    done = subprocess.run(
-        ["runuser", "-u", "postgres", "--", *command],
+    done = subprocess.run(  # noqa: S603 (fixed programs, arguments from this script)
+        ["/usr/sbin/runuser", "-u", "postgres", "--", *command],
         capture_output=True,
         text=True,
         timeout=50,
@@ -85,8 +85,11 @@ def write(path: Path, values: dict[str, float]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="agrobridge-backup-metrics", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="agrobridge-backup-metrics",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--stanza", default="agrobridge")
     parser.add_argument("--port", default="5432")
     parser.add_argument("--output", type=Path, required=True)

@@ -1,0 +1,134 @@
+"""The restore drill's pieces: a backup host beside the deploy tier's host, the inventory that
+names both, a client that writes through the edge and remembers what was acknowledged."""
+
+import secrets
+import shutil
+import ssl
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tests.deploy.conftest import DOMAIN, ROOT, Site
+from tests.deploy.hosts import Host, host_shell
+
+# Under nginx's limit of 10 requests/s per client, so that every answer is the API's.
+REQUESTS_PER_SECOND = 8
+DATABASE_ADDRESS_SUFFIX = "10"
+BACKUP_ADDRESS_SUFFIX = "20"
+
+
+def write_backup_inventory(site: Site, db: Host, backup: Host, backup_known_hosts: Path) -> None:
+    """The staging inventory of the deploy tier, plus the backup host, the repository's
+    passphrase in a vault made here, and settings that keep the drill short."""
+    staging = Path(site.env["AGROBRIDGE_INVENTORIES"]) / "staging"
+    key = site.workdir / "id_ed25519"
+    (staging / "hosts.yml").write_text(
+        "agrobridge:\n  hosts:\n    staging-1:\n"
+        f"      ansible_host: 127.0.0.1\n      ansible_port: {db.ssh_port}\n"
+        f"      ansible_ssh_private_key_file: {key}\n"
+        f"      ansible_ssh_common_args: -o UserKnownHostsFile={site.workdir / 'known_hosts'}\n"
+        f"      backups_address: {db.address}\n"
+        "backup:\n  hosts:\n    staging-backup-1:\n"
+        f"      ansible_host: 127.0.0.1\n      ansible_port: {backup.ssh_port}\n"
+        f"      ansible_ssh_private_key_file: {key}\n"
+        f"      ansible_ssh_common_args: -o UserKnownHostsFile={backup_known_hosts}\n"
+        f"      backups_address: {backup.address}\n"
+    )
+    for group in ("all", "backup"):
+        source = ROOT / "ansible/inventories/staging/group_vars" / group
+        shutil.copytree(source, staging / "group_vars" / group, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("*.example"))  # fmt: skip
+    vault = staging / "group_vars" / "all" / "vault.yml"
+    if not vault.exists():
+        vault.write_text(f"vault_backups_cipher_pass: {secrets.token_urlsafe(36)}\n")
+        subprocess.run(
+            [str(ROOT / ".venv/bin/ansible-vault"), "encrypt", str(vault),
+             "--vault-password-file", site.env["ANSIBLE_VAULT_PASSWORD_FILE"]],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    # A segment at least every 5 s instead of every minute: the drill waits less for its WAL.
+    (staging / "group_vars" / "all" / "zz-test.yml").write_text("backups_archive_timeout: 5\n")
+
+
+def psql(host: Host, sql: str) -> str:
+    """A query as postgres on the host; the rows as text."""
+    done = host_shell(host, f'runuser -u postgres -- psql -XtAq -d agrobridge -c "{sql}"')
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def wait_until_archived(host: Host, timeout: float = 120) -> float:
+    """Seconds until the WAL segment holding everything written so far is in the repository."""
+    started = time.monotonic()
+    segment = psql(host, "SELECT pg_walfile_name(pg_current_wal_insert_lsn())")
+    while True:
+        archived = psql(host, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
+        # Same timeline: segment names sort in WAL order.
+        if archived[:24] >= segment:
+            return time.monotonic() - started
+        assert time.monotonic() - started < timeout, f"{segment} not archived: {archived}"
+        time.sleep(0.5)
+
+
+@dataclass
+class Api:
+    """A producer writing batches through the edge; `acknowledged` holds each batch id the
+    API answered 201 for."""
+
+    https_port: int
+    ca_file: Path
+    email: str = field(default_factory=lambda: f"drill-{secrets.token_hex(4)}@example.com")
+    password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
+    token: str = ""
+    acknowledged: list[str] = field(default_factory=list)
+    _next_at: float = 0.0
+
+    def call(self, method: str, path: str, body: object = None) -> httpx.Response:
+        self._next_at = max(self._next_at, time.monotonic())
+        time.sleep(max(0.0, self._next_at - time.monotonic()))
+        self._next_at += 1 / REQUESTS_PER_SECOND
+        headers = {"Host": DOMAIN}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        with httpx.Client(verify=ssl.create_default_context(cafile=str(self.ca_file)),
+                          timeout=15) as client:  # fmt: skip
+            return client.request(
+                method,
+                f"https://127.0.0.1:{self.https_port}/api/v1{path}",
+                json=body,
+                headers=headers,
+                extensions={"sni_hostname": DOMAIN},
+            )
+
+    def register(self) -> None:
+        body = {"email": self.email, "password": self.password, "full_name": "Restore Drill"}
+        answer = self.call("POST", "/auth/register", body)
+        assert answer.status_code == 201, answer.text
+
+    def login(self) -> None:
+        self.token = ""
+        answer = self.call("POST", "/auth/login", {"email": self.email, "password": self.password})
+        assert answer.status_code == 200, answer.text
+        self.token = answer.json()["access_token"]
+
+    def write_batch(self, product: str) -> str | None:
+        """A new batch, then cancelled (a second audit entry); its id once acknowledged."""
+        answer = self.call("POST", "/batches", {
+            "product": product, "origin": {"farm": "Drill Farm", "country": "MX"},
+            "harvest_date": "2026-10-02", "quantity": "12.500", "unit": "kg",
+        })  # fmt: skip
+        if answer.status_code != 201:
+            return None
+        batch = str(answer.json()["id"])
+        self.acknowledged.append(batch)
+        moved = self.call(
+            "POST", f"/batches/{batch}/status", {"status": "cancelled", "note": "restore drill"}
+        )
+        assert moved.status_code == 200, moved.text
+        return batch
+
+    def served(self, batch: str) -> int:
+        return self.call("GET", f"/batches/{batch}").status_code

@@ -1,0 +1,204 @@
+"""Restore drills: pgBackRest keeps the database on a backup host; the database host is
+destroyed and a new one restored to the latest point, then to a point between two writes.
+
+Runs after test_deploy.py on its staging host (alone, it provisions and deploys that host
+first). Everything goes through the operator's recipes: `just provision-backups`, `just backup`,
+`just backups`, `just restore`, and `just provision` / `just deploy` for the new host.
+"""
+
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.deploy.conftest import DOMAIN, Site
+from tests.deploy.drill import (
+    BACKUP_ADDRESS_SUFFIX,
+    Api,
+    psql,
+    wait_until_archived,
+    write_backup_inventory,
+)
+from tests.deploy.hosts import Host, host_shell, podman, remove_host, start_host, wait_for_ssh
+
+WRITES_BEFORE_BACKUP = 15
+WRITES_AFTER_BACKUP = 15
+RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
+
+
+@dataclass
+class Drill:
+    site: Site
+    db: Host
+    backup: Host
+    api: Api
+    marker: str
+    measured: dict[str, float]
+
+    def just(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        return self.site.just(*args, timeout=timeout)
+
+
+def output(done: subprocess.CompletedProcess[str]) -> str:
+    return (done.stdout + done.stderr)[-6000:]
+
+
+@pytest.fixture(scope="module")
+def drill(site: Site, images: dict[str, str]) -> Iterator[Drill]:
+    db = site.host
+    if host_shell(db, "test -s /etc/ansible/facts.d/agrobridge.fact").returncode != 0:
+        # Run alone: the deploy tier has not provisioned and released to the host yet.
+        first = site.just("provision", "staging", "-e", "ansible_user=admin", timeout=1800)
+        assert first.returncode == 0, output(first)
+        deployed = site.just("deploy", "staging", images["good"])
+        assert deployed.returncode == 0, output(deployed)
+    name = db.container.removesuffix("-1") + "-backup"
+    backup = start_host(name, site.network, site.network.prefix + BACKUP_ADDRESS_SUFFIX,
+                        site.workdir / "id_ed25519.pub", "backup." + DOMAIN)  # fmt: skip
+    try:
+        backup_known_hosts = site.workdir / "known_hosts_backup"
+        wait_for_ssh(backup, backup_known_hosts)
+        write_backup_inventory(site, db, backup, backup_known_hosts)
+        api = Api(db.https_port, site.pebble.issuing_root)
+        yield Drill(site, db, backup, api, f"drill-{time.monotonic_ns():x}", {})
+    finally:
+        remove_host(name)
+
+
+def test_backups_are_set_up_checked_and_start_with_a_full_backup(drill: Drill):
+    # The backup host is bare: the first run connects as its image's user, as for any new host.
+    done = drill.just("provision-backups", "staging", "-e", "ansible_user=admin")
+    assert done.returncode == 0, output(done)
+    assert "Check that archiving and backups work (pgbackrest check)" in done.stdout
+    listed = drill.just("backups", "staging")
+    assert listed.returncode == 0, output(listed)
+    assert "full backup" in listed.stdout, output(listed)
+    assert "status: ok" in listed.stdout
+    metrics = host_shell(drill.db, "curl -s 127.0.0.1:9100/metrics | grep ^agrobridge_backup")
+    assert "agrobridge_backup_last_success_timestamp_seconds" in metrics.stdout, metrics.stdout
+    assert "agrobridge_backup_wal_last_archived_timestamp_seconds" in metrics.stdout
+
+
+def test_backup_commands_refuse_misuse(drill: Drill):
+    weekly = drill.just("backup", "staging", "weekly")
+    assert weekly.returncode != 0
+    assert "the backup type must be full or diff, not 'weekly'" in weekly.stderr
+    running = drill.just("restore", "staging")
+    assert running.returncode != 0
+    assert "is running and holds the AgroBridge database" in running.stdout, output(running)
+    future = drill.just("restore", "staging", "--to", "2099-01-01 00:00:00")
+    assert future.returncode != 0
+    assert "is in the future" in future.stderr
+
+
+def test_a_destroyed_database_host_is_restored_to_the_latest_point(drill: Drill, images):
+    api = drill.api
+    api.register()
+    api.login()
+    for n in range(WRITES_BEFORE_BACKUP):
+        api.write_batch(f"{drill.marker}-{n}")
+    full = drill.just("backup", "staging", "full")
+    assert full.returncode == 0, output(full)
+    for n in range(WRITES_AFTER_BACKUP):
+        api.write_batch(f"after-backup-{n}")
+    assert len(api.acknowledged) == WRITES_BEFORE_BACKUP + WRITES_AFTER_BACKUP
+    audit_before = set(psql(drill.db, "SELECT id FROM audit_logs").split())
+    size = psql(drill.db, "SELECT pg_size_pretty(pg_database_size('agrobridge'))")
+    drill.measured["rpo"] = wait_until_archived(drill.db)
+
+    # The host is gone, with its disks. Its replacement is a bare host at the same address; the
+    # Debian packages the first one downloaded are offered as a local mirror would.
+    cache = drill.site.workdir / "apt-archives.tar"
+    archive = "/var/cache/apt/drill-archives.tar"
+    podman("exec", drill.db.container, "tar", "-C", "/var/cache/apt", "-cf", archive, "archives")
+    podman("cp", f"{drill.db.container}:{archive}", str(cache))
+    destroyed = time.monotonic()
+    remove_host(drill.db.container)
+    db = start_host(drill.db.container, drill.site.network, drill.db.address,
+                    drill.site.workdir / "id_ed25519.pub", DOMAIN)  # fmt: skip
+    wait_for_ssh(db, drill.site.workdir / "known_hosts")
+    podman("cp", str(cache), f"{db.container}:{archive}")
+    podman("exec", db.container, "tar", "-C", "/var/cache/apt", "-xf", archive)
+    podman("cp", str(drill.site.pebble.api_ca), f"{db.container}:/etc/ssl/test-acme-ca.pem")
+    podman("cp", str(drill.site.pebble.issuing_root), f"{db.container}:/etc/ssl/test-edge-root.pem")
+    drill.db = db
+    api.https_port = db.https_port
+    write_backup_inventory(drill.site, db, drill.backup, drill.site.workdir / "known_hosts_backup")
+
+    steps: dict[str, float] = {}
+    for step, args in (
+        ("provision", ("provision", "staging", "-e", "ansible_user=admin")),
+        ("restore", ("restore", "staging")),
+        ("deploy", ("deploy", "staging", images["good"])),
+    ):
+        started = time.monotonic()
+        done = drill.just(*args, timeout=1800)
+        assert done.returncode == 0, f"{step}: {output(done)}"
+        steps[step] = time.monotonic() - started
+
+    api.login()
+    served = [batch for batch in api.acknowledged if api.served(batch) == 200]
+    drill.measured["rto"] = time.monotonic() - destroyed
+    assert len(served) == len(api.acknowledged)
+    audit_after = set(psql(db, "SELECT id FROM audit_logs").split())
+    assert audit_before <= audit_after, f"{len(audit_before - audit_after)} audit rows lost"
+    for statement in ("UPDATE audit_logs SET action = action", "DELETE FROM audit_logs"):
+        refused = host_shell(db, f'runuser -u postgres -- psql -Xd agrobridge -c "{statement}"')
+        assert "audit_logs is append-only" in refused.stderr, refused.stderr
+    print(
+        f"restore drill: {len(served)}/{len(api.acknowledged)} acknowledged writes served, "
+        f"{len(audit_before)} audit rows kept; database {size}; RTO {drill.measured['rto']:.0f} s "
+        f"(provision {steps['provision']:.0f} s, restore {steps['restore']:.0f} s, deploy "
+        f"{steps['deploy']:.0f} s); last write archived {drill.measured['rpo']:.1f} s after it"
+    )
+
+
+def test_a_point_in_time_restore_shows_the_earlier_write_only(drill: Drill):
+    api, db = drill.api, drill.db
+    earlier = api.write_batch("pitr-earlier")
+    assert earlier
+    between = psql(db, "SELECT now()::text")
+    later = api.write_batch("pitr-later")
+    assert later
+    wait_until_archived(db)
+
+    running = drill.just("restore", "staging", "--to", between)
+    assert running.returncode != 0
+    assert "is running and holds the AgroBridge database" in running.stdout, output(running)
+    stop = host_shell(db, "systemctl stop postgresql@15-main")
+    assert stop.returncode == 0, stop.stderr
+    too_early = drill.just("restore", "staging", "--to", "2020-01-01 00:00:00+00")
+    assert too_early.returncode != 0
+    assert "is before the oldest backup ended" in too_early.stdout, output(too_early)
+
+    started = time.monotonic()
+    done = drill.just("restore", "staging", "--to", between)
+    assert done.returncode == 0, output(done)
+    seconds = time.monotonic() - started
+    api.login()
+    assert api.served(earlier) == 200
+    assert api.served(later) == 404
+    print(f"point-in-time restore to {between}: the earlier write only, in {seconds:.0f} s")
+
+
+def test_the_repository_cannot_be_read_without_the_passphrase(drill: Drill):
+    # The marker is plain text in the database's own files...
+    data = "/var/lib/postgresql/15/main/base"
+    plain = host_shell(drill.db, f"grep -rlF {drill.marker} {data} | head -n 1")
+    assert plain.stdout.strip(), "the marker should be on the database host's disk"
+    # ...but in no file of the repository, each of which is OpenSSL-format ciphertext.
+    repository = "/var/lib/pgbackrest"
+    found = host_shell(drill.backup, f"grep -rlF {drill.marker} {repository}; true")
+    assert found.stdout.strip() == ""
+    each = 'head -c 8 "$1"; echo " $1"'
+    headers = host_shell(
+        drill.backup, f"find {repository} -type f -size +0 -exec sh -c '{each}' _ {{}} \\;"
+    )
+    files = headers.stdout.splitlines()
+    assert len(files) > 10, headers.stdout + headers.stderr
+    not_encrypted = [line for line in files if not line.startswith("Salted__")]
+    assert not_encrypted == [], not_encrypted[:5]
+    print(f"repository: {len(files)} files, every one aes-256-cbc ciphertext")
