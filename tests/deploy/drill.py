@@ -51,6 +51,8 @@ def write_backup_inventory(site: Site, db: Host, backup: Host, backup_known_host
         )  # fmt: skip
     # A segment at least every 5 s instead of every minute: the drill waits less for its WAL.
     (staging / "group_vars" / "all" / "zz-test.yml").write_text("backups_archive_timeout: 5\n")
+    # One API worker: two cannot both start within Sanic's 30 s on a loaded 2-core machine.
+    (staging / "group_vars" / "agrobridge" / "zz-drill.yml").write_text("api_workers: 1\n")
 
 
 def psql(host: Host, sql: str) -> str:

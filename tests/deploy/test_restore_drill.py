@@ -49,12 +49,6 @@ def output(done: subprocess.CompletedProcess[str]) -> str:
 @pytest.fixture(scope="module")
 def drill(site: Site, images: dict[str, str]) -> Iterator[Drill]:
     db = site.host
-    if host_shell(db, "test -s /etc/ansible/facts.d/agrobridge.fact").returncode != 0:
-        # Run alone: the deploy tier has not provisioned and released to the host yet.
-        first = site.just("provision", "staging", "-e", "ansible_user=admin", timeout=1800)
-        assert first.returncode == 0, output(first)
-        deployed = site.just("deploy", "staging", images["good"])
-        assert deployed.returncode == 0, output(deployed)
     name = db.container.removesuffix("-1") + "-backup"
     backup = start_host(name, site.network, site.network.prefix + BACKUP_ADDRESS_SUFFIX,
                         site.workdir / "id_ed25519.pub", "backup." + DOMAIN)  # fmt: skip
@@ -62,6 +56,12 @@ def drill(site: Site, images: dict[str, str]) -> Iterator[Drill]:
         backup_known_hosts = site.workdir / "known_hosts_backup"
         wait_for_ssh(backup, backup_known_hosts)
         write_backup_inventory(site, db, backup, backup_known_hosts)
+        if host_shell(db, "test -s /etc/ansible/facts.d/agrobridge.fact").returncode != 0:
+            # Run alone: the deploy tier has not provisioned and released to the host yet.
+            first = site.just("provision", "staging", "-e", "ansible_user=admin", timeout=2400)
+            assert first.returncode == 0, output(first)
+            deployed = site.just("deploy", "staging", images["good"])
+            assert deployed.returncode == 0, output(deployed)
         api = Api(db.https_port, site.pebble.issuing_root)
         yield Drill(site, db, backup, api, f"drill-{time.monotonic_ns():x}", {})
     finally:
