@@ -199,9 +199,10 @@ backups env: sync
 restore env *args: sync
     ansible/backup.sh restore "$@"
 
-# The backup tier only: restore drills on VM-like hosts (needs podman)
+# The restore drills only, on VM-like hosts (needs podman; about 20 minutes on a busy machine)
 [group('backups')]
-backup-test *args: (test "tests/deploy/test_restore_drill.py" args)
+backup-test *args:
+    AGROBRIDGE_DEPLOY_TIER=1 just test tests/deploy/test_restore_drill.py {{args}}
 
 # Exactly what CI runs after provisioning the machine (.ci/run): image lint and build, lint, Ansible lint, tests, tests in the image
 ci base_image=env("BASE_IMAGE", "python:3.11-slim-bookworm"):
