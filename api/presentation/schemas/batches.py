@@ -3,18 +3,20 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, PlainSerializer, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from api.domain.batches import Batch, BatchStatus, Unit
 from api.domain.countries import ISO_3166_ALPHA2
-from api.presentation.schemas.common import (
-    OptionalText,
-    RequestModel,
-    ResponseModel,
-    Text,
-    UtcDatetime,
-    rfc3339,
-)
+from api.presentation.schemas.common import RequestModel, ResponseModel, UtcDatetime, rfc3339
+from api.presentation.schemas.fields import HarvestDate, Note, Text100, Text200
+
 
 
 def _country(value: str) -> str:
@@ -23,56 +25,103 @@ def _country(value: str) -> str:
     return value
 
 
-def _quantity(value: str) -> str:
-    if Decimal(value) <= 0:
-        raise ValueError("must be greater than 0")
-    return value
-
-
-# Decimal strings, never floats: "1250.500".
-QuantityText = Annotated[
+Country = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{1,11}(\.\d{1,3})?$"),
-    AfterValidator(_quantity),
+    AfterValidator(_country),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": sorted(ISO_3166_ALPHA2),
+            "description": "An ISO 3166-1 alpha-2 code.",
+        }
+    ),
 ]
-BatchCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,31}$")]
 
+# A decimal string greater than 0 with up to 11 digits before the point and 3 after, in ASCII
+# digits: "1250.500". Never a float.
+QUANTITY_PATTERN = (
+    r"^(?:[1-9][0-9]{0,10}(?:\.[0-9]{1,3})?|0\.(?:[1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$"
+)
+QuantityText = Annotated[str, StringConstraints(pattern=QUANTITY_PATTERN)]
+BatchCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,31}$")]
 
 QuantityOut = Annotated[
     Decimal,
     PlainSerializer(lambda value: f"{value:.3f}", return_type=str),
-    WithJsonSchema({"type": "string", "examples": ["1250.500"]}),
+    WithJsonSchema({"type": "string", "pattern": r"^[0-9]{1,11}\.[0-9]{3}$"}),
 ]
 
 
 class OriginIn(RequestModel):
-    farm: Text
-    region: OptionalText = None
-    country: Annotated[str, AfterValidator(_country)]
+    """Where the batch was grown."""
+
+    farm: Text200
+    region: Text200 | None = None
+    country: Country
+
+
+BATCH_EXAMPLE = {
+    "product": "avocado",
+    "variety": "Hass",
+    "origin": {"farm": "La Loma", "region": "Michoacan", "country": "MX"},
+    "harvest_date": "2026-10-02",
+    "quantity": "1250.500",
+    "unit": "kg",
+}
 
 
 class BatchIn(RequestModel):
-    product: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    variety: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    """A new batch; the server makes a `code` when none is given."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [BATCH_EXAMPLE]})
+
+    product: Text100
+    variety: Text100 | None = None
     origin: OriginIn
-    harvest_date: date
+    harvest_date: HarvestDate
     quantity: QuantityText
     unit: Unit
     code: BatchCode | None = None
 
 
 class StatusIn(RequestModel):
+    """The status to move the batch to, and an optional note kept in the audit trail."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "in_transit", "note": "truck 7"}]}
+    )
+
     status: BatchStatus
-    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+    note: Note | None = None
 
 
 class OriginOut(ResponseModel):
+    """Where the batch was grown."""
+
     farm: str
     region: str | None
     country: str
 
 
 class BatchOut(ResponseModel):
+    """A batch (lot) and its current status."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **BATCH_EXAMPLE,
+                    "id": "0b6c3f9e-2d4a-4a57-9a3e-3f1c2b7d8e90",
+                    "code": "AGB-2026-000123",
+                    "owner_id": "5d7e8f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
+                    "status": "registered",
+                    "created_at": "2026-10-03T08:15:00Z",
+                    "updated_at": "2026-10-03T08:15:00Z",
+                }
+            ]
+        }
+    )
+
     id: UUID
     code: str
     owner_id: UUID
@@ -88,6 +137,8 @@ class BatchOut(ResponseModel):
 
 
 class BatchPage(BaseModel):
+    """A page of batches, newest first; pass `next_cursor` as `cursor` for the next one."""
+
     data: list[BatchOut]
     next_cursor: str | None
 
