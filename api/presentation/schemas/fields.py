@@ -133,3 +133,21 @@ Uuid = Annotated[
     PlainValidator(_parse_uuid),
     WithJsonSchema({"type": "string", "format": "uuid", "pattern": UUID_RE.pattern}),
 ]
+
+
+def _whole_number(value: object) -> int:
+    # JSON Schema counts 12.0 as an integer; so does the server. true and "12" are not numbers.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("must be a whole number")
+    if not 0 <= value <= 2**63 - 1:
+        raise ValueError("must be from 0 to 2^63-1")
+    return value
+
+
+BlockNumber = Annotated[
+    int,
+    PlainValidator(_whole_number),
+    WithJsonSchema({"type": "integer", "minimum": 0, "maximum": 2**63 - 1}),
+]

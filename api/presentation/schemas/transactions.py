@@ -1,10 +1,11 @@
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from api.domain.transactions import EventType, TxStatus
 from api.presentation.schemas.common import RequestModel, ResponseModel, UtcDatetime
+from api.presentation.schemas.fields import BlockNumber
 
 TX_EXAMPLE = {
     "tx_hash": "0x8f2a559490a6d1a0c9c1f3d5e1b4f1b7f5a3c2e1d0b9a8f7e6d5c4b3a2918070",
@@ -21,7 +22,7 @@ class TransactionIn(RequestModel):
     tx_hash: Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{64}$")]
     network: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
     event_type: EventType
-    block_number: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = None
+    block_number: BlockNumber | None = None
     status: TxStatus = TxStatus.PENDING
     payload_hash: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
 

@@ -1,0 +1,46 @@
+"""The contract tier: the served OpenAPI document checked by tools no one here wrote (a
+validator, a generated client, a fuzzer), against the API as production runs it."""
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import PASSWORD, server_env
+from tests.support.backends import Backends
+from tests.support.server import RunningServer, api_server
+
+pytestmark = pytest.mark.contract
+
+
+@pytest.fixture(scope="session")
+def contract_server(
+    backends: Backends,
+    database_url: str,
+    signing_key: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RunningServer]:
+    """`python -m api serve` with two workers, as in production."""
+    env = server_env(database_url, backends.redis_url, signing_key)
+    log = tmp_path_factory.mktemp("contract-server") / "api.log"
+    with api_server(env, log, workers=2) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def document(contract_server: RunningServer) -> dict[str, Any]:
+    response = httpx.get(contract_server.url + "/docs/openapi.json", timeout=10)
+    assert response.status_code == 200
+    spec: dict[str, Any] = response.json()
+    return spec
+
+
+def new_account(base_url: str, role: str = "producer") -> tuple[str, str]:
+    email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
+    body = {"email": email, "password": PASSWORD, "full_name": "Contract Tester", "role": role}
+    response = httpx.post(base_url + "/api/v1/auth/register", json=body, timeout=10)
+    assert response.status_code == 201, response.text
+    return email, PASSWORD
