@@ -20,7 +20,6 @@ from api.presentation.routes import audit, auth, batches, health, jwks, transact
 from api.presentation.routes import metrics as metrics_route
 from api.settings import Settings, load_settings
 
-
 DESCRIPTION = (
     "Farm-to-buyer traceability of agricultural batches. The contract is docs/API.md; errors"
     " always have the shape of `ErrorOut`."

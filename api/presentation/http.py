@@ -62,7 +62,7 @@ def request_context(request: Request) -> RequestContext:
 
 def header_text(request: Request, name: str) -> str | None:
     """A header kept in the database: valid UTF-8 without control characters, else a 400."""
-    value = request.headers.get(name)
+    value: str | None = request.headers.get(name)
     if value is None:
         return None
     # Sanic decodes header bytes as UTF-8 with surrogateescape: a surrogate is an invalid byte.

@@ -28,6 +28,7 @@ METHOD_ORDER = ("get", "post", "put", "patch", "delete")
 # Routes outside the published contract (docs/API.md: "Internal").
 UNDOCUMENTED = frozenset({"/metrics", "/docs", "/docs/openapi.json"})
 
+
 def template(route_path: str) -> str:
     """`api/v1/batches/<batch_id:str>` -> `/api/v1/batches/{batch_id}`."""
     parts = []
@@ -148,7 +149,7 @@ def _operation(op: Operation) -> dict[str, Any]:
         out["parameters"] = parameters
     if op.body is not None:
         body: dict[str, Any] = {"schema": _ref(op.body)}
-        examples = (op.body.model_config.get("json_schema_extra") or {}).get("examples")  # type: ignore[union-attr]
+        examples = _examples(op.body)
         if examples:
             body["example"] = examples[0]
         out["requestBody"] = {
@@ -159,6 +160,12 @@ def _operation(op: Operation) -> dict[str, Any]:
     out["responses"] = {str(r.status): _response_or_ref(r) for r in op.all_replies()}
     out["security"] = [{"bearerAuth": []}] if op.secured else []
     return out
+
+
+def _examples(model: type[BaseModel]) -> list[Any]:
+    extra = model.model_config.get("json_schema_extra")
+    found = extra.get("examples") if isinstance(extra, dict) else None
+    return list(found) if isinstance(found, list) else []
 
 
 def _response_or_ref(reply: Reply) -> dict[str, Any]:
@@ -193,7 +200,6 @@ def _path_parameter(name: str) -> dict[str, Any]:
         "description": f"The {name.removesuffix('_id')}'s id (a UUID).",
         "schema": {"type": "string", "format": "uuid", "pattern": UUID_PATTERN},
     }
-
 
 
 def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:

@@ -8,7 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sanic import Sanic
 
+from api.app import create_app
+from api.presentation.context import App
+from api.settings import load_settings
 from tests.e2e.conftest import PASSWORD, server_env
 from tests.support.backends import Backends
 from tests.support.server import RunningServer, api_server
@@ -44,3 +48,14 @@ def new_account(base_url: str, role: str = "producer") -> tuple[str, str]:
     response = httpx.post(base_url + "/api/v1/auth/register", json=body, timeout=10)
     assert response.status_code == 201, response.text
     return email, PASSWORD
+
+
+@pytest.fixture
+def offline_app(signing_key: Path, monkeypatch: pytest.MonkeyPatch) -> App:
+    """The app as the factory makes it, before start-up: routes, no services, no I/O."""
+    monkeypatch.setenv("AGROBRIDGE_ENV", "test")
+    monkeypatch.setenv("DATABASE_URL", "postgres://agrobridge:unused@127.0.0.1:1/agrobridge")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("AGROBRIDGE_JWT_PRIVATE_KEY_FILE", str(signing_key))
+    monkeypatch.setattr(Sanic, "test_mode", True)  # one app name, made more than once
+    return create_app(load_settings())

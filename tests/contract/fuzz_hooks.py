@@ -7,6 +7,7 @@ failing with 401 for the rest of the run.
 """
 
 import os
+from typing import Any
 
 import httpx
 import schemathesis
@@ -35,17 +36,17 @@ TOKEN: dict[str, str] = {}
 
 @schemathesis.auth(refresh_interval=None)
 class ProducerSession:
-    def get(self, case: Case, context: AuthContext) -> str:
+    def get(self, case: Case[Any], context: AuthContext) -> str:
         if "access" not in TOKEN:
             TOKEN["access"] = _login()
         return TOKEN["access"]
 
-    def set(self, case: Case, data: str, context: AuthContext) -> None:
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+    def set(self, case: Case[Any], data: str, context: AuthContext) -> None:
+        case.headers["Authorization"] = f"Bearer {data}"
 
 
 @schemathesis.hook
-def after_call(context: HookContext, case: Case, response: Response) -> None:
+def after_call(context: HookContext, case: Case[Any], response: Response) -> None:
     ended = case.operation.definition.raw.get("operationId") in ENDS_SESSIONS
     if ended and response.status_code == 204:
         TOKEN.pop("access", None)

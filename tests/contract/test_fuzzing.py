@@ -61,7 +61,9 @@ def test_schemathesis_finds_no_failure(
         "PYTHONPATH": str(HERE.parent.parent),
     }
     with capsys.disabled():
-        print(f"\nschemathesis: budget {budget} s, seed {seed} (AGROBRIDGE_FUZZ_SEED={seed} replays)")
+        print(
+            f"\nschemathesis: budget {budget} s, seed {seed} (AGROBRIDGE_FUZZ_SEED={seed} replays)"
+        )
     run = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=budget + 240, check=False
     )

@@ -38,7 +38,9 @@ async def live(request: Request) -> HTTPResponse:
         tag="health",
         replies=(
             Reply(200, "Every dependency answers", ReadyOut),
-            Reply(503, "A dependency failed (its check reads `error`), or still starting", ReadyOut),
+            Reply(
+                503, "A dependency failed (its check reads `error`), or still starting", ReadyOut
+            ),
         ),
         guarded=False,
     )

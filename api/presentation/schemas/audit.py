@@ -7,15 +7,17 @@ from api.presentation.schemas.common import ResponseModel, UtcDatetime
 from api.presentation.schemas.fields import CONTROL, DateTime, Uuid
 from api.presentation.schemas.queries import PageQuery
 
-AuditText = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=f"^[^{CONTROL}]+$")]
+AuditText = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=f"^[^{CONTROL}]+$")
+]
 
 
 class AuditQuery(PageQuery):
     actor_id: Annotated[Uuid | None, Field(description="Only what this user did.")] = None
     action: Annotated[AuditText | None, Field(description="Only this action.")] = None
-    target_id: Annotated[
-        AuditText | None, Field(description="Only entries about this target.")
-    ] = None
+    target_id: Annotated[AuditText | None, Field(description="Only entries about this target.")] = (
+        None
+    )
     since: Annotated[
         DateTime | None,
         Field(alias="from", description="At or after this RFC 3339 timestamp."),
@@ -72,5 +74,3 @@ class AuditPage(BaseModel):
 
     data: list[AuditEntryOut]
     next_cursor: str | None
-
-

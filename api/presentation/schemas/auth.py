@@ -21,7 +21,11 @@ class RegisterIn(RequestModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"email": "ana@example.com", "password": "correct horse battery", "full_name": "Ana"}
+                {
+                    "email": "ana@example.com",
+                    "password": "correct horse battery",
+                    "full_name": "Ana",
+                }
             ]
         }
     )

@@ -1,6 +1,6 @@
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import (
@@ -16,7 +16,6 @@ from api.domain.batches import Batch, BatchStatus, Unit
 from api.domain.countries import ISO_3166_ALPHA2
 from api.presentation.schemas.common import RequestModel, ResponseModel, UtcDatetime, rfc3339
 from api.presentation.schemas.fields import HarvestDate, Note, Text100, Text200
-
 
 
 def _country(value: str) -> str:
@@ -60,7 +59,7 @@ class OriginIn(RequestModel):
     country: Country
 
 
-BATCH_EXAMPLE = {
+BATCH_EXAMPLE: dict[str, Any] = {
     "product": "avocado",
     "variety": "Hass",
     "origin": {"farm": "La Loma", "region": "Michoacan", "country": "MX"},

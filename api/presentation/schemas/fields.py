@@ -7,8 +7,8 @@ regex engines of pydantic, Python and JSON Schema (and `\\d` matches Arabic-Indi
 """
 
 import re
-from datetime import UTC, date, datetime
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -111,7 +111,11 @@ def _parse_date_time(value: object) -> datetime:
         return parsed.astimezone(UTC)
     except OverflowError:
         # Within a day of year 1 or 9999 with an offset: the earliest or latest instant.
-        return datetime.min.replace(tzinfo=UTC) if parsed.year == 1 else datetime.max.replace(tzinfo=UTC)
+        return (
+            datetime.min.replace(tzinfo=UTC)
+            if parsed.year == 1
+            else datetime.max.replace(tzinfo=UTC)
+        )
 
 
 DateTime = Annotated[
@@ -127,7 +131,9 @@ def _parse_uuid(value: object) -> UUID:
     return UUID(value)
 
 
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 Uuid = Annotated[
     UUID,
     PlainValidator(_parse_uuid),

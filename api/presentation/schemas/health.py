@@ -48,7 +48,14 @@ class JwksOut(BaseModel):
             "examples": [
                 {
                     "keys": [
-                        {"kty": "RSA", "kid": "Vb3x...", "alg": "RS256", "use": "sig", "n": "0vx7...", "e": "AQAB"}
+                        {
+                            "kty": "RSA",
+                            "kid": "Vb3x...",
+                            "alg": "RS256",
+                            "use": "sig",
+                            "n": "0vx7...",
+                            "e": "AQAB",
+                        }
                     ]
                 }
             ]

@@ -129,7 +129,9 @@ HEADERS = {
     "RateLimit-Limit": _header("Requests allowed in the window", _COUNT),
     "RateLimit-Remaining": _header("Requests left in the window", _COUNT),
     "RateLimit-Reset": _header("Seconds until the window resets", _COUNT),
-    "Retry-After": _header("Seconds to wait before retrying", {"type": "integer", "minimum": 1}, True),
+    "Retry-After": _header(
+        "Seconds to wait before retrying", {"type": "integer", "minimum": 1}, True
+    ),
     "Location": _header("The new resource's URL", _TEXT, required=True),
     "WWW-Authenticate": _header("Always `Bearer`", {"const": "Bearer"}, required=True),
     "Allow": _header("The methods this path answers (with 405)", _TEXT, required=True),

@@ -12,9 +12,9 @@ Cursor = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=
 class PageQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    limit: Annotated[
-        int, Field(ge=1, le=MAX_LIMIT, description=f"Page size, 1-{MAX_LIMIT}.")
-    ] = DEFAULT_LIMIT
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description=f"Page size, 1-{MAX_LIMIT}.")] = (
+        DEFAULT_LIMIT
+    )
     cursor: Annotated[
         Cursor | None, Field(description="`next_cursor` of the previous page (opaque).")
     ] = None

@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
@@ -7,7 +7,7 @@ from api.domain.transactions import EventType, TxStatus
 from api.presentation.schemas.common import RequestModel, ResponseModel, UtcDatetime
 from api.presentation.schemas.fields import BlockNumber
 
-TX_EXAMPLE = {
+TX_EXAMPLE: dict[str, Any] = {
     "tx_hash": "0x8f2a559490a6d1a0c9c1f3d5e1b4f1b7f5a3c2e1d0b9a8f7e6d5c4b3a2918070",
     "network": "polygon-amoy",
     "event_type": "shipped",
