@@ -79,7 +79,9 @@ def test_every_operation_and_response_is_described(document: dict[str, Any]) -> 
     resolved = document["components"]["responses"]
     for method, path, op in operations(document):
         where = f"{method.upper()} {path}"
-        assert op["summary"] and op["description"] and op["tags"], where
+        assert op["summary"], where
+        assert op["description"], where
+        assert op["tags"], where
         for status, response in op["responses"].items():
             response = (
                 resolved[response["$ref"].rsplit("/", 1)[1]] if "$ref" in response else response

@@ -19,7 +19,7 @@ from tests.contract.conftest import new_account
 from tests.support.server import RunningServer
 
 HERE = Path(__file__).parent
-DEFAULT_BUDGET_SECONDS = 150
+DEFAULT_BUDGET_SECONDS = 120
 
 
 def test_schemathesis_finds_no_failure(
