@@ -46,5 +46,5 @@ async def test_values_the_database_refuses_become_a_bad_request(
     )
     response = JsonErrorHandler().default(request, error)  # type: ignore[arg-type]
     assert response.status == 400
-    body = json.loads(response.body)
+    body = json.loads(response.body or b"")
     assert body["error"]["code"] == "bad_request"

@@ -3,8 +3,9 @@
 from asyncpg.exceptions import DataError, _base
 
 # SQLSTATE class 22 (a value PostgreSQL cannot take: NUL, bad encoding, out of range, too
-# long), and asyncpg's own refusal to encode a value before sending it (lone surrogates).
-BAD_DATA: tuple[type[BaseException], ...] = (DataError, _base.DataError)
+# long), asyncpg's own refusal to encode a value (lone surrogates), and dates past Python's
+# year 9999 on the way in or out.
+BAD_DATA: tuple[type[BaseException], ...] = (DataError, _base.DataError, OverflowError)
 
 
 def caused_by_bad_data(exc: BaseException) -> bool:
