@@ -117,14 +117,15 @@ TAG_DESCRIPTIONS = {
 def _models(ops: Iterable[tuple[str, str, Operation]]) -> list[type[BaseModel]]:
     found: dict[str, type[BaseModel]] = {"ErrorOut": ErrorOut}
     for _, _, op in ops:
-        for model in [op.body, *(r.model for r in op.all_replies())]:
+        for model in [op.body, op.query, *(r.model for r in op.all_replies())]:
             if model is not None:
                 found[model.__name__] = model
     return [found[name] for name in sorted(found)]
 
 
 def _components(ops: list[tuple[str, str, Operation]]) -> dict[str, Any]:
-    inputs = {op.body for _, _, op in ops if op.body is not None}
+    # Query models are here for the enums their parameters refer to.
+    inputs = {m for _, _, op in ops for m in (op.body, op.query) if m is not None}
     pairs = [(m, "validation" if m in inputs else "serialization") for m in _models(ops)]
     _, top = models_json_schema(pairs, ref_template=SCHEMA_REF)  # type: ignore[arg-type]
     defs: dict[str, Any] = top.get("$defs", {})

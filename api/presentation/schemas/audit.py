@@ -13,6 +13,8 @@ AuditText = Annotated[
 
 
 class AuditQuery(PageQuery):
+    """Filters of the audit trail."""
+
     actor_id: Annotated[Uuid | None, Field(description="Only what this user did.")] = None
     action: Annotated[AuditText | None, Field(description="Only this action.")] = None
     target_id: Annotated[AuditText | None, Field(description="Only entries about this target.")] = (

@@ -10,6 +10,8 @@ Cursor = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=
 
 
 class PageQuery(BaseModel):
+    """Paging: `limit` and the `cursor` from the previous page."""
+
     model_config = ConfigDict(extra="ignore")
 
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description=f"Page size, 1-{MAX_LIMIT}.")] = (
@@ -21,6 +23,8 @@ class PageQuery(BaseModel):
 
 
 class BatchQuery(PageQuery):
+    """Filters of the batch list."""
+
     status: Annotated[BatchStatus | None, Field(description="Only batches in this status.")] = None
     product: Annotated[SearchText | None, Field(description="Only this product.")] = None
     created_from: Annotated[
