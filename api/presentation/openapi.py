@@ -15,6 +15,7 @@ from api.presentation.schemas.common import ErrorOut
 from api.presentation.schemas.operations import (
     COMMON_HEADERS,
     HEADERS,
+    IDEMPOTENCY_KEY,
     STANDARD_ERRORS,
     UUID_PATTERN,
     Operation,
@@ -144,6 +145,8 @@ def _operation(op: Operation) -> dict[str, Any]:
         "tags": [op.tag],
     }
     parameters = [_path_parameter(name) for name in op.path_ids]
+    if op.idempotent:
+        parameters.append(IDEMPOTENCY_KEY)
     if op.query is not None:
         parameters += query_parameters(op.query)
     if parameters:

@@ -3,10 +3,14 @@
 Loaded by `st run` through SCHEMATHESIS_HOOKS; the test passes the server and the account in
 the environment. When an operation that ends sessions (logout, logout-all, ending a session by
 id) has succeeded, the token is dropped, so that the next request logs in again instead of
-failing with 401 for the rest of the run.
+failing with 401 for the rest of the run. A well-formed Idempotency-Key is made unique per
+request: the fuzzer reuses short keys with other bodies, which the API rightly refuses (422),
+and replays are tested in tests/e2e/test_idempotency.py.
 """
 
 import os
+import re
+import uuid
 from typing import Any
 
 import httpx
@@ -15,6 +19,7 @@ from schemathesis import Case, HookContext, Response
 from schemathesis.auths import AuthContext
 
 ENDS_SESSIONS = frozenset({"auth_logout", "auth_logout_all", "sessions_end"})
+VALID_KEY = re.compile(r"[!-~]{1,255}")
 
 
 def _login() -> str:
@@ -50,3 +55,10 @@ def after_call(context: HookContext, case: Case[Any], response: Response) -> Non
     ended = case.operation.definition.raw.get("operationId") in ENDS_SESSIONS
     if ended and response.status_code == 204:
         TOKEN.pop("access", None)
+
+
+@schemathesis.hook
+def before_call(context: HookContext, case: Case[Any], kwargs: dict[str, Any]) -> None:
+    key = case.headers.get("Idempotency-Key") if case.headers else None
+    if isinstance(key, str) and VALID_KEY.fullmatch(key):
+        case.headers["Idempotency-Key"] = uuid.uuid4().hex

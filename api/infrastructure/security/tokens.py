@@ -97,5 +97,6 @@ class JwtIssuer:
 def _well_typed(claims: dict[str, object]) -> bool:
     """A correctly signed token may still carry claims of the wrong type: refuse those."""
     strings = all(isinstance(claims[name], str) for name in ("sub", "sid", "jti", "role"))
-    exp = claims["exp"]
-    return strings and isinstance(exp, int | float) and not isinstance(exp, bool)
+    times = [claims[name] for name in ("exp", "iat")]
+    numbers = all(isinstance(t, int | float) and not isinstance(t, bool) for t in times)
+    return strings and numbers

@@ -12,8 +12,8 @@ from api.presentation.http import (
     parse_query,
     request_context,
 )
-from api.presentation.schemas.batches import BatchIn, BatchOut, BatchPage, StatusIn, batch_json
 from api.presentation.idempotency import idempotent
+from api.presentation.schemas.batches import BatchIn, BatchOut, BatchPage, StatusIn, batch_json
 from api.presentation.schemas.operations import Operation, Reply, error, operation
 from api.presentation.schemas.queries import BatchQuery
 
@@ -69,6 +69,7 @@ async def list_batches(request: Request) -> HTTPResponse:
         tag="batches",
         secured=True,
         body=BatchIn,
+        idempotent=True,
         replies=(
             Reply(201, "The new batch", BatchOut, headers=("Location",), links=_batch_links()),
             error(403, "Only producers register batches"),
@@ -127,6 +128,7 @@ async def get_batch(request: Request, batch_id: str) -> HTTPResponse:
         secured=True,
         path_ids=("batch_id",),
         body=StatusIn,
+        idempotent=True,
         replies=(
             Reply(200, "The batch in its new status", BatchOut),
             error(403, "The caller may see the batch but not change it"),

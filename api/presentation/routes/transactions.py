@@ -55,6 +55,7 @@ async def list_transactions(request: Request, batch_id: str) -> HTTPResponse:
         secured=True,
         path_ids=("batch_id",),
         body=TransactionIn,
+        idempotent=True,
         replies=(
             Reply(200, "This hash was already recorded for this batch", TransactionOut),
             Reply(201, "The new transaction", TransactionOut),

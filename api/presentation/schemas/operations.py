@@ -7,7 +7,7 @@ secured, 429 and 503 behind the guard middleware. docs/API.md says the same in w
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -16,6 +16,17 @@ from api.presentation.schemas.common import ERROR_CODES, ErrorOut
 
 H = TypeVar("H", bound=Callable[..., Any])
 
+REPLAYED = "Idempotent-Replayed"
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "1-255 visible ASCII characters, unique per intended operation. A retry with the same"
+        " key and body within 24 h gets the first answer again instead of repeating the work."
+    ),
+    "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
+}
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
@@ -63,6 +74,9 @@ class Operation:
     secured: bool = False
     guarded: bool = True
     path_ids: tuple[str, ...] = ()
+    # Takes an Idempotency-Key: a malformed key is a 400, a retry while the first runs a 409, the
+    # same key with another body a 422; a replayed answer says `Idempotent-Replayed: true`.
+    idempotent: bool = False
 
     def all_replies(self) -> list[Reply]:
         replies = {r.status: r for r in self.replies}
@@ -71,12 +85,18 @@ class Operation:
             implied += [400, 413, 415, 422]
         if self.query is not None or self.path_ids:
             implied.append(400)
+        if self.idempotent:
+            implied += [400, 409, 422]
         if self.secured:
             implied.append(401)
         if self.guarded:
             implied += [429, 503]
         for status in implied:
             replies.setdefault(status, STANDARD_ERRORS[status])
+        if self.idempotent:
+            for status, reply in replies.items():
+                if 200 <= status < 300:
+                    replies[status] = replace(reply, headers=(*reply.headers, REPLAYED))
         return [replies[s] for s in sorted(replies)]
 
     def statuses(self) -> list[int]:
@@ -134,6 +154,9 @@ HEADERS = {
     ),
     "Location": _header("The new resource's URL", _TEXT, required=True),
     "WWW-Authenticate": _header("Always `Bearer`", {"const": "Bearer"}, required=True),
+    REPLAYED: _header(
+        "`true` when this is the stored answer to an earlier request", {"const": "true"}
+    ),
     "Allow": _header("The methods this path answers (with 405)", _TEXT, required=True),
 }
 COMMON_HEADERS = (
