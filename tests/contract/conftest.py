@@ -1,6 +1,8 @@
 """The contract tier: the served OpenAPI document checked by tools no one here wrote (a
 validator, a generated client, a fuzzer), against the API as production runs it."""
 
+import logging
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from loguru import logger
 from sanic import Sanic
 
 from api.app import create_app
@@ -51,11 +54,19 @@ def new_account(base_url: str, role: str = "producer") -> tuple[str, str]:
 
 
 @pytest.fixture
-def offline_app(signing_key: Path, monkeypatch: pytest.MonkeyPatch) -> App:
-    """The app as the factory makes it, before start-up: routes, no services, no I/O."""
+def offline_app(signing_key: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
+    """The app as the factory makes it, before start-up: routes, no services, no I/O. The
+    factory configures logging for a server; this process gets its own back afterwards."""
     monkeypatch.setenv("AGROBRIDGE_ENV", "test")
     monkeypatch.setenv("DATABASE_URL", "postgres://agrobridge:unused@127.0.0.1:1/agrobridge")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
     monkeypatch.setenv("AGROBRIDGE_JWT_PRIVATE_KEY_FILE", str(signing_key))
     monkeypatch.setattr(Sanic, "test_mode", True)  # one app name, made more than once
-    return create_app(load_settings())
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield create_app(load_settings())
+    finally:
+        root.handlers[:], root.level = handlers, level
+        logger.remove()
+        logger.add(sys.stderr)
