@@ -64,8 +64,14 @@ def test_schemathesis_finds_no_failure(
         print(
             f"\nschemathesis: budget {budget} s, seed {seed} (AGROBRIDGE_FUZZ_SEED={seed} replays)"
         )
-    run = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=budget + 240, check=False
+    run = subprocess.run(  # in tmp_path: schemathesis keeps a cache where it runs
+        command,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=budget + 240,
+        check=False,
     )
     output = run.stdout + run.stderr
     summary = re.search(r"Test cases:\s*\n\s*(.+)", output)
