@@ -3,17 +3,15 @@
 Unit tests never ask for these fixtures, so `pytest tests/unit` needs no services.
 """
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
-
-import os
 
 import pytest
 
 from api.infrastructure.security.keys import write_private_key
 from tests.support.backends import Backends, provide_backends, throwaway_database
 from tests.support.server import run_module
-
 
 # The deploy tier provisions VM-like hosts (about 10 minutes on two cores): it runs through
 # `just deploy-test`, which sets this, until it has a measured place within CI's time budget.
