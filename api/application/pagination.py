@@ -33,7 +33,8 @@ class Cursor:
             at = datetime.fromisoformat(created_at)
             if at.tzinfo is None:
                 raise ValueError("naive timestamp")
-            return cls(at.astimezone(UTC), UUID(id_))
+            at.astimezone(UTC)  # a forged offset may take it past year 1 or 9999: OverflowError
+            return cls(at, UUID(id_))
         except (binascii.Error, ValueError, TypeError, OverflowError) as exc:
             raise BadRequest("cursor is not valid; use next_cursor from a previous page") from exc
 
