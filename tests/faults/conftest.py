@@ -100,10 +100,10 @@ class Stack:
         self.services("start")
 
     def stop(self) -> None:
-        self.signal_postgres_if_stopped()
+        self.thaw_postgres()
         self.services("stop")
 
-    def signal_postgres_if_stopped(self) -> None:
+    def thaw_postgres(self) -> None:
         with contextlib.suppress(OSError, ValueError):
             self.signal_postgres(signal.SIGCONT)
 
