@@ -98,6 +98,30 @@ class Metrics:
             registry=None,
         )
 
+        # Labelled children, looked up once: labels() validates and locks on every call.
+        self._answers: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._timers: dict[tuple[str, str], Any] = {}
+
+    def answered(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        children = self._answers.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._answers[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def timed(self, kind: str, operation: str, seconds: float) -> None:
+        key = (kind, operation)
+        child = self._timers.get(key)
+        if child is None:
+            child = (self.db if kind == "db" else self.redis).labels(operation)
+            self._timers[key] = child
+        child.observe(seconds)
+
     def sample_process(self) -> None:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         self.cpu.set(usage.ru_utime + usage.ru_stime)
@@ -131,8 +155,7 @@ def timed(
             try:
                 return await func(*args, **kwargs)
             finally:
-                histogram = metrics().db if kind == "db" else metrics().redis
-                histogram.labels(operation).observe(time.perf_counter() - started)
+                metrics().timed(kind, operation, time.perf_counter() - started)
 
         return wrapper
 

@@ -14,6 +14,7 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -42,9 +43,18 @@ def sh(*args: str, env: dict[str, str] | None = None) -> str:
     return result.stdout
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def services() -> dict[str, str]:
-    sh(str(ROOT / "scripts/dev-services.sh"), "start", str(DATA), "55434", "56381")
-    exports = sh(str(ROOT / "scripts/dev-services.sh"), "env", str(DATA), "55434", "56381")
+    # Fresh ports each run: other checkouts on this machine may run their own services.
+    sh(str(ROOT / "scripts/dev-services.sh"), "stop", str(DATA))
+    ports = str(free_port()), str(free_port())
+    sh(str(ROOT / "scripts/dev-services.sh"), "start", str(DATA), *ports)
+    exports = sh(str(ROOT / "scripts/dev-services.sh"), "env", str(DATA), *ports)
     env = dict(re.findall(r"export (\w+)=(\S+)", exports))
     return {k: v.strip("'\"") for k, v in env.items()}
 
@@ -73,7 +83,7 @@ def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subproc
 
 
 def wait_ready(url: str) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             if httpx.get(url, timeout=2).status_code < 500:
