@@ -10,6 +10,7 @@ from sanic.response import HTTPResponse
 from api import __version__
 from api.bootstrap import build_services, close_services
 from api.infrastructure import logging
+from api.infrastructure.loop_lag import watch_loop_lag
 from api.infrastructure.metrics import metrics
 from api.infrastructure.sentry import flush as flush_sentry
 from api.infrastructure.sentry import init_sentry
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> App:
         metrics().workers.set(1)
         metrics().build.labels(__version__).set(1)
         app.add_task(_sample_process(), name="sample-process")
+        app.add_task(watch_loop_lag(), name="watch-loop-lag")
 
     @app.after_server_stop
     async def stop(app: App) -> None:

@@ -27,6 +27,7 @@ R = TypeVar("R")
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+LAG_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 _PID_FILE = re.compile(r"_(\d+)\.db$")
 
 
@@ -70,6 +71,12 @@ class Metrics:
             "agrobridge_logins_shed",
             "Logins refused before hashing: too many queued in the worker or from one address",
             ["reason"],
+            registry=None,
+        )
+        self.loop_lag = Histogram(
+            "agrobridge_event_loop_lag_seconds",
+            "How late a worker's event loop ran a timer: time it spent on other work",
+            buckets=LAG_BUCKETS,
             registry=None,
         )
         self.memory = Gauge(

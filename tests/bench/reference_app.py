@@ -73,8 +73,8 @@ def create_app() -> Sanic:  # type: ignore[type-arg]
             return json({"error": "unauthorized"}, status=401)
         keys = [f"rl:user:{claims['sub']}", f"deny:jti:{claims['jti']}"]
         keys += [f"deny:sid:{claims['sid']}", EPOCH_KEY]
-        args = [INTERVAL_US, INTERVAL_US * PER_MINUTE, claims["iat"], 2]
-        allowed, *_, revoked = await request.app.ctx.guard(keys=keys, args=args)
+        args = [1, len(keys), INTERVAL_US, INTERVAL_US * PER_MINUTE, claims["iat"], 2]
+        [[allowed, *_, revoked]] = await request.app.ctx.guard(keys=keys, args=args)
         if revoked or not allowed:
             return json({"error": "unauthorized"}, status=401)
         row = await request.app.ctx.pool.fetchrow(QUERY, UUID(batch_id))
