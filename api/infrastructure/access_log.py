@@ -18,6 +18,7 @@ from api.infrastructure import log_context
 from api.infrastructure.log_sinks import timestamp, utc_day
 from api.infrastructure.redaction import redact
 
+HTTP_FIELDS = ("method", "route", "path", "status", "latency_ms", "ip")
 # Paths made only of these cannot hold anything redaction would remove: skip its regexes.
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/_.~-]*")
 
@@ -71,6 +72,3 @@ class AccessLog:
         self._pending.clear()
         for sink in self._sinks:
             sink.append(data, self._day)
-
-
-HTTP_FIELDS = ("method", "route", "path", "status", "latency_ms", "ip")

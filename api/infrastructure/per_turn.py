@@ -1,5 +1,7 @@
 """Calls made in the same event-loop turn, sent as one: one round trip for all of them.
 
+Under load many requests make the same kind of call at once; sending them together costs
+the server (PostgreSQL, Redis) and the client library one round trip instead of one each.
 Every caller gets its own answer, in order; a failure of the shared call fails each of them.
 """
 

@@ -9,10 +9,10 @@ from tortoise.expressions import Q
 
 from api.application.pagination import Cursor
 from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch, Origin, Unit
-from api.infrastructure.db.coalesce import Coalescer
 from api.infrastructure.db.errors import unique_as_conflict
 from api.infrastructure.db.models import BatchRow
 from api.infrastructure.metrics import timed
+from api.infrastructure.per_turn import PerTurn
 
 BATCH_COLUMNS = (
     "id, code, owner_id, product, variety, origin_farm, origin_region, origin_country, "
@@ -75,7 +75,9 @@ def before(cursor: Cursor) -> Q:
 
 class TortoiseBatches:
     def __init__(self) -> None:
-        self._reads: Coalescer[UUID, Batch] = Coalescer(self._by_ids)
+        # Reads by id asked for in the same event-loop turn leave as one query: under load,
+        # one `= ANY($1)` for all of them costs one round trip instead of one each.
+        self._reads: PerTurn[UUID, Batch | None] = PerTurn(self._by_ids)
 
     @timed("db", "batches.add")
     async def add(
@@ -118,7 +120,7 @@ class TortoiseBatches:
         # belongs to a transaction and must see its writes.
         client = connections.get("default")
         if not isinstance(client, TransactionalDBClient):
-            return await self._reads.load(batch_id)
+            return await self._reads.call(batch_id)
         rows = await client.execute_query_dict(SELECT_BY_ID, [batch_id])
         return batch_from_record(rows[0]) if rows else None
 
@@ -127,13 +129,14 @@ class TortoiseBatches:
         rows = await connections.get("default").execute_query_dict(SELECT_BY_CODE, [code])
         return batch_from_record(rows[0]) if rows else None
 
-    async def _by_ids(self, ids: list[UUID]) -> dict[UUID, Batch]:
+    async def _by_ids(self, ids: list[UUID]) -> list[Batch | None]:
         client = connections.get("default")
         if len(ids) == 1:
             rows = await client.execute_query_dict(SELECT_BY_ID, ids)
         else:
-            rows = await client.execute_query_dict(SELECT_BY_IDS, [ids])
-        return {row["id"]: batch_from_record(row) for row in rows}
+            rows = await client.execute_query_dict(SELECT_BY_IDS, [list(set(ids))])
+        found = {row["id"]: batch_from_record(row) for row in rows}
+        return [found.get(batch_id) for batch_id in ids]
 
     @timed("db", "batches.get_for_update")
     async def get_for_update(self, batch_id: UUID) -> Batch | None:
