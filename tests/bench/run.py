@@ -156,7 +156,7 @@ def group_cpu_seconds(pgid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-WRK_MAX = re.compile(r"^\s+Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)", re.M)
+WRK_MAX = re.compile(r"^[ \t]+Latency[ \t]+\S+[ \t]+\S+[ \t]+([\d.]+)(us|ms|s)", re.M)
 WRK_LATENCY = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -183,8 +183,9 @@ def wrk(
     )
     cpu = group_cpu_seconds(pgid) - cpu_before if pgid else 0.0
     latency = {f"p{p}": float(v) * UNITS[u] for p, v, u in WRK_LATENCY.findall(out)}
-    for value, unit in WRK_MAX.findall(out):
-        latency["max"] = float(value) * UNITS[unit]
+    slowest = WRK_MAX.search(out)
+    if slowest:
+        latency["max"] = float(slowest.group(1)) * UNITS[slowest.group(2)]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
