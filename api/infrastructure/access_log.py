@@ -36,6 +36,8 @@ class AccessLog:
         self._day: date | None = None
 
     def write(self, fields: dict[str, Any]) -> None:
+        if not self._sinks:
+            return
         now = time.time()
         path = str(fields.get("path", ""))
         if not _PLAIN_PATH.fullmatch(path) or "eyJ" in path:
