@@ -7,7 +7,6 @@ calls `__aexit__`, so the connection is never released: it stays checked out, id
 transaction, until the process restarts. `GuardedTransaction` releases it instead.
 """
 
-import asyncio
 from typing import Any
 
 import asyncpg
@@ -24,10 +23,8 @@ class BoundedPool:
         self._acquire_timeout = acquire_timeout
         self._release_timeout = release_timeout
 
-    async def acquire(self) -> Any:
-        # asyncio.timeout, not asyncpg's own timeout, which runs each acquire in a task of its own.
-        async with asyncio.timeout(self._acquire_timeout):
-            return await self._pool.acquire()
+    def acquire(self, *, timeout: float | None = None) -> Any:
+        return self._pool.acquire(timeout=timeout or self._acquire_timeout)
 
     async def release(self, connection: Any, **_: Any) -> None:
         # asyncpg terminates a connection it cannot reset in time; the pool replaces it.
