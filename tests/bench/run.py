@@ -251,11 +251,23 @@ def main() -> None:
     for tool in ("wrk", "hey"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is not installed: apt-get install wrk hey")
-    api_port, ref_port = free_port(), free_port()
     load_before = os.getloadavg()
 
     DATA.mkdir(parents=True, exist_ok=True)
     env = services()
+    try:
+        rss, runs, rate = measure(args, env)
+    finally:
+        # The throwaway PostgreSQL and Redis go with the run.
+        sh(str(ROOT / "scripts/dev-services.sh"), "stop", str(DATA))
+    report(runs, rss, args, (load_before, os.getloadavg()), rate)
+
+
+def measure(
+    args: argparse.Namespace, env: dict[str, str]
+) -> tuple[list[int], dict[str, list[dict[str, float]]], float]:
+    """Start both servers, seed, run every scenario; the workers' memory, the runs, the rate."""
+    api_port, ref_port = free_port(), free_port()
     database_url = asyncio.run(fresh_database(env["DATABASE_URL"]))
     key = DATA / "keys" / "jwt-signing.pem"
     if not key.exists():
@@ -369,7 +381,7 @@ def main() -> None:
             time.sleep(1)
             run("read_during_logins", api, "read.lua", api_pgid)
         rss = worker_rss(api)
-    report(runs, rss, args, (load_before, os.getloadavg()), rate)
+    return rss, runs, rate
 
 
 TARGETS = {
