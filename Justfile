@@ -145,7 +145,7 @@ monitoring-check:
     amtool check-config monitoring/alertmanager/alertmanager.yml
     prometheus-blackbox-exporter --config.check --config.file=monitoring/blackbox/blackbox.yml
 
-# Benchmark the API against a bare reference handler with wrk; writes docs/benchmarks.md and .json
+# Benchmark the API against a bare reference handler with wrk and hey (apt-get install wrk hey); writes docs/benchmarks.md and .json
 bench *args: sync
     uv run --frozen python -m tests.bench.run {{args}}
 
