@@ -86,8 +86,8 @@ test *args: sync
     # Neither test servers nor a container engine given: use local throwaway servers.
     if [[ -z ${AGROBRIDGE_TEST_DATABASE_URL:-} && -z ${DOCKER_HOST:-} && ! -S /var/run/docker.sock ]] \
       && scripts/dev-services.sh check; then
-      scripts/dev-services.sh start {{test_dir}} 55433 56380
-      eval "$(scripts/dev-services.sh env {{test_dir}} 55433 56380)"
+      scripts/dev-services.sh start {{test_dir}}
+      eval "$(scripts/dev-services.sh env {{test_dir}})"
       export AGROBRIDGE_TEST_DATABASE_URL=$DATABASE_URL AGROBRIDGE_TEST_REDIS_URL=$REDIS_URL
       unset DATABASE_URL REDIS_URL
     fi
