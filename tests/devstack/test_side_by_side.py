@@ -4,17 +4,18 @@ listening on the ports it would have picked."""
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
 import redis
 
-from tests.support.waiting import wait_until
+from tests.support.processes import stop_group
+from tests.support.waiting import listening, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Copper-Kettle-49-Lantern"
@@ -25,11 +26,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def listening(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def copy_checkout(dest: Path) -> None:
@@ -46,6 +42,10 @@ def copy_checkout(dest: Path) -> None:
             target = dest / os.fsdecode(name)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
+
+
+def stopped(port: int) -> bool:
+    return not listening(port)
 
 
 def tool_path() -> str:
@@ -99,15 +99,9 @@ class Checkout:
         return {key: int(value) for key, value in (line.split("=") for line in lines)}
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-        subprocess.run(
-            ["scripts/dev-services.sh", "stop", ".data/dev"], cwd=self.path, check=False
-        )
+        if self.process is not None:
+            stop_group(self.process, seconds=60)
+        subprocess.run(["scripts/dev-services.sh", "stop", ".data/dev"], cwd=self.path, check=False)
 
 
 @pytest.fixture
@@ -167,5 +161,5 @@ def test_two_checkouts_run_side_by_side_on_their_own_servers(
     for checkout in checkouts:
         checkout.stop()
         for port in checkout.ports().values():
-            assert wait_until(lambda port=port: not listening(port), seconds=30)
+            assert wait_until(partial(stopped, port), seconds=30)
     assert foreign_redis.ping()
