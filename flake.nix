@@ -70,7 +70,11 @@
       # The production virtualenv: the project and its runtime dependencies, no dev group.
       mkVenv = system: pythonSets.${system}.mkVirtualEnv "agrobridge-api-env" workspace.deps.default;
 
+      version = (builtins.fromTOML (builtins.readFile ./pyproject.toml)).project.version;
+
       # The same virtualenv as an image, so what runs in a container is what `nix build` tested.
+      # It matches containers/Containerfile's runtime stage: tini as PID 1, the same labels, user,
+      # port, health check and stop signal, and the tag scripts/build-image.sh gives by default.
       mkImage =
         system:
         let
@@ -80,7 +84,7 @@
         in
         pkgs.dockerTools.buildLayeredImage {
           name = "agrobridge-api";
-          tag = "latest";
+          tag = version;
           # The venv comes in through the config's references; the CA bundle is for outbound TLS
           # (Sentry, a managed PostgreSQL).
           contents = [ pkgs.cacert ];
@@ -89,13 +93,25 @@
             mkdir -p -m 1777 tmp
           '';
           config = {
-            Entrypoint = [ "${venv}/bin/python" "-m" "api" ];
+            # tini as PID 1 forwards signals and reaps orphans; Sanic stops gracefully on SIGTERM.
+            Entrypoint = [ "${pkgs.tini}/bin/tini" "--" "${venv}/bin/python" "-m" "api" ];
             Cmd = [ "serve" ];
+            StopSignal = "SIGTERM";
+            Labels = {
+              "org.opencontainers.image.title" = "agrobridge-api";
+              "org.opencontainers.image.description" = "AgroBridge farm-to-buyer traceability API";
+              "org.opencontainers.image.licenses" = "Proprietary";
+              "org.opencontainers.image.version" = version;
+              "org.opencontainers.image.revision" = self.rev or self.dirtyRev or "unknown";
+              "org.opencontainers.image.source" = "unknown";
+              "org.opencontainers.image.base.name" = "nixpkgs";
+            };
             # Not root: nothing in the image is writable by this uid except /tmp.
             User = "${uid}:${uid}";
             ExposedPorts."8000/tcp" = { };
             Env = [
               "AGROBRIDGE_HOST=0.0.0.0"
+              "AGROBRIDGE_PORT=8000"
               "PATH=${venv}/bin"
               "SSL_CERT_FILE=${pkgs.cacert}/etc/ssl/certs/ca-bundle.crt"
               "PYTHONUNBUFFERED=1"

@@ -6,10 +6,12 @@ import getpass
 import os
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 from functools import partial
 from pathlib import Path
+from types import FrameType
 
 from sanic import Sanic
 from sanic.server.socket import bind_socket
@@ -28,10 +30,16 @@ from api.infrastructure.security import keys
 from api.infrastructure.security.common_passwords import CommonPasswords
 from api.presentation.lifecycle import BoundedReadProtocol
 from api.settings import DatabaseSettings, Settings, load_settings
-from api.supervisor import Supervisor
+from api.supervisor import Supervisor, stop_waiting_on_shutdown
+
+
+def _exit_before_start(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def serve(_: argparse.Namespace) -> None:
+    # Until the worker manager takes SIGTERM over, no worker exists: stopping is just exiting.
+    signal.signal(signal.SIGTERM, _exit_before_start)
     configured = load_settings()
     settings = prepare_metrics_dir(configured)
     try:
@@ -58,6 +66,7 @@ def serve(_: argparse.Namespace) -> None:
     # Sanic gives workers 30 s to come up, then shuts down: too short for a small host whose
     # CPU credits have run out. Its manager reads this class attribute (tenths of a second).
     WorkerManager.THRESHOLD = int(settings.worker_start_timeout_seconds * 10)
+    stop_waiting_on_shutdown()
     supervisors: list[Supervisor] = []
 
     @app.main_process_ready

@@ -18,6 +18,7 @@ Usage: ${0##*/} [-h] up|down|ps|logs [COMPOSE_ARGS...]
 
 Environment:
   CONTAINER_ENGINE  podman or docker (default podman if installed)
+  COMPOSE_PROJECT_NAME  the compose project (default agrobridge-HASH, one per checkout)
   COMPOSE           the compose command (default 'docker compose' with docker, else
                     podman-compose, run through uvx when it is not installed)
   AGROBRIDGE_IMAGE  the API image (default localhost/agrobridge-api:local, rebuilt by 'up')
@@ -54,7 +55,9 @@ fi
 command -v "${compose[0]}" >/dev/null ||
   die "${compose[0]} is not installed (pip install podman-compose, or Docker Compose; or set COMPOSE)"
 export AGROBRIDGE_IMAGE=${AGROBRIDGE_IMAGE:-localhost/agrobridge-api:local}
-run_compose() { "${compose[@]}" -f "$here/compose.yaml" "$@"; }
+# One compose project per checkout: two clones never share containers or the database volume.
+project=${COMPOSE_PROJECT_NAME:-agrobridge-$(printf '%s' "$root" | sha256sum | cut -c1-8)}
+run_compose() { "${compose[@]}" -p "$project" -f "$here/compose.yaml" "$@"; }
 
 random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 
@@ -102,6 +105,17 @@ wait_for() {
   die "$service did not answer '$*' within 60 s"
 }
 
+# The database volume keeps the password it was made with; new secrets do not change it.
+check_owner_password() {
+  local password
+  password=$(sed -n 's/^POSTGRES_PASSWORD=//p' "$secrets/postgres.env")
+  run_compose exec -T -e PGPASSWORD="$password" postgres \
+    psql -h 127.0.0.1 -U agrobridge -d agrobridge -tAc 'SELECT 1' >/dev/null 2>&1 ||
+    die "the database volume of compose project '$project' was made with another password than \
+$secrets/postgres.env holds: put the old secrets back, or delete the volume and its data with \
+'just down -v' and run 'just up' again"
+}
+
 wait_for_api() {
   local url=http://${AGROBRIDGE_PUBLISH:-127.0.0.1:8000}/api/v1/health i
   for ((i = 0; i < 90; i++)); do
@@ -138,6 +152,7 @@ SELECT 'CREATE ROLE agrobridge_api LOGIN' WHERE NOT EXISTS
   (SELECT 1 FROM pg_roles WHERE rolname = 'agrobridge_api') \gexec
 ALTER ROLE agrobridge_api LOGIN NOSUPERUSER PASSWORD :'pw';
 SQL
+    check_owner_password
     log "migrating (a one-shot run of the image, as the tables' owner)"
     run_compose run --rm --no-deps -T migrate
     log "starting the API"

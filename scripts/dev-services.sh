@@ -7,14 +7,17 @@ usage() {
   cat <<EOF2
 Usage: ${0##*/} {start|stop|env|check} DIR [PG_PORT REDIS_PORT]
 
-  start  Create (first time) and start PostgreSQL and Redis under DIR, and a JWT signing key.
+  start  Create (first time) and start PostgreSQL and Redis under DIR.
   stop   Stop both.
   env    Print 'export ...' lines: DATABASE_URL (the cluster's admin, which owns the tables and
          runs migrations), API_DATABASE_URL (the API's own role, agrobridge_api), REDIS_URL.
   check  Exit 0 when the PostgreSQL and Redis server binaries are installed.
 
-Ports default to 55432 (PostgreSQL) and 56379 (Redis). When run as root, the servers run as
-the 'postgres' user (PostgreSQL refuses root).
+Without PG_PORT and REDIS_PORT, the first start picks free ports (from 55432 and 56379 up) and
+records them in DIR/ports, so each checkout keeps its own; a recorded port that another program
+has taken since is replaced by a free one. Given ports are used as given, or refused with the
+program that holds them. A server this script did not start under DIR is never used. When run
+as root, the servers run as the 'postgres' user (PostgreSQL refuses root).
 EOF2
 }
 
@@ -41,15 +44,52 @@ fi
 cmd=$1
 mkdir -p "$2"
 dir=$(cd "$2" && pwd)
-pg_port=${3:-55432}
-redis_port=${4:-56379}
 pgdata=$dir/postgres
+given_ports=$(($# >= 4))
+pg_port=55432 redis_port=56379
+if ((given_ports)); then
+  pg_port=$3 redis_port=$4
+elif [[ -s $dir/ports ]]; then
+  # shellcheck source=/dev/null
+  source "$dir/ports"
+fi
 as_user=()
 if [[ $EUID == 0 ]]; then
   id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' user to run the servers"
   as_user=(runuser -u postgres --)
 fi
 
+in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+holder() { # PORT: who listens there, as ss tells (needs root for other users' processes)
+  local who
+  who=$(ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'users:(.*)' | head -n1) || true
+  printf '%s' "${who:-another program}"
+}
+
+free_port() { # FROM: the first port from FROM up that nothing listens on
+  local port=$1
+  while in_use "$port"; do port=$((port + 1)); done
+  printf '%s' "$port"
+}
+
+pg_running() { "${as_user[@]}" "$(pg_bin pg_ctl)" -D "$pgdata" status >/dev/null 2>&1; }
+
+redis_running() { [[ -s $dir/redis/redis.pid ]] && kill -0 "$(cat "$dir/redis/redis.pid")" 2>/dev/null; }
+
+# PORT NAME: a port for a server of ours that is not running: free, or another if we may choose.
+claim() {
+  local port=$1 name=$2
+  in_use "$port" || { printf '%s' "$port"; return; }
+  ((!given_ports)) || die "port $port for $name is taken by $(holder "$port"): stop it or give other ports"
+  free_port "$((port + 1))"
+}
+
+fail_log() { # WHAT LOG
+  echo "dev-services: $1 did not start; the end of $2:" >&2
+  tail -n 20 "$2" >&2 2>/dev/null || true
+  exit 1
+}
 
 start() {
   command -v redis-server >/dev/null ||
@@ -64,9 +104,13 @@ start() {
     "${as_user[@]}" "$(pg_bin initdb)" -D "$pgdata" -U agrobridge --auth-local=trust \
       --auth-host=scram-sha-256 --pwfile="$dir/db-password" -E UTF8 --no-sync >"$dir/initdb.log"
   fi
-  if ! "${as_user[@]}" "$(pg_bin pg_ctl)" -D "$pgdata" status >/dev/null 2>&1; then
+  if pg_running; then
+    pg_port=$(sed -n 4p "$pgdata/postmaster.pid")
+  else
+    pg_port=$(claim "$pg_port" PostgreSQL)
     "${as_user[@]}" "$(pg_bin pg_ctl)" -D "$pgdata" -w -l "$dir/postgres.log" \
-      -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $dir -c fsync=off" start >/dev/null
+      -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $dir -c fsync=off" start >/dev/null ||
+      fail_log "PostgreSQL on port $pg_port" "$dir/postgres.log"
   fi
   if ! "${as_user[@]}" "$(pg_bin psql)" -w -h "$dir" -p "$pg_port" -U agrobridge -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname = 'agrobridge'" | grep -q 1; then
@@ -81,15 +125,22 @@ SELECT 'CREATE ROLE agrobridge_api LOGIN' WHERE NOT EXISTS
   (SELECT 1 FROM pg_roles WHERE rolname = 'agrobridge_api') \gexec
 ALTER ROLE agrobridge_api LOGIN NOSUPERUSER PASSWORD :'pw';
 SQL
-  if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
+  if ! redis_running; then
+    redis_port=$(claim "$redis_port" Redis)
     mkdir -p "$dir/redis"
+    rm -f "$dir/redis/redis.pid"
     [[ ${#as_user[@]} -eq 0 ]] || chown postgres: "$dir/redis"
     "${as_user[@]}" redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly yes \
       --appendfsync everysec \
       --dir "$dir/redis" --daemonize yes --pidfile "$dir/redis/redis.pid" \
-      --logfile "$dir/redis/redis.log"
-    for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+      --logfile "$dir/redis/redis.log" || fail_log "Redis on port $redis_port" "$dir/redis/redis.log"
+    for _ in $(seq 100); do
+      redis_running && redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+    redis_running || fail_log "Redis on port $redis_port" "$dir/redis/redis.log"
   fi
+  printf 'pg_port=%s\nredis_port=%s\n' "$pg_port" "$redis_port" >"$dir/ports"
   echo "dev-services: PostgreSQL on 127.0.0.1:$pg_port, Redis on 127.0.0.1:$redis_port ($dir)" >&2
 }
 
@@ -103,7 +154,7 @@ stop() {
 }
 
 print_env() {
-  [[ -s $dir/db-password ]] || die "not started: run '${0##*/} start $dir' first"
+  [[ -s $dir/db-password && -s $dir/ports ]] || die "not started: run '${0##*/} start $dir' first"
   printf 'export DATABASE_URL=%q\n' "postgres://agrobridge:$(cat "$dir/db-password")@127.0.0.1:$pg_port/agrobridge"
   printf 'export API_DATABASE_URL=%q\n' "postgres://agrobridge_api:$(cat "$dir/api-password")@127.0.0.1:$pg_port/agrobridge"
   printf 'export REDIS_URL=%q\n' "redis://127.0.0.1:$redis_port/0"

@@ -221,12 +221,9 @@ def test_the_api_stops_cleanly_and_quickly_when_asked(
     name = f"agrobridge-test-stop-{stack.suffix}"
     try:
         start(engine, image, stack, key_dir, name, env_files["staging"])
-        # Once both workers are up: a SIGTERM while a worker is still starting can leave
-        # Sanic's worker manager waiting forever, with or without tini (a Sanic matter: its
-        # wait_for_ack loop re-sends the shutdown message to itself). The manager registers
-        # the workers' readiness a little after they log it, hence the pause.
+        # Once both workers say they are up; a stop that lands earlier is the fault tier's
+        # test_sigterm_while_workers_start_stops_the_server_cleanly.
         engine.wait_for_log(name, "Worker ready", count=2)
-        time.sleep(1.5)
         began = time.monotonic()
         engine.run("stop", "-t", "20", name)
         took = time.monotonic() - began

@@ -3,11 +3,9 @@ on loopback only, and certbot pinned to it. Nothing here ever talks to Let's Enc
 
 import json
 import os
-import signal
 import ssl
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -16,7 +14,9 @@ from pathlib import Path
 import httpx
 
 from tests.edge.pki import Issued, issue
+from tests.support.processes import stop_group
 from tests.support.server import free_port
+from tests.support.waiting import wait_until
 
 # No random sleeps or rejected nonces (speed), and no reused authorizations, so that every
 # order, the dry run included, is validated again through nginx.
@@ -96,26 +96,18 @@ def _process(
     try:
         yield process
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        stop_group(process)
 
 
 def _wait_for_directory(pebble: Pebble, log: Path) -> None:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
+    def serving() -> bool:
         try:
-            answer = httpx.get(pebble.directory_url, verify=pebble.client_tls(), timeout=2)
-            if answer.is_success:
-                return
+            return httpx.get(pebble.directory_url, verify=pebble.client_tls(), timeout=2).is_success
         except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"pebble not serving in 15 s:\n{log.read_text(errors='replace')}")
+            return False
+
+    if not wait_until(serving, seconds=15):
+        raise RuntimeError(f"pebble not serving in 15 s:\n{log.read_text(errors='replace')}")
 
 
 def certbot(pebble: Pebble, state: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -6,12 +6,9 @@ import json
 import os
 import pwd
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.edge.render import TEMPLATES, render_tree
+from tests.support.processes import stop_group
 from tests.support.server import free_port
+from tests.support.waiting import listening, wait_until
 
 DOMAIN = "agrobridge.test"
 PLACEHOLDER_SCRIPT = TEMPLATES / "certbot" / "placeholder-cert.sh"
@@ -123,36 +122,17 @@ def running_nginx(site: Site) -> Iterator[subprocess.Popen[bytes]]:
         _wait_for_ports(process, site)
         yield process
     finally:
-        _stop(process)
+        stop_group(process)
 
 
 def _wait_for_ports(process: subprocess.Popen[bytes], site: Site) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    def up() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"nginx exited:\n{site.error_log.read_text(errors='replace')}")
-        if all(_accepts(port) for port in (site.http_port, site.https_port)):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"nginx not listening in 10 s:\n{site.error_log.read_text()}")
+        return all(listening(port) for port in (site.http_port, site.https_port))
 
-
-def _accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    if not wait_until(up, seconds=10, every=0.05):
+        raise RuntimeError(f"nginx not listening in 10 s:\n{site.error_log.read_text()}")
 
 
 def install_certificate(site: Site, cert: Path, key: Path, chain: Path) -> None:

@@ -5,9 +5,12 @@ import os
 import re
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,7 +19,8 @@ import pytest
 
 from tests.e2e.conftest import batch_body
 from tests.faults.conftest import LIMITS, Stack, create_batch, fault_env, fetch_value, producer
-from tests.support.server import RunningServer, api_server
+from tests.support.processes import stop_group
+from tests.support.server import RunningServer, api_server, free_port
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.faults
@@ -164,3 +168,41 @@ def test_a_worker_killed_outright_is_replaced_within_seconds(
 
 def log_count(server: RunningServer, text: str) -> int:
     return server.log_text().count(text)
+
+
+@pytest.mark.parametrize("moment", ["Starting worker", "Worker ready"])
+def test_sigterm_while_workers_start_stops_the_server_cleanly(
+    moment: str, stack: Stack, signing_key: Path, tmp_path: Path
+) -> None:
+    """A stop that lands while the workers still come up (a deploy cancelled, a container
+    stopped at once) ends the server and every worker, with a clean exit."""
+    log = tmp_path / "api.log"
+    env = os.environ | fault_env(stack, signing_key)
+    env |= {"AGROBRIDGE_PORT": str(free_port()), "AGROBRIDGE_WORKERS": "2"}
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api", "serve"],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        assert wait_until(lambda: moment in log.read_text(errors="replace"), seconds=90)
+        process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"still running 30 s after SIGTERM:\n{log.read_text()[-3000:]}")
+        assert code == 0, log.read_text()[-3000:]
+        assert wait_until(partial(group_gone, process.pid), seconds=10), "a worker outlived it"
+    finally:
+        stop_group(process)
+
+
+def group_gone(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False

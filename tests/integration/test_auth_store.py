@@ -1,11 +1,14 @@
 """Accounts and sessions against real PostgreSQL."""
 
+import socket
 import uuid
 
 import pytest
+from redis.exceptions import RedisError
 
 from api.domain.errors import Conflict, Unauthorized
 from api.domain.users import Role
+from api.infrastructure.cache.redis import RedisProbe, connect
 from api.infrastructure.db.models import AuditLogRow
 from api.presentation.context import Services
 from tests.integration.conftest import CTX
@@ -48,6 +51,19 @@ async def test_failed_logins_are_audited_without_the_password(services: Services
     assert "wrong passphrase" not in str(row.metadata)
 
 
-async def test_readiness_probes_reach_postgres_and_redis(services: Services) -> None:
+async def test_readiness_probes_reach_postgres_and_redis_and_fail_without_them(
+    services: Services,
+) -> None:
+    assert set(services.probes) == {"postgres", "redis"}
     for probe in services.probes.values():
         await probe.ping()
+    # A probe that cannot reach its server must say so, or readiness would lie.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        nothing_there = sock.getsockname()[1]
+    unreachable = connect(f"redis://127.0.0.1:{nothing_there}/0")
+    try:
+        with pytest.raises(RedisError):
+            await RedisProbe(unreachable).ping()
+    finally:
+        await unreachable.aclose()

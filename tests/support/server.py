@@ -1,7 +1,6 @@
 """A real multi-worker API server in a subprocess, for the end-to-end tier."""
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -12,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from tests.support.processes import stop_group
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,4 @@ def _wait_until_serving(server: RunningServer, path: str, workers: int) -> None:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+    stop_group(process, seconds=20)
