@@ -12,6 +12,7 @@ from api.application.batches import Batches
 from api.application.events import History
 from api.application.lineage import Lots
 from api.application.public import PublicRecords
+from api.application.registration import Registration
 from api.application.transactions import Transactions
 from api.domain.passwords import PasswordPolicy
 from api.infrastructure.cache.audit_quota import RedisAuditQuota
@@ -38,7 +39,7 @@ from api.infrastructure.security.passwords import Argon2Hasher
 from api.infrastructure.security.sealing import AesGcmSealer
 from api.infrastructure.security.tokens import JwtIssuer
 from api.presentation.context import Services
-from api.settings import Settings
+from api.settings import DatabaseSettings, Settings
 
 # Per worker: each hash holds 19 MiB, and more threads than cores buys nothing.
 HASHING_THREADS = 1
@@ -139,6 +140,25 @@ async def build_services(settings: Settings) -> Services:
     )
 
 
+async def build_registration(settings: DatabaseSettings) -> Registration:
+    """What `python -m api create-user` needs: the database and the registration use case,
+    with the API's password rules and hasher; no Redis, no signing key."""
+    await Tortoise.init(config=tortoise_config(settings.database_url.get_secret_value(), 1, 1))
+    return Registration(
+        users=TortoiseUsers(),
+        hasher=Argon2Hasher(threads=HASHING_THREADS),
+        passwords=PasswordPolicy(CommonPasswords()),
+        hash_queue=BoundedHashQueue(slots=1, max_waiting=1, per_client=1),
+        audit=TortoiseAuditLog(),
+        tx=TortoiseTransactor(1, 0, settings.db_acquire_timeout_seconds),
+        clock=SystemClock(),
+    )
+
+
 async def close_services(services: Services) -> None:
     await services.redis.aclose()
+    await Tortoise.close_connections()
+
+
+async def close_registration() -> None:
     await Tortoise.close_connections()

@@ -19,17 +19,15 @@ from sanic.worker.loader import AppLoader
 from sanic.worker.manager import WorkerManager
 
 from api.app import create_app
-from api.domain.audit import AuditEvent, RequestContext
-from api.domain.emails import InvalidEmail, canonical_email
-from api.domain.passwords import PasswordPolicy, normalise_password
-from api.domain.users import Role
-from api.infrastructure.clock import SystemClock
+from api.bootstrap import build_registration, close_registration
+from api.domain.audit import RequestContext
+from api.domain.errors import Conflict, ValidationFailed
+from api.domain.users import Role, User
 from api.infrastructure.db.grants import RuntimeRoleError
 from api.infrastructure.db.migrate import upgrade
 from api.infrastructure.security import keys
-from api.infrastructure.security.common_passwords import CommonPasswords
 from api.presentation.lifecycle import BoundedReadProtocol
-from api.settings import DatabaseSettings, Settings, load_settings
+from api.settings import DatabaseSettings, Settings, load_database_settings, load_settings
 from api.supervisor import Supervisor, stop_waiting_on_shutdown
 
 
@@ -95,7 +93,7 @@ def prepare_metrics_dir(settings: Settings) -> Settings:
 
 
 def migrate(_: argparse.Namespace) -> None:
-    settings = DatabaseSettings()
+    settings = load_database_settings()
     role = settings.db_runtime_role
     try:
         applied = asyncio.run(upgrade(settings.database_url.get_secret_value(), role))
@@ -122,6 +120,7 @@ def rotate_keys(_: argparse.Namespace) -> None:
 
 
 def create_user(args: argparse.Namespace) -> None:
+    settings = load_database_settings()
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     elif sys.stdin.isatty():
@@ -131,37 +130,26 @@ def create_user(args: argparse.Namespace) -> None:
     generated = not password
     password = password or secrets.token_urlsafe(18)
     try:
-        email = canonical_email(args.email)
-    except InvalidEmail as exc:
-        raise SystemExit(f"email: {exc}") from None
-    if problem := PasswordPolicy(CommonPasswords()).problem(password, email, args.full_name):
-        raise SystemExit(f"password {problem.issue}")
-    user_id = asyncio.run(_create_user(email, args.full_name, Role(args.role), password))
-    print(f"created {args.role} {email} ({user_id})")
+        user = asyncio.run(_create_user(settings, args, password))
+    except ValidationFailed as exc:
+        details = "; ".join(f"{issue.field}: {issue.issue}" for issue in exc.details)
+        raise SystemExit(f"{exc.message}: {details}") from None
+    except Conflict as exc:
+        raise SystemExit(exc.message) from None
+    print(f"created {user.role.value} {user.email} ({user.id})")
     if generated:
         print(f"password: {password}")
 
 
-async def _create_user(email: str, full_name: str, role: Role, password: str) -> str:
-    from tortoise import Tortoise
-
-    from api.infrastructure.db.audit import TortoiseAuditLog
-    from api.infrastructure.db.config import tortoise_config
-    from api.infrastructure.db.users import TortoiseUsers
-    from api.infrastructure.security.passwords import Argon2Hasher
-
-    url = DatabaseSettings().database_url.get_secret_value()
-    await Tortoise.init(config=tortoise_config(url, pool_max=1))
+async def _create_user(settings: DatabaseSettings, args: argparse.Namespace, password: str) -> User:
+    registration = await build_registration(settings)
     try:
-        now = SystemClock().now()
-        password_hash = await Argon2Hasher().hash(normalise_password(password))
-        user = await TortoiseUsers().add(email, full_name, role, password_hash, now)
         context = RequestContext(request_id=f"cli-{secrets.token_hex(8)}", user_agent="api cli")
-        event = AuditEvent("auth.user.created", None, "user", str(user.id), context, {"role": role})
-        await TortoiseAuditLog().record(event, now)
-        return str(user.id)
+        return await registration.create(
+            args.email, password, args.full_name, Role(args.role), context
+        )
     finally:
-        await Tortoise.close_connections()
+        await close_registration()
 
 
 def parser() -> argparse.ArgumentParser:

@@ -5,7 +5,7 @@ import re
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Self, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
@@ -213,15 +213,27 @@ def _database_transport_problem(url: SecretStr, allow_unix_socket: bool) -> str 
     return None
 
 
+S = TypeVar("S", bound=DatabaseSettings)
+
+
 def load_settings() -> Settings:
     """Settings from the environment; on error, name the variables but never echo values.
 
     With AGROBRIDGE_SECRETS_DIR set, a file there named like a variable (for example
     `AGROBRIDGE_DATABASE_URL`, mounted from a secret store) supplies that variable's value.
     """
+    return _load(Settings)
+
+
+def load_database_settings() -> DatabaseSettings:
+    """What `migrate` and `create-user` need, read the same way as load_settings."""
+    return _load(DatabaseSettings)
+
+
+def _load(kind: type[S]) -> S:
     secrets_dir = os.environ.get("AGROBRIDGE_SECRETS_DIR")
     try:
-        return Settings(_secrets_dir=secrets_dir) if secrets_dir else Settings()
+        return kind(_secrets_dir=secrets_dir) if secrets_dir else kind()
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"

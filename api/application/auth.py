@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from api.application.hashing import hashing_priority
 from api.application.ports import (
     AccessClaims,
-    AddressStanding,
     AuditLog,
     Clock,
     HashQueue,
@@ -25,8 +25,9 @@ from api.application.ports import (
     Transactor,
     UserRepository,
 )
+from api.application.registration import Registration
 from api.domain.audit import AuditEvent, RequestContext
-from api.domain.emails import InvalidEmail, canonical_email, lookup_email
+from api.domain.emails import lookup_email
 from api.domain.errors import (
     FieldIssue,
     Forbidden,
@@ -36,7 +37,7 @@ from api.domain.errors import (
     ValidationFailed,
 )
 from api.domain.passwords import PasswordPolicy, legacy_form, normalise_password
-from api.domain.users import SELF_REGISTERABLE_ROLES, Role, User
+from api.domain.users import Role, User
 
 BAD_CREDENTIALS = "email or password is wrong"
 BAD_REFRESH = "refresh token is invalid or expired; log in again"
@@ -73,17 +74,6 @@ def unpack_pair(packed: bytes, now: datetime) -> TokenPair:
     return TokenPair(access, max(0, int(access_until - at)), refresh, int(refresh_until - at))
 
 
-# Password hashing queues by the client address's standing: where logins have succeeded
-# lately, then addresses we know nothing of, then those that have failed lately.
-KNOWN_GOOD_ADDRESS, UNKNOWN_ADDRESS, FAILING_ADDRESS = 0, 1, 2
-
-
-def hashing_priority(standing: AddressStanding) -> int:
-    if standing.failures:
-        return FAILING_ADDRESS
-    return KNOWN_GOOD_ADDRESS if standing.known_good else UNKNOWN_ADDRESS
-
-
 def replace_field(issue: FieldIssue) -> FieldIssue:
     return FieldIssue("new_password", issue.issue)
 
@@ -114,25 +104,18 @@ class Auth:
     async def register(
         self, email: str, password: str, full_name: str, role: Role, ctx: RequestContext
     ) -> User:
-        if role not in SELF_REGISTERABLE_ROLES:
-            raise ValidationFailed(
-                "this role is not open to registration",
-                [FieldIssue("role", "auditors and admins are created by an operator")],
-            )
-        try:
-            email = canonical_email(email)
-        except InvalidEmail as exc:
-            issue = FieldIssue("email", str(exc))
-            raise ValidationFailed("email is not acceptable", [issue]) from None
-        if problem := self.passwords.problem(password, email, full_name):
-            raise ValidationFailed("password is not acceptable", [problem])
-        async with self.hash_queue.admit(ctx.ip or "unknown", UNKNOWN_ADDRESS):
-            password_hash = await self.hasher.hash(normalise_password(password))
-        now = self.clock.now()
-        async with self.tx.atomic():
-            user = await self.users.add(email, full_name, role, password_hash, now)
-            await self._audit("auth.registered", user.id, "user", str(user.id), ctx, now)
-        return user
+        return await self.registration().register(email, password, full_name, role, ctx)
+
+    def registration(self) -> Registration:
+        return Registration(
+            self.users,
+            self.hasher,
+            self.passwords,
+            self.hash_queue,
+            self.audit,
+            self.tx,
+            self.clock,
+        )
 
     async def login(self, email: str, password: str, ctx: RequestContext) -> TokenPair:
         email = lookup_email(email)

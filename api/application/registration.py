@@ -1,0 +1,76 @@
+"""Making accounts: people registering themselves, and operators making one of any role."""
+
+from dataclasses import dataclass
+
+from api.application.hashing import UNKNOWN_ADDRESS
+from api.application.ports import (
+    AuditLog,
+    Clock,
+    HashQueue,
+    PasswordHasher,
+    Transactor,
+    UserRepository,
+)
+from api.domain.audit import AuditEvent, RequestContext
+from api.domain.emails import InvalidEmail, canonical_email
+from api.domain.errors import FieldIssue, ValidationFailed
+from api.domain.passwords import PasswordPolicy, normalise_password
+from api.domain.users import SELF_REGISTERABLE_ROLES, Role, User
+
+
+@dataclass
+class Registration:
+    users: UserRepository
+    hasher: PasswordHasher
+    passwords: PasswordPolicy
+    hash_queue: HashQueue
+    audit: AuditLog
+    tx: Transactor
+    clock: Clock
+
+    async def register(
+        self, email: str, password: str, full_name: str, role: Role, ctx: RequestContext
+    ) -> User:
+        """Self-registration: producers and buyers only; the new user is the actor."""
+        if role not in SELF_REGISTERABLE_ROLES:
+            raise ValidationFailed(
+                "this role is not open to registration",
+                [FieldIssue("role", "auditors and admins are created by an operator")],
+            )
+        return await self._add(email, password, full_name, role, ctx, "auth.registered", {})
+
+    async def create(
+        self, email: str, password: str, full_name: str, role: Role, ctx: RequestContext
+    ) -> User:
+        """An operator's command: any role, auditors and admins included."""
+        metadata: dict[str, object] = {"role": role.value}
+        return await self._add(email, password, full_name, role, ctx, "auth.user.created", metadata)
+
+    async def _add(
+        self,
+        email: str,
+        password: str,
+        full_name: str,
+        role: Role,
+        ctx: RequestContext,
+        action: str,
+        metadata: dict[str, object],
+    ) -> User:
+        try:
+            email = canonical_email(email)
+        except InvalidEmail as exc:
+            raise ValidationFailed(
+                "email is not acceptable", [FieldIssue("email", str(exc))]
+            ) from None
+        if problem := self.passwords.problem(password, email, full_name):
+            raise ValidationFailed("password is not acceptable", [problem])
+        async with self.hash_queue.admit(ctx.ip or "unknown", UNKNOWN_ADDRESS):
+            password_hash = await self.hasher.hash(normalise_password(password))
+        now = self.clock.now()
+        async with self.tx.atomic():
+            user = await self.users.add(email, full_name, role, password_hash, now)
+            # A registration is its new user's own act; an operator's command has no actor here.
+            actor = user.id if action == "auth.registered" else None
+            event = AuditEvent(action, actor, "user", str(user.id), ctx, metadata)
+            await self.audit.record(event, now)
+        return user
