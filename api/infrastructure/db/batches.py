@@ -1,38 +1,42 @@
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 from tortoise import connections
 from tortoise.backends.base.client import TransactionalDBClient
-from tortoise.expressions import Q
 
 from api.application.pagination import Cursor
 from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch, Origin, Unit
 from api.infrastructure.db.errors import unique_as_conflict
 from api.infrastructure.db.models import BatchRow
+from api.infrastructure.db.values import as_datetime, as_uuid, column_list
 from api.infrastructure.metrics import timed
 from api.infrastructure.per_turn import PerTurn
 
-BATCH_COLUMNS = (
-    "id, code, owner_id, product, variety, origin_farm, origin_region, origin_country, "
-    "harvest_date, quantity, unit, status, created_at, updated_at, recipient_id, parent_id, "
-    "farm_public"
-)
-SELECT_BY_ID = f"SELECT {BATCH_COLUMNS} FROM batches WHERE id = $1"  # noqa: S608 - constant
-SELECT_BY_CODE = f"SELECT {BATCH_COLUMNS} FROM batches WHERE code = $1"  # noqa: S608 - constant
-SELECT_BY_IDS = f"SELECT {BATCH_COLUMNS} FROM batches WHERE id = ANY($1::uuid[])"  # noqa: S608
+# The batches table's columns, in the order batch_values() gives them; batch_from_row() is
+# its one row mapper (the public snapshot reads through them too).
+COLUMNS = (
+    "id", "code", "owner_id", "product", "variety", "origin_farm", "origin_region",
+    "origin_country", "harvest_date", "quantity", "unit", "status", "created_at", "updated_at",
+    "recipient_id", "parent_id", "farm_public",
+)  # fmt: skip
+SELECT = f"SELECT {column_list(COLUMNS)} FROM batches"  # noqa: S608 - constant
+SELECT_BY_ID = f"{SELECT} WHERE id = $1"
+SELECT_BY_CODE = f"{SELECT} WHERE code = $1"
+SELECT_BY_IDS = f"{SELECT} WHERE id = ANY($1::uuid[])"
+SELECT_FOR_UPDATE = f"{SELECT} WHERE id = $1 FOR UPDATE"
 INSERT = (
-    f"INSERT INTO batches ({BATCH_COLUMNS}) "  # noqa: S608 - constant
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+    f"INSERT INTO batches ({column_list(COLUMNS)}) "  # noqa: S608 - constant
+    f"VALUES ({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})"
 )
 
 
-def batch_from_record(row: dict[str, Any]) -> Batch:
+def batch_from_row(row: Mapping[str, Any]) -> Batch:
     return Batch(
-        id=row["id"],
+        id=as_uuid(row["id"]),
         code=row["code"],
-        owner_id=row["owner_id"],
+        owner_id=as_uuid(row["owner_id"]),
         product=row["product"],
         variety=row["variety"],
         origin=Origin(row["origin_farm"], row["origin_country"], row["origin_region"]),
@@ -40,37 +44,21 @@ def batch_from_record(row: dict[str, Any]) -> Batch:
         quantity=row["quantity"],
         unit=Unit(row["unit"]),
         status=BatchStatus(row["status"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        recipient_id=row["recipient_id"],
-        parent_id=row["parent_id"],
+        created_at=as_datetime(row["created_at"]),
+        updated_at=as_datetime(row["updated_at"]),
+        recipient_id=row["recipient_id"] and as_uuid(row["recipient_id"]),
+        parent_id=row["parent_id"] and as_uuid(row["parent_id"]),
         farm_public=row["farm_public"],
     )
 
 
-def _to_batch(row: BatchRow) -> Batch:
-    return Batch(
-        id=row.id,
-        code=row.code,
-        owner_id=row.owner_id,  # type: ignore[attr-defined]
-        product=row.product,
-        variety=row.variety,
-        origin=Origin(farm=row.origin_farm, region=row.origin_region, country=row.origin_country),
-        harvest_date=row.harvest_date,
-        quantity=row.quantity,
-        unit=Unit(row.unit),
-        status=BatchStatus(row.status),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        recipient_id=row.recipient_id,  # type: ignore[attr-defined]
-        parent_id=row.parent_id,  # type: ignore[attr-defined]
-        farm_public=row.farm_public,
-    )
-
-
-def before(cursor: Cursor) -> Q:
-    """Rows that come after the cursor in newest-first (created_at, id) order."""
-    return Q(created_at__lt=cursor.created_at) | Q(created_at=cursor.created_at, id__lt=cursor.id)
+def batch_values(batch: Batch) -> list[Any]:
+    return [
+        batch.id, batch.code, batch.owner_id, batch.product, batch.variety, batch.origin.farm,
+        batch.origin.region, batch.origin.country, batch.harvest_date, batch.quantity,
+        batch.unit.value, batch.status.value, batch.created_at, batch.updated_at,
+        batch.recipient_id, batch.parent_id, batch.farm_public,
+    ]  # fmt: skip
 
 
 class TortoiseBatches:
@@ -104,14 +92,8 @@ class TortoiseBatches:
             parent_id=parent_id,
             farm_public=new.farm_public,
         )
-        values = [
-            batch.id, batch.code, batch.owner_id, batch.product, batch.variety,
-            batch.origin.farm, batch.origin.region, batch.origin.country, batch.harvest_date,
-            batch.quantity, batch.unit.value, batch.status.value, at, at, None, parent_id,
-            new.farm_public,
-        ]  # fmt: skip
         async with unique_as_conflict(f"batch code {code} is already taken"):
-            await connections.get("default").execute_query(INSERT, values)
+            await connections.get("default").execute_query(INSERT, batch_values(batch))
         return batch
 
     @timed("db", "batches.get")
@@ -122,12 +104,12 @@ class TortoiseBatches:
         if not isinstance(client, TransactionalDBClient):
             return await self._reads.call(batch_id)
         rows = await client.execute_query_dict(SELECT_BY_ID, [batch_id])
-        return batch_from_record(rows[0]) if rows else None
+        return batch_from_row(rows[0]) if rows else None
 
     @timed("db", "batches.by_code")
     async def by_code(self, code: str) -> Batch | None:
         rows = await connections.get("default").execute_query_dict(SELECT_BY_CODE, [code])
-        return batch_from_record(rows[0]) if rows else None
+        return batch_from_row(rows[0]) if rows else None
 
     async def _by_ids(self, ids: list[UUID]) -> list[Batch | None]:
         client = connections.get("default")
@@ -135,13 +117,13 @@ class TortoiseBatches:
             rows = await client.execute_query_dict(SELECT_BY_ID, ids)
         else:
             rows = await client.execute_query_dict(SELECT_BY_IDS, [list(set(ids))])
-        found = {row["id"]: batch_from_record(row) for row in rows}
+        found = {row["id"]: batch_from_row(row) for row in rows}
         return [found.get(batch_id) for batch_id in ids]
 
     @timed("db", "batches.get_for_update")
     async def get_for_update(self, batch_id: UUID) -> Batch | None:
-        row = await BatchRow.filter(id=batch_id).select_for_update().first()
-        return _to_batch(row) if row else None
+        rows = await connections.get("default").execute_query_dict(SELECT_FOR_UPDATE, [batch_id])
+        return batch_from_row(rows[0]) if rows else None
 
     @timed("db", "batches.save_status")
     async def save_status(self, batch: Batch) -> None:
@@ -184,9 +166,9 @@ class TortoiseBatches:
             where("(created_at, id) < ({}, {})", after.created_at, after.id)
         params.append(limit)
         sql = (
-            f"SELECT {BATCH_COLUMNS} FROM batches"  # noqa: S608 - fixed fragments only
+            SELECT
             + (" WHERE " + " AND ".join(conditions) if conditions else "")
             + f" ORDER BY created_at DESC, id DESC LIMIT ${len(params)}"
         )
         rows = await connections.get("default").execute_query_dict(sql, params)
-        return [batch_from_record(row) for row in rows]
+        return [batch_from_row(row) for row in rows]

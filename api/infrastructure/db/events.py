@@ -1,32 +1,35 @@
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 from tortoise import connections
 
 from api.domain.events import BatchEvent
+from api.infrastructure.db.values import as_datetime, as_json, as_uuid, column_list
 from api.infrastructure.metrics import timed
 
-COLUMNS = "batch_id, seq, type, at, actor_role, data, prev_hash, hash"
+# The batch_events table's columns; event_from_row() is its one row mapper (the public
+# snapshot reads through them too).
+COLUMNS = ("batch_id", "seq", "type", "at", "actor_role", "data", "prev_hash", "hash")
 INSERT = (
-    f"INSERT INTO batch_events ({COLUMNS}) "  # noqa: S608 - constant
+    f"INSERT INTO batch_events ({column_list(COLUMNS)}) "  # noqa: S608 - constant
     "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)"
 )
-CHAIN = f"SELECT {COLUMNS} FROM batch_events WHERE batch_id = $1 ORDER BY seq"  # noqa: S608
-HEAD = f"SELECT {COLUMNS} FROM batch_events WHERE batch_id = $1 ORDER BY seq DESC LIMIT 1"  # noqa: S608
+SELECT = f"SELECT {column_list(COLUMNS)} FROM batch_events WHERE batch_id = $1"  # noqa: S608
+CHAIN = f"{SELECT} ORDER BY seq"
+HEAD = f"{SELECT} ORDER BY seq DESC LIMIT 1"
 HAS_HASH = "SELECT 1 FROM batch_events WHERE batch_id = $1 AND hash = $2"
 
 
-def _event(row: dict[str, Any]) -> BatchEvent:
-    data = row["data"]
+def event_from_row(row: Mapping[str, Any]) -> BatchEvent:
     return BatchEvent(
-        batch_id=row["batch_id"],
+        batch_id=as_uuid(row["batch_id"]),
         seq=row["seq"],
         type=row["type"],
-        at=row["at"],
+        at=as_datetime(row["at"]),
         actor_role=row["actor_role"],
-        data=json.loads(data) if isinstance(data, str) else data,
+        data=as_json(row["data"]),
         prev_hash=row["prev_hash"],
         hash=row["hash"],
     )
@@ -47,12 +50,12 @@ class TortoiseEvents:
     @timed("db", "events.head")
     async def head(self, batch_id: UUID) -> BatchEvent | None:
         rows = await connections.get("default").execute_query_dict(HEAD, [batch_id])
-        return _event(rows[0]) if rows else None
+        return event_from_row(rows[0]) if rows else None
 
     @timed("db", "events.chain")
     async def chain(self, batch_id: UUID) -> list[BatchEvent]:
         rows = await connections.get("default").execute_query_dict(CHAIN, [batch_id])
-        return [_event(row) for row in rows]
+        return [event_from_row(row) for row in rows]
 
     @timed("db", "events.has_hash")
     async def has_hash(self, batch_id: UUID, event_hash: str) -> bool:
