@@ -21,6 +21,9 @@ CONFIG = """\
 project_name_override: agrobridge-client
 package_name_override: agrobridge_client
 post_hooks: []
+content_type_overrides:
+  image/svg+xml: application/octet-stream
+  image/png: application/octet-stream
 """
 
 
@@ -109,10 +112,15 @@ def test_the_readme_flow_through_the_generated_client(sdk: Sdk) -> None:
     assert made.headers["Location"].endswith(str(batch.id))
     assert batch.quantity == "1250.500"
 
+    bo_email = f"bo-{uuid.uuid4().hex[:8]}@example.com"
+    buyer = m.RegisterIn(
+        email=bo_email, password=PASSWORD, full_name="Bo", role=m.RegisterInRole.BUYER
+    )
+    assert register.sync_detailed(client=anonymous, body=buyer).status_code == 201
     shipped = sdk.api("batches", "batches_change_status").sync(
         client=ana,
         batch_id=batch.id,
-        body=m.StatusIn(status=m.BatchStatus.IN_TRANSIT, note="truck 7"),
+        body=m.StatusIn(status=m.BatchStatus.IN_TRANSIT, note="truck 7", recipient=bo_email),
     )
     assert isinstance(shipped, m.BatchOut)
     assert shipped.status == m.BatchStatus.IN_TRANSIT
@@ -135,6 +143,23 @@ def test_the_readme_flow_through_the_generated_client(sdk: Sdk) -> None:
     )
     assert isinstance(listed, m.BatchPage)
     assert [b.id for b in listed.data] == [batch.id]
+
+    events = sdk.api("events", "events_list").sync(client=ana, batch_id=batch.id)
+    assert isinstance(events, m.EventsOut)
+    assert [e.type_ for e in events.data] == ["created", "shipped", "transaction_recorded"]
+    assert events.verification.valid
+
+    public = sdk.api("public", "public_batch").sync_detailed(client=anonymous, code=batch.code)
+    assert isinstance(public.parsed, m.PublicBatchOut)
+    assert public.parsed.verification.valid
+    assert public.parsed.origin.farm is None
+    cached = sdk.api("public", "public_batch").sync_detailed(
+        client=anonymous, code=batch.code, if_none_match=public.headers["ETag"]
+    )
+    assert cached.status_code == 304
+    qr = sdk.api("public", "public_qr_svg").sync_detailed(client=anonymous, code=batch.code)
+    assert qr.status_code == 200
+    assert qr.headers["Content-Type"].startswith("image/svg+xml")
 
     sessions = sdk.api("auth", "sessions_list").sync(client=ana)
     assert isinstance(sessions, m.SessionList)

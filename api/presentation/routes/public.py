@@ -120,7 +120,7 @@ async def qr_svg(request: Request, code: str) -> HTTPResponse:
             None,
             CACHED,
             media="image/png",
-            schema={"type": "string", "contentMediaType": "image/png"},
+            schema={"type": "string", "format": "binary", "contentMediaType": "image/png"},
         ),
     )
 )
