@@ -49,7 +49,18 @@ BATCH_CODE_PATTERN = (
     r"^(?:[B-Z0-9][A-Z0-9-]{2,31}|A[A-FH-Z0-9-][A-Z0-9-]{1,30}"
     r"|AG[AC-Z0-9-][A-Z0-9-]{0,29}|AGB(?:[A-Z0-9][A-Z0-9-]{0,28})?)$"
 )
-BatchCode = Annotated[str, StringConstraints(pattern=BATCH_CODE_PATTERN)]
+# The server checks the namespace itself, to name the rule in its answer (docs/API.md).
+BatchCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,31}$"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": BATCH_CODE_PATTERN,
+            "description": "3-32 of A-Z, 0-9 and `-`; not starting with `-` or `AGB-`.",
+        }
+    ),
+]
 
 QuantityOut = Annotated[
     Decimal,
