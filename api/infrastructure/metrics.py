@@ -27,6 +27,7 @@ R = TypeVar("R")
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+LAG_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 _PID_FILE = re.compile(r"_(\d+)\.db$")
 
 
@@ -72,6 +73,12 @@ class Metrics:
             ["reason"],
             registry=None,
         )
+        self.loop_lag = Histogram(
+            "agrobridge_event_loop_lag_seconds",
+            "How late a worker's event loop ran a timer: time it spent on other work",
+            buckets=LAG_BUCKETS,
+            registry=None,
+        )
         self.memory = Gauge(
             "agrobridge_process_resident_memory_bytes",
             "Resident memory of a worker",
@@ -97,6 +104,30 @@ class Metrics:
             multiprocess_mode="max",
             registry=None,
         )
+
+        # Labelled children, looked up once: labels() validates and locks on every call.
+        self._answers: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._timers: dict[tuple[str, str], Any] = {}
+
+    def answered(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        children = self._answers.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._answers[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def timed(self, kind: str, operation: str, seconds: float) -> None:
+        key = (kind, operation)
+        child = self._timers.get(key)
+        if child is None:
+            child = (self.db if kind == "db" else self.redis).labels(operation)
+            self._timers[key] = child
+        child.observe(seconds)
 
     def sample_process(self) -> None:
         usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -131,8 +162,7 @@ def timed(
             try:
                 return await func(*args, **kwargs)
             finally:
-                histogram = metrics().db if kind == "db" else metrics().redis
-                histogram.labels(operation).observe(time.perf_counter() - started)
+                metrics().timed(kind, operation, time.perf_counter() - started)
 
         return wrapper
 

@@ -35,7 +35,7 @@ async def start_draining(app: Sanic[Any, Any]) -> None:
     await asyncio.sleep(min(DRAIN_PAUSE_SECONDS, app.ctx.settings.shutdown_grace_seconds / 4))
 
 
-async def close_when_draining(request: Request, response: BaseHTTPResponse) -> None:
+def close_when_draining(request: Request, response: BaseHTTPResponse) -> None:
     if getattr(request.app.ctx, "draining", False) and request.stream is not None:
         # The answer carries `Connection: close`: the client reconnects, to another instance.
         request.stream.keep_alive = False  # type: ignore[attr-defined]
@@ -53,4 +53,3 @@ async def finish_writes(app: Sanic[Any, Any], grace_seconds: float) -> None:
 
 def register(app: Sanic[Any, Any]) -> None:
     app.register_listener(start_draining, "before_server_stop")
-    app.register_middleware(close_when_draining, "response")

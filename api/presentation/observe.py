@@ -2,7 +2,7 @@
 
 import time
 
-from sanic import Request, Sanic
+from sanic import Request
 from sanic.response import BaseHTTPResponse
 
 from api.infrastructure import log_context
@@ -18,14 +18,14 @@ def route_of(request: Request) -> str:
     return "/" + route.path.lstrip("/") if route is not None else "unmatched"
 
 
-async def start(request: Request) -> None:
+def start(request: Request) -> None:
     request.ctx.started = time.perf_counter()
     log_context.request_id.set(request_id(request))
     log_context.user_id.set(None)
     metrics().in_flight.inc()
 
 
-async def finish(request: Request, response: BaseHTTPResponse) -> None:
+def finish(request: Request, response: BaseHTTPResponse) -> None:
     started = getattr(request.ctx, "started", None)
     if started is None:  # refused before routing (e.g. a body over the limit)
         started = time.perf_counter()
@@ -33,8 +33,7 @@ async def finish(request: Request, response: BaseHTTPResponse) -> None:
         metrics().in_flight.dec()
     elapsed = time.perf_counter() - started
     route, status = route_of(request), response.status
-    metrics().requests.labels(request.method, route, str(status)).inc()
-    metrics().latency.labels(request.method, route).observe(elapsed)
+    metrics().answered(request.method, route, status, elapsed)
     claims = getattr(request.ctx, "claims", None)
     http_line(
         {
@@ -44,11 +43,7 @@ async def finish(request: Request, response: BaseHTTPResponse) -> None:
             "status": status,
             "latency_ms": round(elapsed * 1000, 2),
             "ip": client_ip(request),
+            "request_id": request_id(request),
             "user_id": str(claims.user_id) if claims else None,
         }
     )
-
-
-def register(app: Sanic) -> None:  # type: ignore[type-arg]
-    app.register_middleware(start, "request")
-    app.register_middleware(finish, "response")

@@ -143,6 +143,7 @@ def test_metrics_add_up_every_worker_and_stay_private(observed: Observed) -> Non
     assert "agrobridge_workers 2.0" in text
     assert text.count("agrobridge_process_resident_memory_bytes{") == 2
     assert 'agrobridge_db_query_duration_seconds_count{operation="users.by_email"}' in text
+    assert "agrobridge_event_loop_lag_seconds_count" in text
     proxied = httpx.get(url + "/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
     assert proxied.status_code == 404
 

@@ -3,8 +3,10 @@
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from tortoise import connections
 
 from api.domain.batch_codes import is_valid_server_code
 from api.domain.batches import BatchFilter, BatchStatus
@@ -103,3 +105,44 @@ async def test_concurrent_recordings_of_one_hash_store_it_once(services: Service
     assert len({record.id for record, _ in results}) == 1
     page = await services.transactions.list(actor, batch.id, None, 20)
     assert len(page.items) == 1
+
+
+async def test_concurrent_reads_each_get_their_own_batch_from_one_query(
+    services: Services,
+) -> None:
+    actor = await producer(services)
+    made = [await services.batches.create(actor, new_batch(), CTX) for _ in range(6)]
+    missing = uuid.uuid4()
+    repo = TortoiseBatches()
+    statements: list[str] = []
+    client = connections.get("default")
+    original = client.execute_query_dict
+
+    async def counting(query: str, values: list[Any] | None = None) -> list[dict[str, Any]]:
+        statements.append(query)
+        rows: list[dict[str, Any]] = await original(query, values)
+        return rows
+
+    client.execute_query_dict = counting
+    try:
+        read = await asyncio.gather(
+            *(repo.get(b.id) for b in [*made, *made[:2]]), repo.get(missing)
+        )
+    finally:
+        del client.execute_query_dict
+    assert [b.code if b else None for b in read] == [b.code for b in [*made, *made[:2]]] + [None]
+    assert len(statements) == 1
+
+
+async def test_a_read_inside_a_transaction_sees_its_own_uncommitted_write(
+    services: Services,
+) -> None:
+    actor = await producer(services)
+    repo = TortoiseBatches()
+    async with TortoiseTransactor().atomic():
+        added = await repo.add(
+            actor.id, new_batch(), f"TX-{uuid.uuid4().hex[:8]}", datetime.now(UTC)
+        )
+        inside = await repo.get(added.id)
+    assert inside is not None
+    assert inside.code == added.code

@@ -35,6 +35,7 @@ API_METRICS = frozenset(
                 "agrobridge_http_request_duration_seconds",
                 "agrobridge_db_query_duration_seconds",
                 "agrobridge_redis_command_duration_seconds",
+                "agrobridge_event_loop_lag_seconds",
             )
             for suffix in ("bucket", "count", "sum")
         ),

@@ -5,41 +5,54 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from api.infrastructure.metrics import timed
+from api.infrastructure.per_turn import PerTurn
 
-# KEYS[1]: the caller's rate bucket; KEYS[2], KEYS[3], KEYS[4] (optional): deny-list entries
-# for the token id and the session id, and the deny-list's epoch. ARGV: emission interval and
-# burst tolerance, in microseconds; the token's issue time in seconds. Replies are in
-# milliseconds. Time comes from Redis so that every worker agrees on it.
+# Several requests' checks in one call: ARGV[1] of them, in order, each taking its keys from
+# KEYS and five arguments from ARGV. Keys: the caller's rate bucket, then (optional) deny-list
+# entries for the token id and the session id, and the deny-list's epoch. Arguments: the key
+# count (1 or 4); emission interval and burst tolerance, in microseconds; the token's issue
+# time in seconds; the tolerated clock skew. One reply per check, in milliseconds. Time comes
+# from Redis so that every worker agrees on it.
 #
 # The epoch is when the deny-list became complete. Every token issue sets it if missing, so it
 # is only missing here when Redis lost its data (a restart without persistence): revocations
 # may have been lost with it, so tokens issued before now are refused (clients refresh).
 GUARD_LUA = """
-local revoked = 0
 local t = redis.call('TIME')
-if #KEYS > 1 then
-  revoked = redis.call('EXISTS', KEYS[2], KEYS[3])
-  local epoch = redis.call('GET', KEYS[4])
-  if not epoch then
-    epoch = t[1]
-    redis.call('SET', KEYS[4], epoch)
-  end
-  if tonumber(ARGV[3]) + tonumber(ARGV[4]) < tonumber(epoch) then revoked = 1 end
-end
 local now = t[1] * 1000000 + t[2]
-local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - tolerance
-if now < allow_at then
-  return {0, 0, math.ceil((tat - now) / 1000), math.ceil((allow_at - now) / 1000), revoked}
+local replies = {}
+local k, a = 1, 2
+for i = 1, tonumber(ARGV[1]) do
+  local nkeys = tonumber(ARGV[a])
+  local interval = tonumber(ARGV[a + 1])
+  local tolerance = tonumber(ARGV[a + 2])
+  local issued, skew = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+  a = a + 5
+  local bucket = KEYS[k]
+  local revoked = 0
+  if nkeys > 1 then
+    revoked = redis.call('EXISTS', KEYS[k + 1], KEYS[k + 2])
+    local epoch = redis.call('GET', KEYS[k + 3])
+    if not epoch then
+      epoch = t[1]
+      redis.call('SET', KEYS[k + 3], epoch)
+    end
+    if issued + skew < tonumber(epoch) then revoked = 1 end
+  end
+  k = k + nkeys
+  local tat = tonumber(redis.call('GET', bucket) or now)
+  if tat < now then tat = now end
+  local new_tat = tat + interval
+  local allow_at = new_tat - tolerance
+  if now < allow_at then
+    replies[i] = {0, 0, math.ceil((tat - now) / 1000), math.ceil((allow_at - now) / 1000), revoked}
+  else
+    local ttl_ms = math.ceil((new_tat - now) / 1000)
+    redis.call('SET', bucket, string.format('%d', new_tat), 'PX', ttl_ms)
+    replies[i] = {1, math.floor((now - allow_at) / interval), ttl_ms, 0, revoked}
+  end
 end
-local ttl_ms = math.ceil((new_tat - now) / 1000)
-redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', ttl_ms)
-local remaining = math.floor((now - allow_at) / interval)
-return {1, remaining, ttl_ms, 0, revoked}
+return replies
 """
 
 
@@ -64,9 +77,12 @@ def _ceil_seconds(ms: int) -> int:
 
 
 class RedisGuard:
+    """Checks asked for in the same event-loop turn go to Redis in one script call."""
+
     def __init__(self, client: Redis) -> None:
         self._client = client
         self._script = client.register_script(GUARD_LUA)
+        self._batch: PerTurn[tuple[list[str], list[int]], list[int]] = PerTurn(self._check_many)
 
     @timed("redis", "guard.check")
     async def check(
@@ -81,9 +97,8 @@ class RedisGuard:
         if token_id and session_id:
             keys += [f"deny:jti:{token_id}", f"deny:sid:{session_id}", EPOCH_KEY]
         interval_us = max(1, 60_000_000 // per_minute)
-        allowed, remaining, reset_ms, retry_ms, revoked = await self._script(
-            keys=keys, args=[interval_us, interval_us * per_minute, issued_at, CLOCK_SKEW_SECONDS]
-        )
+        args = [len(keys), interval_us, interval_us * per_minute, issued_at, CLOCK_SKEW_SECONDS]
+        allowed, remaining, reset_ms, retry_ms, revoked = await self._batch.call((keys, args))
         return Verdict(
             allowed=bool(allowed),
             limit=per_minute,
@@ -92,6 +107,12 @@ class RedisGuard:
             retry_after_seconds=_ceil_seconds(retry_ms),
             revoked=bool(revoked),
         )
+
+    async def _check_many(self, checks: list[tuple[list[str], list[int]]]) -> list[list[int]]:
+        keys = [key for check_keys, _ in checks for key in check_keys]
+        args = [len(checks), *(arg for _, check_args in checks for arg in check_args)]
+        replies: list[list[int]] = await self._script(keys=keys, args=args)
+        return replies
 
 
 class RedisRevocations:
