@@ -14,7 +14,7 @@ from api.infrastructure.loop_lag import watch_loop_lag
 from api.infrastructure.metrics import metrics
 from api.infrastructure.sentry import flush as flush_sentry
 from api.infrastructure.sentry import init_sentry
-from api.presentation import lifecycle, middleware
+from api.presentation import lifecycle, middleware, openapi
 from api.presentation.context import App, AppContext
 from api.presentation.errors import JsonErrorHandler
 from api.presentation.routes import (
@@ -31,6 +31,11 @@ from api.presentation.routes import (
 )
 from api.presentation.routes import metrics as metrics_route
 from api.settings import Settings, load_settings
+
+DESCRIPTION = (
+    "Farm-to-buyer traceability of agricultural batches. The contract is docs/API.md; errors"
+    " always have the shape of `ErrorOut`."
+)
 
 
 def _dumps(value: object) -> str:
@@ -70,9 +75,8 @@ def create_app(settings: Settings | None = None) -> App:
     lifecycle.register(app)
     if settings.serves_docs:
         app.add_route(_docs_page, "/docs", name="docs_page")
-        app.ext.openapi.add_security_scheme(
-            "bearerAuth", "http", scheme="bearer", bearer_format="JWT"
-        )
+        document = openapi.serve("AgroBridge API", __version__, DESCRIPTION)
+        app.add_route(document, "/docs/openapi.json", name="openapi_document")
 
     @app.before_server_start
     async def start(app: App) -> None:
@@ -126,15 +130,7 @@ def _configure(app: App, settings: Settings) -> None:
     app.config.update(
         REQUEST_MAX_SIZE=settings.max_body_bytes,
         FALLBACK_ERROR_FORMAT="json",
-        OAS=settings.serves_docs,
-        OAS_URL_PREFIX="/docs",
-        OAS_URI_TO_JSON="/openapi.json",
-        OAS_UI_DEFAULT=None,
-        OAS_UI_REDOC=False,
-        OAS_UI_SWAGGER=False,
-        API_TITLE="AgroBridge API",
-        API_VERSION=__version__,
-        API_DESCRIPTION="Farm-to-buyer traceability of agricultural batches.",
+        OAS=False,  # the document is ours: api/presentation/openapi.py
         HEALTH=False,
         REQUEST_TIMEOUT=settings.request_read_timeout_seconds,
         RESPONSE_TIMEOUT=settings.response_timeout_seconds,

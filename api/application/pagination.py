@@ -4,7 +4,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
@@ -33,8 +33,9 @@ class Cursor:
             at = datetime.fromisoformat(created_at)
             if at.tzinfo is None:
                 raise ValueError("naive timestamp")
+            at.astimezone(UTC)  # a forged offset may take it past year 1 or 9999: OverflowError
             return cls(at, UUID(id_))
-        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        except (binascii.Error, ValueError, TypeError, OverflowError) as exc:
             raise BadRequest("cursor is not valid; use next_cursor from a previous page") from exc
 
 

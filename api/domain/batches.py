@@ -9,6 +9,8 @@ from api.domain.users import Actor
 
 
 class BatchStatus(StrEnum):
+    """Where a batch is: `delivered`, `rejected` and `cancelled` are final."""
+
     REGISTERED = "registered"
     IN_TRANSIT = "in_transit"
     DELIVERED = "delivered"
@@ -19,6 +21,8 @@ class BatchStatus(StrEnum):
 
 
 class Unit(StrEnum):
+    """The unit of a batch's quantity."""
+
     KG = "kg"
     T = "t"
     LB = "lb"

@@ -5,12 +5,16 @@ from uuid import UUID
 
 
 class TxStatus(StrEnum):
+    """Whether the chain has confirmed the transaction."""
+
     PENDING = "pending"
     CONFIRMED = "confirmed"
     FAILED = "failed"
 
 
 class EventType(StrEnum):
+    """The batch event a transaction anchors."""
+
     REGISTERED = "registered"
     STATUS_CHANGED = "status_changed"
     CERTIFIED = "certified"

@@ -5,6 +5,8 @@ from uuid import UUID
 
 
 class Role(StrEnum):
+    """What an account may do; auditors and admins are made by an operator."""
+
     PRODUCER = "producer"
     BUYER = "buyer"
     AUDITOR = "auditor"

@@ -16,6 +16,7 @@ from api.domain.errors import (
     Overloaded,
     RateLimited,
 )
+from api.infrastructure.db.data_errors import caused_by_bad_data
 from api.infrastructure.faults import UNAVAILABLE_ERRORS, dependency_name
 from api.infrastructure.sentry import report
 from api.presentation.request_id import HEADER, request_id
@@ -113,6 +114,12 @@ class JsonErrorHandler(ErrorHandler):
         if isinstance(exception, SanicException) and exception.status_code == 503:
             # Sanic's own response timeout: the handler outlived RESPONSE_TIMEOUT.
             return unavailable(request, "the API", str(exception).lower() or "busy")
+        if caused_by_bad_data(exception):
+            # Input validation should have refused it: a 400, and a warning to tighten it.
+            logger.warning("bad data reached the database on {}", request.path)
+            return error_response(
+                request, 400, "bad_request", "a value in the request cannot be stored"
+            )
         if isinstance(exception, UNAVAILABLE_ERRORS):
             reason = getattr(exception, "reason", type(exception).__name__)
             return unavailable(request, dependency_name(exception), reason)

@@ -14,6 +14,7 @@ from api.domain.users import Actor
 from api.presentation.client_address import client_ip
 from api.presentation.errors import validation_issues
 from api.presentation.request_id import client_request_id, server_request_id
+from api.presentation.schemas.fields import UUID_RE
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -39,7 +40,12 @@ def parse_body(request: Request, model: type[M]) -> M:
 def parse_query(request: Request, model: type[M]) -> M:
     """Query strings are text: coerce, and answer 400 (not 422) when a parameter is wrong."""
     names = {field.alias or name for name, field in model.model_fields.items()}
-    values: Mapping[str, str] = {k: v[-1] for k, v in request.args.items() if k in names}
+    try:
+        # Blank values are values (`?product=` is not "no filter"); invalid UTF-8 is refused.
+        args = request.get_args(keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadRequest("the query string is not valid UTF-8") from exc
+    values: Mapping[str, str] = {k: v[-1] for k, v in args.items() if k in names}
     try:
         return model.model_validate(values)
     except ValidationError as exc:
@@ -50,9 +56,20 @@ def request_context(request: Request) -> RequestContext:
     return RequestContext(
         request_id=server_request_id(request),
         ip=client_ip(request),
-        user_agent=request.headers.get("user-agent"),
+        user_agent=header_text(request, "user-agent"),
         client_request_id=client_request_id(request),
     )
+
+
+def header_text(request: Request, name: str) -> str | None:
+    """A header kept in the database: valid UTF-8 without control characters, else a 400."""
+    value: str | None = request.headers.get(name)
+    if value is None:
+        return None
+    # Sanic decodes header bytes as UTF-8 with surrogateescape: a surrogate is an invalid byte.
+    if any(c < " " or "\x7f" <= c <= "\x9f" or "\ud800" <= c <= "\udfff" for c in value):
+        raise BadRequest(f"the {name} header is not valid UTF-8 text")
+    return value[:512]
 
 
 def current_claims(request: Request) -> AccessClaims:
@@ -74,7 +91,6 @@ def current_actor(request: Request) -> Actor:
 
 
 def parse_id(value: str, kind: str = "batch") -> UUID:
-    try:
-        return UUID(value)
-    except ValueError as exc:
-        raise BadRequest(f"{kind} id '{value[:64]}' is not a UUID") from exc
+    if not UUID_RE.fullmatch(value):
+        raise BadRequest(f"{kind} id is not a UUID")
+    return UUID(value)

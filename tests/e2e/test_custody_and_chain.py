@@ -240,7 +240,10 @@ def test_the_openapi_document_lists_the_new_endpoints(server: RunningServer) -> 
         "/api/v1/public/batches/{code}",
         "/api/v1/public/batches/{code}/qr.svg",
         "/api/v1/public/batches/{code}/qr.png",
-        "/verify/{code}",
     ):
         assert path in paths, path
-    assert "security" not in paths["/api/v1/public/batches/{code}"]["get"]
+    # No token: the public record asks for none (the HTML page is no part of the API document).
+    assert paths["/api/v1/public/batches/{code}"]["get"]["security"] == []
+    assert "/verify/{code}" not in paths
+    svg = paths["/api/v1/public/batches/{code}/qr.svg"]["get"]["responses"]["200"]["content"]
+    assert set(svg) == {"image/svg+xml"}

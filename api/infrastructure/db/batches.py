@@ -1,5 +1,5 @@
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -159,7 +159,7 @@ class TortoiseBatches:
             where("lower(product) = lower({})", filters.product)
         if filters.created_from is not None:
             where("created_at >= {}", datetime.combine(filters.created_from, time(), UTC))
-        if filters.created_to is not None:
+        if filters.created_to is not None and filters.created_to < date.max:
             end = datetime.combine(filters.created_to + timedelta(days=1), time(), UTC)
             where("created_at < {}", end)
         if after is not None:

@@ -78,7 +78,7 @@ class JwtIssuer:
                 leeway=self.leeway_seconds,
                 options={"require": REQUIRED_CLAIMS},
             )
-            if claims["typ"] != "access":
+            if claims["typ"] != "access" or not _well_typed(claims):
                 raise InvalidToken("access token is invalid")
             return AccessClaims(
                 user_id=UUID(claims["sub"]),
@@ -92,5 +92,13 @@ class JwtIssuer:
             raise Unauthorized("access token has expired") from exc
         except InvalidToken:
             raise
-        except (jwt.InvalidTokenError, ValueError, KeyError) as exc:
+        except (jwt.InvalidTokenError, ValueError, KeyError, OverflowError, OSError) as exc:
             raise InvalidToken("access token is invalid") from exc
+
+
+def _well_typed(claims: dict[str, object]) -> bool:
+    """A correctly signed token may still carry claims of the wrong type: refuse those."""
+    strings = all(isinstance(claims[name], str) for name in ("sub", "sid", "jti", "role"))
+    times = [claims[name] for name in ("exp", "iat")]
+    numbers = all(isinstance(t, int | float) and not isinstance(t, bool) for t in times)
+    return strings and numbers

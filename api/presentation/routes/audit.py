@@ -1,31 +1,29 @@
 from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
-from sanic_ext import openapi
 
 from api.domain.audit import AuditFilter
 from api.presentation.context import services
 from api.presentation.http import current_actor, parse_query
-from api.presentation.openapi import SECURED, query, responses
 from api.presentation.schemas.audit import AuditEntryOut, AuditPage, AuditQuery
-from api.presentation.schemas.common import ErrorOut
+from api.presentation.schemas.operations import Operation, Reply, error, operation
 
 bp = Blueprint("audit", url_prefix="/audit-logs")
 
 
 @bp.get("/")
-@openapi.definition(
-    summary="The security audit trail, newest first (auditors and admins)",
-    secured=SECURED,
-    parameter=query(
-        ("limit", int),
-        ("cursor", str),
-        ("actor_id", str),
-        ("action", str),
-        ("target_id", str),
-        ("from", str),
-        ("to", str),
-    ),
-    response=responses((200, AuditPage), (403, ErrorOut)),
+@operation(
+    Operation(
+        id="audit_list",
+        summary="Read the audit trail",
+        description="The security audit trail, newest first (auditors and admins).",
+        tag="audit",
+        secured=True,
+        query=AuditQuery,
+        replies=(
+            Reply(200, "A page of audit entries", AuditPage),
+            error(403, "Only auditors and admins read the audit trail"),
+        ),
+    )
 )
 async def list_audit_logs(request: Request) -> HTTPResponse:
     actor = current_actor(request)

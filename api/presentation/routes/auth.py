@@ -1,6 +1,5 @@
 from sanic import Blueprint, Request, empty, json
 from sanic.response import HTTPResponse
-from sanic_ext import openapi
 
 from api.application.auth import TokenPair
 from api.domain.users import Role
@@ -12,7 +11,6 @@ from api.presentation.http import (
     parse_id,
     request_context,
 )
-from api.presentation.openapi import SECURED, json_of, responses
 from api.presentation.schemas.auth import (
     LoginIn,
     LogoutIn,
@@ -24,7 +22,7 @@ from api.presentation.schemas.auth import (
     TokenOut,
     UserOut,
 )
-from api.presentation.schemas.common import ErrorOut
+from api.presentation.schemas.operations import Operation, Reply, error, operation
 
 bp = Blueprint("auth", url_prefix="/auth")
 
@@ -40,13 +38,22 @@ def _tokens(pair: TokenPair) -> HTTPResponse:
 
 
 @bp.post("/register")
-@openapi.definition(
-    summary="Create an account (producer or buyer)",
-    body=json_of(RegisterIn),
-    response=responses(
-        (201, UserOut),
-        (409, ErrorOut),
-    ),
+@operation(
+    Operation(
+        id="auth_register",
+        summary="Create an account",
+        description=(
+            "A producer (the default) or buyer account. Passwords are 8 to 256 characters of"
+            " any kind and not one of the most common passwords (422)."
+        ),
+        tag="auth",
+        body=RegisterIn,
+        replies=(
+            Reply(201, "The new account", UserOut),
+            error(409, "An account with this email exists"),
+            error(422, "The body breaks the schema, or the password is too common"),
+        ),
+    )
 )
 async def register(request: Request) -> HTTPResponse:
     body = parse_body(request, RegisterIn)
@@ -57,13 +64,21 @@ async def register(request: Request) -> HTTPResponse:
 
 
 @bp.post("/login")
-@openapi.definition(
-    summary="Exchange email and password for an access and a refresh token",
-    body=json_of(LoginIn),
-    response=responses(
-        (200, TokenOut),
-        (401, ErrorOut),
-    ),
+@operation(
+    Operation(
+        id="auth_login",
+        summary="Log in",
+        description=(
+            "Exchange email and password for an access and a refresh token. Repeated failures"
+            " are slowed down, then answered with 429 and `Retry-After`."
+        ),
+        tag="auth",
+        body=LoginIn,
+        replies=(
+            Reply(200, "A new session's tokens", TokenOut),
+            error(401, "Email or password is wrong"),
+        ),
+    )
 )
 async def login(request: Request) -> HTTPResponse:
     body = parse_body(request, LoginIn)
@@ -72,13 +87,21 @@ async def login(request: Request) -> HTTPResponse:
 
 
 @bp.post("/refresh")
-@openapi.definition(
-    summary="Rotate a refresh token into a new token pair",
-    body=json_of(RefreshIn),
-    response=responses(
-        (200, TokenOut),
-        (401, ErrorOut),
-    ),
+@operation(
+    Operation(
+        id="auth_refresh",
+        summary="Refresh the tokens",
+        description=(
+            "Rotate a refresh token into a new token pair. Reusing a spent refresh token ends"
+            " the session."
+        ),
+        tag="auth",
+        body=RefreshIn,
+        replies=(
+            Reply(200, "The session's new tokens", TokenOut),
+            error(401, "The refresh token is unknown, spent, expired or revoked"),
+        ),
+    )
 )
 async def refresh(request: Request) -> HTTPResponse:
     body = parse_body(request, RefreshIn)
@@ -87,10 +110,18 @@ async def refresh(request: Request) -> HTTPResponse:
 
 
 @bp.get("/me")
-@openapi.definition(
-    summary="The caller's account",
-    secured=SECURED,
-    response=responses((200, UserOut)),
+@operation(
+    Operation(
+        id="auth_me",
+        summary="The caller's account",
+        description="The account the access token belongs to.",
+        tag="auth",
+        secured=True,
+        replies=(
+            Reply(200, "The caller's account", UserOut),
+            error(404, "The account no longer exists"),
+        ),
+    )
 )
 async def me(request: Request) -> HTTPResponse:
     user = await services(request).auth.me(current_actor(request).id)
@@ -98,14 +129,27 @@ async def me(request: Request) -> HTTPResponse:
 
 
 @bp.post("/password")
-@openapi.definition(
-    summary="Change the caller's password; every other session ends",
-    secured=SECURED,
-    body=json_of(PasswordChangeIn),
-    response=[
-        openapi.definitions.Response("changed", status=204),
-        *responses((403, ErrorOut), (422, ErrorOut), (429, ErrorOut)),
-    ],
+@operation(
+    Operation(
+        id="auth_change_password",
+        summary="Change the caller's password",
+        description=(
+            "Needs the current password; the new one follows the registration rules (422)."
+            " Every other session of the caller ends; this one goes on. Repeated wrong current"
+            " passwords are answered with 429 and `Retry-After`."
+        ),
+        tag="auth",
+        secured=True,
+        body=PasswordChangeIn,
+        replies=(
+            Reply(204, "The password has changed"),
+            error(
+                401, "Missing, invalid, expired or revoked access token, or a deactivated account"
+            ),
+            error(403, "The current password is wrong"),
+            error(422, "The body breaks the schema, or the new password is not acceptable"),
+        ),
+    )
 )
 async def change_password(request: Request) -> HTTPResponse:
     claims = current_claims(request)
@@ -117,11 +161,20 @@ async def change_password(request: Request) -> HTTPResponse:
 
 
 @bp.post("/logout")
-@openapi.definition(
-    summary="End a session: the refresh token's, else this access token's",
-    secured=SECURED,
-    body=json_of(LogoutIn),
-    response=[openapi.definitions.Response("logged out", status=204)],
+@operation(
+    Operation(
+        id="auth_logout",
+        summary="Log out",
+        description=(
+            "End the session of the given refresh token, else the one this access token belongs"
+            " to; the access token stops working at once. The body is optional."
+        ),
+        tag="auth",
+        secured=True,
+        body=LogoutIn,
+        body_required=False,
+        replies=(Reply(204, "The session has ended"),),
+    )
 )
 async def logout(request: Request) -> HTTPResponse:
     claims = current_claims(request)
@@ -131,10 +184,15 @@ async def logout(request: Request) -> HTTPResponse:
 
 
 @bp.post("/logout-all")
-@openapi.definition(
-    summary="End every session of the caller",
-    secured=SECURED,
-    response=[openapi.definitions.Response("logged out everywhere", status=204)],
+@operation(
+    Operation(
+        id="auth_logout_all",
+        summary="Log out everywhere",
+        description="End every session of the caller.",
+        tag="auth",
+        secured=True,
+        replies=(Reply(204, "Every session has ended"),),
+    )
 )
 async def logout_all(request: Request) -> HTTPResponse:
     await services(request).auth.logout_all(current_claims(request), request_context(request))
@@ -142,10 +200,15 @@ async def logout_all(request: Request) -> HTTPResponse:
 
 
 @bp.get("/sessions")
-@openapi.definition(
-    summary="The caller's live sessions",
-    secured=SECURED,
-    response=responses((200, SessionList)),
+@operation(
+    Operation(
+        id="sessions_list",
+        summary="The caller's sessions",
+        description="The caller's live sessions, the current one marked (not paginated).",
+        tag="auth",
+        secured=True,
+        replies=(Reply(200, "The live sessions", SessionList),),
+    )
 )
 async def list_sessions(request: Request) -> HTTPResponse:
     claims = current_claims(request)
@@ -158,10 +221,19 @@ async def list_sessions(request: Request) -> HTTPResponse:
 
 
 @bp.delete("/sessions/<session_id:str>")
-@openapi.definition(
-    summary="End one of the caller's sessions",
-    secured=SECURED,
-    response=[openapi.definitions.Response("ended", status=204), *responses((404, ErrorOut))],
+@operation(
+    Operation(
+        id="sessions_end",
+        summary="End a session",
+        description="End one of the caller's sessions.",
+        tag="auth",
+        secured=True,
+        path_ids=("session_id",),
+        replies=(
+            Reply(204, "The session has ended"),
+            error(404, "The caller has no such session"),
+        ),
+    )
 )
 async def end_session(request: Request, session_id: str) -> HTTPResponse:
     claims = current_claims(request)

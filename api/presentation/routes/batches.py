@@ -2,7 +2,6 @@ from decimal import Decimal
 
 from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
-from sanic_ext import openapi
 
 from api.domain.batches import BatchFilter, NewBatch, Origin
 from api.presentation.context import services
@@ -14,27 +13,44 @@ from api.presentation.http import (
     request_context,
 )
 from api.presentation.idempotency import idempotent
-from api.presentation.openapi import SECURED, idempotency_key, json_of, query, responses
 from api.presentation.schemas.batches import BatchIn, BatchOut, BatchPage, StatusIn, batch_json
-from api.presentation.schemas.common import ErrorOut
+from api.presentation.schemas.operations import Operation, Reply, error, operation
 from api.presentation.schemas.queries import BatchQuery
 
 bp = Blueprint("batches", url_prefix="/batches")
 
 
+def _batch_links() -> dict[str, dict[str, object]]:
+    """Where a new batch's id leads: every operation that takes it."""
+    ids = {"batch_id": "$response.body#/id"}
+    return {
+        name: {"operationId": op, "parameters": ids, "description": words}
+        for name, op, words in (
+            ("GetBatch", "batches_get", "Read the batch"),
+            ("ChangeStatus", "batches_change_status", "Move the batch to its next status"),
+            ("ListTransactions", "transactions_list", "The batch's transactions"),
+            ("RecordTransaction", "transactions_record", "Record a transaction for the batch"),
+            ("Split", "batches_split", "Split the batch into sub-lots"),
+            ("Lineage", "batches_lineage", "The lots around the batch"),
+            ("ListEvents", "events_list", "The batch's event chain"),
+        )
+    }
+
+
 @bp.get("/")
-@openapi.definition(
-    summary="The batches the caller may see, newest first",
-    secured=SECURED,
-    parameter=query(
-        ("limit", int),
-        ("cursor", str),
-        ("status", str),
-        ("product", str),
-        ("created_from", str),
-        ("created_to", str),
-    ),
-    response=responses((200, BatchPage)),
+@operation(
+    Operation(
+        id="batches_list",
+        summary="List batches",
+        description=(
+            "The batches the caller may see, newest first: producers their own, auditors and"
+            " admins all. The date filters are inclusive UTC dates."
+        ),
+        tag="batches",
+        secured=True,
+        query=BatchQuery,
+        replies=(Reply(200, "A page of batches", BatchPage),),
+    )
 )
 async def list_batches(request: Request) -> HTTPResponse:
     actor = current_actor(request)
@@ -45,16 +61,24 @@ async def list_batches(request: Request) -> HTTPResponse:
 
 
 @bp.post("/")
-@openapi.definition(
-    summary="Register a batch (producers)",
-    secured=SECURED,
-    parameter=idempotency_key(),
-    body=json_of(BatchIn),
-    response=responses(
-        (201, BatchOut),
-        (409, ErrorOut),
-        (422, ErrorOut),
-    ),
+@operation(
+    Operation(
+        id="batches_create",
+        summary="Register a batch",
+        description=(
+            "Producers register a batch; it starts `registered`. `quantity` is a decimal string"
+            " greater than 0, `harvest_date` from 1900 to 2100, `country` ISO 3166-1 alpha-2."
+        ),
+        tag="batches",
+        secured=True,
+        body=BatchIn,
+        idempotent=True,
+        replies=(
+            Reply(201, "The new batch", BatchOut, headers=("Location",), links=_batch_links()),
+            error(403, "Only producers register batches"),
+            error(409, "A batch with this code exists"),
+        ),
+    )
 )
 @idempotent
 async def create_batch(request: Request) -> HTTPResponse:
@@ -76,13 +100,19 @@ async def create_batch(request: Request) -> HTTPResponse:
 
 
 @bp.get("/<batch_id:str>")
-@openapi.definition(
-    summary="One batch",
-    secured=SECURED,
-    response=responses(
-        (200, BatchOut),
-        (404, ErrorOut),
-    ),
+@operation(
+    Operation(
+        id="batches_get",
+        summary="Read a batch",
+        description="One batch the caller may see.",
+        tag="batches",
+        secured=True,
+        path_ids=("batch_id",),
+        replies=(
+            Reply(200, "The batch", BatchOut),
+            error(404, "No such batch for this caller"),
+        ),
+    )
 )
 async def get_batch(request: Request, batch_id: str) -> HTTPResponse:
     batch = await services(request).batches.get(current_actor(request), parse_id(batch_id))
@@ -90,19 +120,28 @@ async def get_batch(request: Request, batch_id: str) -> HTTPResponse:
 
 
 @bp.post("/<batch_id:str>/status")
-@openapi.definition(
-    summary="Move a batch to its next status: the owner ships (naming the buyer) or cancels, "
-    "the recipient confirms delivered or rejected",
-    secured=SECURED,
-    parameter=idempotency_key(),
-    body=json_of(StatusIn),
-    response=responses(
-        (200, BatchOut),
-        (403, ErrorOut),
-        (404, ErrorOut),
-        (409, ErrorOut),
-        (422, ErrorOut),
-    ),
+@operation(
+    Operation(
+        id="batches_change_status",
+        summary="Change a batch's status",
+        description=(
+            "The owner ships a batch (`in_transit`, naming the buyer as `recipient`) or cancels"
+            " it; the recipient confirms it `delivered` or `rejected` (with a `reason`)."
+            " `recipient` only when shipping and `reason` when rejecting, otherwise 422."
+        ),
+        tag="batches",
+        secured=True,
+        path_ids=("batch_id",),
+        body=StatusIn,
+        idempotent=True,
+        replies=(
+            Reply(200, "The batch in its new status", BatchOut),
+            error(403, "The caller may see the batch but not make this move"),
+            error(404, "No such batch for this caller"),
+            error(409, "The batch cannot move to that status from its current one"),
+            error(422, "The body breaks the schema, or lacks the recipient or reason"),
+        ),
+    )
 )
 @idempotent
 async def change_status(request: Request, batch_id: str) -> HTTPResponse:

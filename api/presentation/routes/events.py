@@ -1,22 +1,31 @@
 from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
-from sanic_ext import openapi
 
 from api.presentation.context import services
 from api.presentation.http import current_actor, parse_id
-from api.presentation.openapi import SECURED, responses
-from api.presentation.schemas.common import ErrorOut
 from api.presentation.schemas.events import EventsOut, event_json, verification_json
+from api.presentation.schemas.operations import Operation, Reply, error, operation
 
 bp = Blueprint("events", url_prefix="/batches/<batch_id:str>/events")
 
 
 @bp.get("/")
-@openapi.definition(
-    summary="A batch's hash-chained events, oldest first, with the chain's verification",
-    description="The whole chain in one answer (it is verified whole); not paginated.",
-    secured=SECURED,
-    response=responses((200, EventsOut), (404, ErrorOut)),
+@operation(
+    Operation(
+        id="events_list",
+        summary="A batch's event chain",
+        description=(
+            "The batch's hash-chained events, oldest first, with the chain's verification. The"
+            " whole chain in one answer (it is verified whole); not paginated."
+        ),
+        tag="events",
+        secured=True,
+        path_ids=("batch_id",),
+        replies=(
+            Reply(200, "The events and whether the chain verifies", EventsOut),
+            error(404, "No such batch for this caller"),
+        ),
+    )
 )
 async def list_events(request: Request, batch_id: str) -> HTTPResponse:
     batch = parse_id(batch_id)

@@ -2,31 +2,38 @@ from decimal import Decimal
 
 from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
-from sanic_ext import openapi
 
 from api.application.lineage import Part
 from api.presentation.context import services
 from api.presentation.http import current_actor, parse_body, parse_id, request_context
-from api.presentation.openapi import SECURED, json_of, responses
 from api.presentation.schemas.batches import SplitIn, SplitOut, batch_json
-from api.presentation.schemas.common import ErrorOut
 from api.presentation.schemas.lineage import LineageOut, lineage_json
+from api.presentation.schemas.operations import Operation, Reply, error, operation
 
 bp = Blueprint("lineage", url_prefix="/batches/<batch_id:str>")
 
 
 @bp.post("/split")
-@openapi.definition(
-    summary="Split a batch into sub-lots whose quantities add up to its own (its holder)",
-    secured=SECURED,
-    body=json_of(SplitIn),
-    response=responses(
-        (201, SplitOut),
-        (403, ErrorOut),
-        (404, ErrorOut),
-        (409, ErrorOut),
-        (422, ErrorOut),
-    ),
+@operation(
+    Operation(
+        id="batches_split",
+        summary="Split a batch",
+        description=(
+            "Its holder splits a batch into sub-lots of the same product, whose quantities add up"
+            " to the batch's exactly (otherwise 422); the batch becomes `split`."
+        ),
+        tag="batches",
+        secured=True,
+        path_ids=("batch_id",),
+        body=SplitIn,
+        replies=(
+            Reply(201, "The split batch and its sub-lots", SplitOut),
+            error(403, "The caller may see the batch but does not hold it"),
+            error(404, "No such batch for this caller"),
+            error(409, "The batch cannot be split in its status, or a code is taken"),
+            error(422, "The body breaks the schema, or the quantities do not add up"),
+        ),
+    )
 )
 async def split(request: Request, batch_id: str) -> HTTPResponse:
     actor = current_actor(request)
@@ -40,10 +47,19 @@ async def split(request: Request, batch_id: str) -> HTTPResponse:
 
 
 @bp.get("/lineage")
-@openapi.definition(
-    summary="The lots a batch was split from and the sub-lots split from it",
-    secured=SECURED,
-    response=responses((200, LineageOut), (404, ErrorOut)),
+@operation(
+    Operation(
+        id="batches_lineage",
+        summary="A batch's lineage",
+        description="The lots the batch was split from and the sub-lots split from it.",
+        tag="batches",
+        secured=True,
+        path_ids=("batch_id",),
+        replies=(
+            Reply(200, "The batch, its ancestors and its descendants", LineageOut),
+            error(404, "No such batch for this caller"),
+        ),
+    )
 )
 async def lineage(request: Request, batch_id: str) -> HTTPResponse:
     family = await services(request).lots.family(current_actor(request), parse_id(batch_id))

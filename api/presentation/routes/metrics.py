@@ -4,7 +4,6 @@ from pathlib import Path
 
 from sanic import Blueprint, Request, raw
 from sanic.response import HTTPResponse
-from sanic_ext import openapi
 
 from api.domain.errors import NotFound
 from api.infrastructure.metrics import exposition
@@ -30,7 +29,6 @@ def allowed(request: Request) -> bool:
 
 
 @bp.get("/metrics")
-@openapi.exclude()
 async def scrape(request: Request) -> HTTPResponse:
     directory: Path | None = request.app.ctx.metrics_dir
     if directory is None or not allowed(request):

@@ -8,14 +8,19 @@ import orjson
 import segno
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, html
-from sanic_ext import openapi
 
 from api.domain.errors import DomainError, NotFound
 from api.presentation import verify_page
 from api.presentation.cacheable import cacheable
 from api.presentation.context import services
-from api.presentation.openapi import responses
-from api.presentation.schemas.common import ErrorOut
+from api.presentation.schemas.operations import (
+    IF_NONE_MATCH,
+    Operation,
+    PathParam,
+    Reply,
+    error,
+    operation,
+)
 from api.presentation.schemas.public import PublicBatchOut, public_json
 
 bp = Blueprint("public", url_prefix="/public/batches")
@@ -24,8 +29,26 @@ page_bp = Blueprint("verify_page", url_prefix="/verify")
 API_PATH = "/api/v1/public/batches/"
 
 
-def _media(kind: str, status: int = 200) -> Any:
-    return openapi.definitions.Response({kind: {"type": "string"}}, status=status)
+CODE = PathParam(
+    "code",
+    "The batch's code, as printed on its label. Any text that names no batch is a 404.",
+    {"type": "string", "minLength": 1},
+)
+CACHED = ("ETag",)
+NOT_MODIFIED = Reply(304, "The copy the client holds is current (`If-None-Match`)", None, CACHED)
+UNKNOWN = error(404, "No batch has this code")
+
+
+def _public(op_id: str, summary: str, description: str, body: Reply) -> Operation:
+    return Operation(
+        id=op_id,
+        summary=summary,
+        description=description + " No token; cacheable; rate-limited per client address.",
+        tag="public",
+        path_params=(CODE,),
+        header_params=(IF_NONE_MATCH,),
+        replies=(body, NOT_MODIFIED, UNKNOWN),
+    )
 
 
 def _verify_url(request: Request, code: str) -> str:
@@ -44,13 +67,15 @@ async def _view(request: Request, code: str) -> dict[str, Any]:
 
 
 @bp.get("/<code:str>")
-@openapi.definition(
-    summary="What anyone holding the product may see, with the verification of its history",
-    description="No token. Cacheable (ETag, Cache-Control); rate-limited per client address; "
-    "404 for any code that names no batch.",
-    response=responses((200, PublicBatchOut), (404, ErrorOut), (429, ErrorOut)),
+@operation(
+    _public(
+        "public_batch",
+        "A batch's public record",
+        "What anyone holding the product may see: no personal data, the farm only when its"
+        " producer chose so, the timeline and transactions, and the chain's verification.",
+        Reply(200, "The batch's public record", PublicBatchOut, CACHED),
+    )
 )
-@openapi.response(304, description="not modified (If-None-Match matched the ETag)")
 async def public_batch(request: Request, code: str) -> HTTPResponse:
     body = orjson.dumps(await _view(request, code))
     return cacheable(request, body, "application/json", _max_age(request))
@@ -69,9 +94,13 @@ async def _qr(request: Request, code: str) -> segno.QRCode:
 
 
 @bp.get("/<code:str>/qr.svg")
-@openapi.definition(
-    summary="A QR code (SVG) of the batch's public page URL",
-    response=[_media("image/svg+xml"), *responses((404, ErrorOut))],
+@operation(
+    _public(
+        "public_qr_svg",
+        "The batch's QR code (SVG)",
+        "A QR code of the batch's public page URL, for labels; any site may embed it.",
+        Reply(200, "The QR code", None, CACHED, media="image/svg+xml", schema={"type": "string"}),
+    )
 )
 async def qr_svg(request: Request, code: str) -> HTTPResponse:
     out = io.BytesIO()
@@ -80,9 +109,20 @@ async def qr_svg(request: Request, code: str) -> HTTPResponse:
 
 
 @bp.get("/<code:str>/qr.png")
-@openapi.definition(
-    summary="A QR code (PNG) of the batch's public page URL",
-    response=[_media("image/png"), *responses((404, ErrorOut))],
+@operation(
+    _public(
+        "public_qr_png",
+        "The batch's QR code (PNG)",
+        "A QR code of the batch's public page URL, for labels; any site may embed it.",
+        Reply(
+            200,
+            "The QR code",
+            None,
+            CACHED,
+            media="image/png",
+            schema={"type": "string", "format": "binary", "contentMediaType": "image/png"},
+        ),
+    )
 )
 async def qr_png(request: Request, code: str) -> HTTPResponse:
     out = io.BytesIO()
@@ -90,11 +130,9 @@ async def qr_png(request: Request, code: str) -> HTTPResponse:
     return _embeddable(cacheable(request, out.getvalue(), "image/png", _max_age(request)))
 
 
+# The HTML page for a person who scanned the QR code (no script, no outside asset): not part
+# of the API document, whose `public_batch` serves the same data (docs/API.md).
 @page_bp.get("/<code:str>")
-@openapi.definition(
-    summary="HTML page for a person who scanned the batch's QR code (no script, no outside asset)",
-    response=[_media("text/html"), _media("text/html", 404)],
-)
 async def verify(request: Request, code: str) -> HTTPResponse:
     try:
         view = await _view(request, code)

@@ -1,6 +1,5 @@
 from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
-from sanic_ext import openapi
 
 from api.domain.transactions import NewTransaction
 from api.presentation.context import services
@@ -12,8 +11,7 @@ from api.presentation.http import (
     request_context,
 )
 from api.presentation.idempotency import idempotent
-from api.presentation.openapi import SECURED, idempotency_key, json_of, query, responses
-from api.presentation.schemas.common import ErrorOut
+from api.presentation.schemas.operations import Operation, Reply, error, operation
 from api.presentation.schemas.queries import PageQuery
 from api.presentation.schemas.transactions import TransactionIn, TransactionOut, TransactionPage
 
@@ -21,11 +19,20 @@ bp = Blueprint("transactions", url_prefix="/batches/<batch_id:str>/transactions"
 
 
 @bp.get("/")
-@openapi.definition(
-    summary="The blockchain transactions recorded for a batch, newest first",
-    secured=SECURED,
-    parameter=query(("limit", int), ("cursor", str)),
-    response=responses((200, TransactionPage)),
+@operation(
+    Operation(
+        id="transactions_list",
+        summary="List a batch's transactions",
+        description="The blockchain transactions recorded for a batch, newest first.",
+        tag="transactions",
+        secured=True,
+        path_ids=("batch_id",),
+        query=PageQuery,
+        replies=(
+            Reply(200, "A page of transactions", TransactionPage),
+            error(404, "No such batch for this caller"),
+        ),
+    )
 )
 async def list_transactions(request: Request, batch_id: str) -> HTTPResponse:
     actor = current_actor(request)
@@ -36,21 +43,30 @@ async def list_transactions(request: Request, batch_id: str) -> HTTPResponse:
 
 
 @bp.post("/")
-@openapi.definition(
-    summary="Record a transaction (owner or recipient); idempotent on the transaction hash",
-    description="It anchors `anchor_hash`, an event of the batch's chain (default: the chain's "
-    "head); a hash that is not in this batch's chain is a 422.",
-    secured=SECURED,
-    parameter=idempotency_key(),
-    body=json_of(TransactionIn),
-    response=responses(
-        (201, TransactionOut),
-        (200, TransactionOut),
-        (403, ErrorOut),
-        (404, ErrorOut),
-        (409, ErrorOut),
-        (422, ErrorOut),
-    ),
+@operation(
+    Operation(
+        id="transactions_record",
+        summary="Record a transaction",
+        description=(
+            "The batch's owner or recipient records a blockchain transaction for it. It anchors"
+            " `anchor_hash`, an event of the batch's chain (by default the chain's head); a hash"
+            " that is not in this batch's chain is a 422. Idempotent on the transaction hash: a"
+            " hash this batch already has answers 200 with the record as first stored."
+        ),
+        tag="transactions",
+        secured=True,
+        path_ids=("batch_id",),
+        body=TransactionIn,
+        idempotent=True,
+        replies=(
+            Reply(200, "This hash was already recorded for this batch", TransactionOut),
+            Reply(201, "The new transaction", TransactionOut),
+            error(403, "The caller may see the batch but not change it"),
+            error(404, "No such batch for this caller"),
+            error(409, "This hash is recorded for another batch"),
+            error(422, "The body breaks the schema, or `anchor_hash` is not in the chain"),
+        ),
+    )
 )
 @idempotent
 async def record_transaction(request: Request, batch_id: str) -> HTTPResponse:

@@ -2,7 +2,6 @@
 
 from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
-from sanic_ext import openapi
 
 from api.application.ports import UserFilter
 from api.domain.users import Role, User
@@ -14,13 +13,31 @@ from api.presentation.http import (
     parse_query,
     request_context,
 )
-from api.presentation.openapi import SECURED, json_of, query, responses
 from api.presentation.schemas.auth import UserOut
-from api.presentation.schemas.common import ErrorOut
+from api.presentation.schemas.operations import Operation, Reply, error, operation
 from api.presentation.schemas.users import RoleIn, UserPage, UserQuery
 
 bp = Blueprint("users", url_prefix="/users")
-CHANGE_RESPONSES = responses((200, UserOut), (403, ErrorOut), (404, ErrorOut), (409, ErrorOut))
+
+
+def _change(
+    op_id: str, summary: str, description: str, body: type[RoleIn] | None = None
+) -> Operation:
+    return Operation(
+        id=op_id,
+        summary=summary,
+        description=description,
+        tag="users",
+        secured=True,
+        path_ids=("user_id",),
+        body=body,
+        replies=(
+            Reply(200, "The account as it is now", UserOut),
+            error(403, "Only admins manage accounts"),
+            error(404, "No such account"),
+            error(409, "It would leave no active admin"),
+        ),
+    )
 
 
 def _user(user: User) -> HTTPResponse:
@@ -28,11 +45,19 @@ def _user(user: User) -> HTTPResponse:
 
 
 @bp.get("/")
-@openapi.definition(
-    summary="Accounts, newest first (admins)",
-    secured=SECURED,
-    parameter=query(("limit", int), ("cursor", str), ("role", str), ("active", bool)),
-    response=responses((200, UserPage), (403, ErrorOut)),
+@operation(
+    Operation(
+        id="users_list",
+        summary="List accounts",
+        description="Every account, newest first, optionally by role or by active state (admins).",
+        tag="users",
+        secured=True,
+        query=UserQuery,
+        replies=(
+            Reply(200, "A page of accounts", UserPage),
+            error(403, "Only admins manage accounts"),
+        ),
+    )
 )
 async def list_users(request: Request) -> HTTPResponse:
     actor = current_actor(request)
@@ -44,10 +69,13 @@ async def list_users(request: Request) -> HTTPResponse:
 
 
 @bp.post("/<user_id:str>/deactivate")
-@openapi.definition(
-    summary="Deactivate an account: its sessions and tokens stop working at once (admins)",
-    secured=SECURED,
-    response=CHANGE_RESPONSES,
+@operation(
+    _change(
+        "users_deactivate",
+        "Deactivate an account",
+        "Its sessions and tokens stop working at once; it cannot log in until reactivated"
+        " (admins).",
+    )
 )
 async def deactivate(request: Request, user_id: str) -> HTTPResponse:
     actor, ctx = current_actor(request), request_context(request)
@@ -56,11 +84,7 @@ async def deactivate(request: Request, user_id: str) -> HTTPResponse:
 
 
 @bp.post("/<user_id:str>/reactivate")
-@openapi.definition(
-    summary="Reactivate an account (admins)",
-    secured=SECURED,
-    response=CHANGE_RESPONSES,
-)
+@operation(_change("users_reactivate", "Reactivate an account", "It may log in again (admins)."))
 async def reactivate(request: Request, user_id: str) -> HTTPResponse:
     actor, ctx = current_actor(request), request_context(request)
     user = await services(request).accounts.set_active(actor, parse_id(user_id, "user"), True, ctx)
@@ -68,11 +92,13 @@ async def reactivate(request: Request, user_id: str) -> HTTPResponse:
 
 
 @bp.put("/<user_id:str>/role")
-@openapi.definition(
-    summary="Change an account's role; its sessions end (admins)",
-    secured=SECURED,
-    body=json_of(RoleIn),
-    response=CHANGE_RESPONSES,
+@operation(
+    _change(
+        "users_change_role",
+        "Change an account's role",
+        "The account's sessions end, so that its next tokens carry the new role (admins).",
+        body=RoleIn,
+    )
 )
 async def change_role(request: Request, user_id: str) -> HTTPResponse:
     actor, ctx = current_actor(request), request_context(request)

@@ -1,11 +1,12 @@
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    ConfigDict,
     Field,
     PlainSerializer,
     StringConstraints,
@@ -14,14 +15,8 @@ from pydantic import (
 
 from api.domain.batches import Batch, BatchStatus, Unit
 from api.domain.countries import ISO_3166_ALPHA2
-from api.presentation.schemas.common import (
-    OptionalText,
-    RequestModel,
-    ResponseModel,
-    Text,
-    UtcDatetime,
-    rfc3339,
-)
+from api.presentation.schemas.common import RequestModel, ResponseModel, UtcDatetime, rfc3339
+from api.presentation.schemas.fields import HarvestDate, Note, Recipient, Text100, Text200
 
 
 def _country(value: str) -> str:
@@ -30,39 +25,77 @@ def _country(value: str) -> str:
     return value
 
 
-def _quantity(value: str) -> str:
-    if Decimal(value) <= 0:
-        raise ValueError("must be greater than 0")
-    return value
-
-
-# Decimal strings, never floats: "1250.500".
-QuantityText = Annotated[
+Country = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{1,11}(\.\d{1,3})?$"),
-    AfterValidator(_quantity),
+    AfterValidator(_country),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": sorted(ISO_3166_ALPHA2),
+            "description": "An ISO 3166-1 alpha-2 code.",
+        }
+    ),
 ]
-BatchCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,31}$")]
 
+# A decimal string greater than 0 with up to 11 digits before the point and 3 after, in ASCII
+# digits: "1250.500". Never a float.
+QUANTITY_PATTERN = (
+    r"^(?:[1-9][0-9]{0,10}(?:\.[0-9]{1,3})?|0\.(?:[1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$"
+)
+QuantityText = Annotated[str, StringConstraints(pattern=QUANTITY_PATTERN)]
+# A client's own code: 3-32 of [A-Z0-9-], not starting with `-` nor with `AGB-` (the server's
+# namespace, a 422). Spelled without a lookahead, which not every regex engine has.
+BATCH_CODE_PATTERN = (
+    r"^(?:[B-Z0-9][A-Z0-9-]{2,31}|A[A-FH-Z0-9-][A-Z0-9-]{1,30}"
+    r"|AG[AC-Z0-9-][A-Z0-9-]{0,29}|AGB(?:[A-Z0-9][A-Z0-9-]{0,28})?)$"
+)
+# The server checks the namespace itself, to name the rule in its answer (docs/API.md).
+BatchCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,31}$"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": BATCH_CODE_PATTERN,
+            "description": "3-32 of A-Z, 0-9 and `-`; not starting with `-` or `AGB-`.",
+        }
+    ),
+]
 
 QuantityOut = Annotated[
     Decimal,
     PlainSerializer(lambda value: f"{value:.3f}", return_type=str),
-    WithJsonSchema({"type": "string", "examples": ["1250.500"]}),
+    WithJsonSchema({"type": "string", "pattern": r"^[0-9]{1,11}\.[0-9]{3}$"}),
 ]
 
 
 class OriginIn(RequestModel):
-    farm: Text
-    region: OptionalText = None
-    country: Annotated[str, AfterValidator(_country)]
+    """Where the batch was grown."""
+
+    farm: Text200
+    region: Text200 | None = None
+    country: Country
+
+
+BATCH_EXAMPLE: dict[str, Any] = {
+    "product": "avocado",
+    "variety": "Hass",
+    "origin": {"farm": "La Loma", "region": "Michoacan", "country": "MX"},
+    "harvest_date": "2026-10-02",
+    "quantity": "1250.500",
+    "unit": "kg",
+}
 
 
 class BatchIn(RequestModel):
-    product: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    variety: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    """A new batch; the server makes a `code` when none is given."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [BATCH_EXAMPLE]})
+
+    product: Text100
+    variety: Text100 | None = None
     origin: OriginIn
-    harvest_date: date
+    harvest_date: HarvestDate
     quantity: QuantityText
     unit: Unit
     code: BatchCode | None = None
@@ -71,30 +104,66 @@ class BatchIn(RequestModel):
 
 
 class StatusIn(RequestModel):
+    """The status to move the batch to, and an optional note kept in the audit trail."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "in_transit", "note": "truck 7"}]}
+    )
+
     status: BatchStatus
-    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+    note: Note | None = None
     # Shipping (in_transit): the buyer it goes to, by email or user id.
-    recipient: Annotated[str, StringConstraints(min_length=1, max_length=320)] | None = None
+    recipient: Recipient | None = None
     # Rejecting: why.
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
+    reason: Note | None = None
 
 
 class SplitPartIn(RequestModel):
+    """One part of a split: its quantity, and optionally its code."""
+
     quantity: QuantityText
     code: BatchCode | None = None
 
 
 class SplitIn(RequestModel):
+    """The parts a batch is split into; their quantities add up to the batch's."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"parts": [{"quantity": "1000.000"}, {"quantity": "250.500"}]}]
+        }
+    )
+
     parts: Annotated[list[SplitPartIn], Field(min_length=2, max_length=100)]
 
 
 class OriginOut(ResponseModel):
+    """Where the batch was grown."""
+
     farm: str
     region: str | None
     country: str
 
 
+BATCH_OUT_EXAMPLE: dict[str, Any] = {
+    **BATCH_EXAMPLE,
+    "id": "0b6c3f9e-2d4a-4a57-9a3e-3f1c2b7d8e90",
+    "code": "AGB-7K3Q-9XD2-M4TN",
+    "owner_id": "5d7e8f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
+    "status": "registered",
+    "created_at": "2026-10-03T08:15:00Z",
+    "updated_at": "2026-10-03T08:15:00Z",
+    "recipient_id": None,
+    "parent_id": None,
+    "farm_public": False,
+}
+
+
 class BatchOut(ResponseModel):
+    """A batch (lot) and its current status."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [BATCH_OUT_EXAMPLE]})
+
     id: UUID
     code: str
     owner_id: UUID
@@ -113,11 +182,41 @@ class BatchOut(ResponseModel):
 
 
 class BatchPage(BaseModel):
+    """A page of batches, newest first; pass `next_cursor` as `cursor` for the next one."""
+
     data: list[BatchOut]
     next_cursor: str | None
 
 
 class SplitOut(BaseModel):
+    """The batch split, now `split`, and the sub-lots made from it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "parent": {**BATCH_OUT_EXAMPLE, "status": "split"},
+                    "children": [
+                        {
+                            **BATCH_OUT_EXAMPLE,
+                            "id": "7e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b",
+                            "code": "AGB-2QX8-PZ4M-6TR3",
+                            "quantity": "1000.000",
+                            "parent_id": BATCH_OUT_EXAMPLE["id"],
+                        },
+                        {
+                            **BATCH_OUT_EXAMPLE,
+                            "id": "8f2a3b4c-5d6e-4f7a-9b0c-1d2e3f4a5b6c",
+                            "code": "AGB-5HN3-WQ7C-2KDW",
+                            "quantity": "250.500",
+                            "parent_id": BATCH_OUT_EXAMPLE["id"],
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     parent: BatchOut
     children: list[BatchOut]
 

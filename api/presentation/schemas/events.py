@@ -1,18 +1,34 @@
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from api.domain.events import BatchEvent, ChainBreak, Verification, timestamp
 
+# An example event, for the document.
+EVENT_EXAMPLE: dict[str, Any] = {
+    "seq": 1,
+    "type": "created",
+    "at": "2026-10-03T08:15:00.000000Z",
+    "actor_role": "producer",
+    "data": {"code": "AGB-7K3Q-9XD2-M4TN", "product": "avocado"},
+    "data_hash": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "prev_hash": "0" * 64,
+    "hash": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
+}
+
 
 class ChainBreakOut(BaseModel):
+    """Where the chain stops verifying, and why."""
+
     reason: str
     seq: int | None
     tx_hash: str | None
 
 
 class VerificationOut(BaseModel):
+    """The chain checked from its first event: each hash and link, and every anchor."""
+
     valid: bool
     length: int
     head_hash: str | None
@@ -20,6 +36,11 @@ class VerificationOut(BaseModel):
 
 
 class EventOut(BaseModel):
+    """One event of the chain: its data, the hash of that data, and the link to the previous
+    event."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EVENT_EXAMPLE]})
+
     seq: int
     type: str
     # Exactly the text that was hashed: UTC with microseconds and a Z.
@@ -32,6 +53,8 @@ class EventOut(BaseModel):
 
 
 class EventsOut(BaseModel):
+    """A batch's events, oldest first, and the chain's verification."""
+
     batch_id: UUID
     data: list[EventOut]
     verification: VerificationOut

@@ -1,13 +1,15 @@
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from api.domain.batches import BatchStatus, Unit
 from api.domain.lineage import Lineage, Relative
-from api.presentation.schemas.batches import BatchOut, QuantityOut, batch_json
+from api.presentation.schemas.batches import BATCH_OUT_EXAMPLE, BatchOut, QuantityOut, batch_json
 
 
 class RelativeOut(BaseModel):
+    """A batch this one was split from, or one split from it; `depth` counts generations."""
+
     id: UUID
     code: str
     parent_id: UUID | None
@@ -19,6 +21,31 @@ class RelativeOut(BaseModel):
 
 
 class LineageOut(BaseModel):
+    """A batch with the lots it came from and the sub-lots that came from it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "batch": BATCH_OUT_EXAMPLE,
+                    "ancestors": [],
+                    "descendants": [
+                        {
+                            "id": "7e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b",
+                            "code": "AGB-2QX8-PZ4M-6TR3",
+                            "parent_id": BATCH_OUT_EXAMPLE["id"],
+                            "product": "avocado",
+                            "quantity": "1000.000",
+                            "unit": "kg",
+                            "status": "registered",
+                            "depth": 1,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     batch: BatchOut
     # Nearest first: the parent, then its parent.
     ancestors: list[RelativeOut]

@@ -4,17 +4,24 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from api.application.public import PublicBatch
 from api.domain.batches import BatchStatus, Unit
 from api.domain.explorers import explorer_url
 from api.presentation.schemas.batches import QuantityOut
 from api.presentation.schemas.common import UtcDatetime, rfc3339
-from api.presentation.schemas.events import VerificationOut, event_json, verification_json
+from api.presentation.schemas.events import (
+    EVENT_EXAMPLE,
+    VerificationOut,
+    event_json,
+    verification_json,
+)
 
 
 class PublicOriginOut(BaseModel):
+    """Where the batch was grown, as far as its producer made it public."""
+
     region: str | None
     country: str
     # Only when the producer opted in (farm_public).
@@ -22,6 +29,8 @@ class PublicOriginOut(BaseModel):
 
 
 class PublicEventOut(BaseModel):
+    """One event of the chain, without its data: what happened, when, and its hashes."""
+
     seq: int
     type: str
     at: str
@@ -32,6 +41,8 @@ class PublicEventOut(BaseModel):
 
 
 class PublicTransactionOut(BaseModel):
+    """A blockchain transaction anchoring the chain, with a link to a block explorer."""
+
     tx_hash: str
     network: str
     status: str
@@ -42,6 +53,36 @@ class PublicTransactionOut(BaseModel):
 
 
 class PublicBatchOut(BaseModel):
+    """What anyone holding the product may see about its batch."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "batch_id": "0b6c3f9e-2d4a-4a57-9a3e-3f1c2b7d8e90",
+                    "code": "AGB-7K3Q-9XD2-M4TN",
+                    "product": "avocado",
+                    "variety": "Hass",
+                    "origin": {"region": "Michoacan", "country": "MX", "farm": None},
+                    "harvest_date": "2026-10-02",
+                    "quantity": "1250.500",
+                    "unit": "kg",
+                    "status": "registered",
+                    "parent_code": None,
+                    "timeline": [{k: v for k, v in EVENT_EXAMPLE.items() if k != "data"}],
+                    "transactions": [],
+                    "verification": {
+                        "valid": True,
+                        "length": 1,
+                        "head_hash": EVENT_EXAMPLE["hash"],
+                        "broken_at": None,
+                    },
+                    "verify_url": "https://agrobridge.example/verify/AGB-7K3Q-9XD2-M4TN",
+                }
+            ]
+        }
+    )
+
     batch_id: UUID
     code: str
     product: str
