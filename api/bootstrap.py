@@ -21,23 +21,23 @@ from api.infrastructure.cache.idempotency import RedisIdempotency
 from api.infrastructure.cache.login_throttle import RedisLoginThrottle, ThrottlePolicy
 from api.infrastructure.cache.redis import RedisProbe, connect
 from api.infrastructure.clock import SystemClock
-from api.infrastructure.db.audit import TortoiseAuditLog
-from api.infrastructure.db.batches import TortoiseBatches
+from api.infrastructure.db.audit import PgAuditLog
+from api.infrastructure.db.batches import PgBatches
 from api.infrastructure.db.config import Limits, tortoise_config
-from api.infrastructure.db.events import TortoiseEvents
-from api.infrastructure.db.lineage import TortoiseLineage
+from api.infrastructure.db.events import PgEvents
+from api.infrastructure.db.lineage import PgLineage
 from api.infrastructure.db.probe import PostgresProbe
-from api.infrastructure.db.public import TortoisePublicReads
-from api.infrastructure.db.refresh_tokens import TortoiseRefreshTokens
-from api.infrastructure.db.transactions import TortoiseTransactions
-from api.infrastructure.db.transactor import TortoiseTransactor
-from api.infrastructure.db.users import TortoiseUsers
+from api.infrastructure.db.public import PgPublicReads
+from api.infrastructure.db.refresh_tokens import PgRefreshTokens
+from api.infrastructure.db.transactions import PgTransactions
+from api.infrastructure.db.unit_of_work import PgUnitOfWork
+from api.infrastructure.db.users import PgUsers
 from api.infrastructure.security.common_passwords import CommonPasswords
 from api.infrastructure.security.hash_queue import BoundedHashQueue
 from api.infrastructure.security.keys import load_key_ring
 from api.infrastructure.security.passwords import Argon2Hasher
 from api.infrastructure.security.sealing import AesGcmSealer
-from api.infrastructure.security.tokens import JwtIssuer
+from api.infrastructure.security.tokens import JwtTokens
 from api.presentation.context import Services
 from api.settings import DatabaseSettings, Settings
 
@@ -64,15 +64,15 @@ async def build_services(settings: Settings) -> Services:
     )
     redis = connect(settings.redis_url.get_secret_value())
     keys = load_key_ring(settings.jwt_private_key_file, settings.jwt_verify_key_files)
-    tokens = JwtIssuer(
+    tokens = JwtTokens(
         keys, settings.jwt_issuer, settings.jwt_audience, settings.access_token_ttl_seconds
     )
-    clock, audit = SystemClock(), TortoiseAuditLog()
-    tx = TortoiseTransactor(
+    clock, audit = SystemClock(), PgAuditLog()
+    unit_of_work = PgUnitOfWork(
         settings.db_pool_max, settings.db_pool_reserved_for_reads, limits.acquire
     )
     hasher = Argon2Hasher(threads=HASHING_THREADS)
-    batch_repo, events, tx_repo = TortoiseBatches(), TortoiseEvents(), TortoiseTransactions()
+    batch_repo, events, records = PgBatches(), PgEvents(), PgTransactions()
     common_passwords = CommonPasswords()
     len(common_passwords)  # read the list now, not during the first registration
     throttle = RedisLoginThrottle(
@@ -84,7 +84,7 @@ async def build_services(settings: Settings) -> Services:
             window_seconds=settings.login_failure_window_seconds,
         ),
     )
-    users, refresh_tokens = TortoiseUsers(), TortoiseRefreshTokens()
+    users, refresh_tokens = PgUsers(), PgRefreshTokens()
     revocations = RedisRevocations(redis)
     auth = Auth(
         users=users,
@@ -94,7 +94,7 @@ async def build_services(settings: Settings) -> Services:
         throttle=throttle,
         revocations=revocations,
         audit=audit,
-        tx=tx,
+        unit_of_work=unit_of_work,
         clock=clock,
         sessions_policy=SessionPolicy(
             idle=timedelta(seconds=settings.refresh_idle_ttl_seconds),
@@ -116,18 +116,18 @@ async def build_services(settings: Settings) -> Services:
         refresh_tokens=refresh_tokens,
         revocations=revocations,
         audit=audit,
-        tx=tx,
+        unit_of_work=unit_of_work,
         clock=clock,
         access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
     )
     return Services(
         auth=auth,
         accounts=accounts,
-        batches=Batches(batch_repo, audit, tx, clock, events, users),
-        transactions=Transactions(tx_repo, batch_repo, audit, tx, clock, events),
-        history=History(batch_repo, events, tx_repo),
-        lots=Lots(batch_repo, TortoiseLineage(), events, audit, tx, clock),
-        public=PublicRecords(batch_repo, TortoisePublicReads()),
+        batches=Batches(batch_repo, audit, unit_of_work, clock, events, users),
+        transactions=Transactions(records, batch_repo, audit, unit_of_work, clock, events),
+        history=History(batch_repo, events, records),
+        lots=Lots(batch_repo, PgLineage(), events, audit, unit_of_work, clock),
+        public=PublicRecords(batch_repo, PgPublicReads()),
         audit_trail=AuditTrail(
             audit, RedisAuditQuota(redis, settings.audit_denials_per_minute), clock
         ),
@@ -145,12 +145,12 @@ async def build_registration(settings: DatabaseSettings) -> Registration:
     with the API's password rules and hasher; no Redis, no signing key."""
     await Tortoise.init(config=tortoise_config(settings.database_url.get_secret_value(), 1, 1))
     return Registration(
-        users=TortoiseUsers(),
+        users=PgUsers(),
         hasher=Argon2Hasher(threads=HASHING_THREADS),
         passwords=PasswordPolicy(CommonPasswords()),
         hash_queue=BoundedHashQueue(slots=1, max_waiting=1, per_client=1),
-        audit=TortoiseAuditLog(),
-        tx=TortoiseTransactor(1, 0, settings.db_acquire_timeout_seconds),
+        audit=PgAuditLog(),
+        unit_of_work=PgUnitOfWork(1, 0, settings.db_acquire_timeout_seconds),
         clock=SystemClock(),
     )
 

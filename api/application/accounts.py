@@ -15,7 +15,7 @@ from api.application.ports import (
     Clock,
     RefreshTokenRepository,
     Revocations,
-    Transactor,
+    UnitOfWork,
     UserFilter,
     UserRepository,
 )
@@ -32,7 +32,7 @@ class Accounts:
     refresh_tokens: RefreshTokenRepository
     revocations: Revocations
     audit: AuditLog
-    tx: Transactor
+    unit_of_work: UnitOfWork
     clock: Clock
     access_ttl: timedelta
 
@@ -67,7 +67,7 @@ class Accounts:
         role: Role | None = None,
     ) -> User:
         now = self.clock.now()
-        async with self.tx.atomic():
+        async with self.unit_of_work.atomic():
             # Locking every active admin makes two admins demoting each other take turns.
             admins = await self.users.active_admins_for_update()
             user = await self.users.by_id(user_id)

@@ -22,7 +22,7 @@ from api.application.ports import (
     Sealer,
     Session,
     TokenIssuer,
-    Transactor,
+    UnitOfWork,
     UserRepository,
 )
 from api.application.registration import Registration
@@ -92,7 +92,7 @@ class Auth:
     throttle: LoginThrottle
     revocations: Revocations
     audit: AuditLog
-    tx: Transactor
+    unit_of_work: UnitOfWork
     clock: Clock
     sessions_policy: SessionPolicy
     passwords: PasswordPolicy
@@ -113,7 +113,7 @@ class Auth:
             self.passwords,
             self.hash_queue,
             self.audit,
-            self.tx,
+            self.unit_of_work,
             self.clock,
         )
 
@@ -138,7 +138,7 @@ class Auth:
             await self._failed_login(user, email, ip, ctx, now)
             raise Unauthorized(BAD_CREDENTIALS)
         await self.throttle.succeeded(email, ip)
-        async with self.tx.atomic():
+        async with self.unit_of_work.atomic():
             absolute = now + self.sessions_policy.absolute
             pair = await self._issue(user, uuid.uuid4(), absolute, ctx)
             await self._audit("auth.login.succeeded", user.id, "user", str(user.id), ctx, now)
@@ -165,7 +165,7 @@ class Auth:
                 )
             password_hash = await self.hasher.hash(normalise_password(new))
         now = self.clock.now()
-        async with self.tx.atomic():
+        async with self.unit_of_work.atomic():
             await self.users.set_password_hash(user.id, password_hash)
             others = await self.refresh_tokens.revoke_all(user.id, now, keep=claims.session_id)
             await self._audit("auth.password.changed", user.id, "user", str(user.id), ctx, now)
@@ -189,7 +189,7 @@ class Auth:
 
     async def refresh(self, refresh_token: str, ctx: RequestContext) -> TokenPair:
         # Rejections return None rather than raise, so that a reuse revocation still commits.
-        async with self.tx.atomic():
+        async with self.unit_of_work.atomic():
             pair = await self._rotate(refresh_token, ctx)
         if pair is None:
             raise Unauthorized(BAD_REFRESH)
@@ -216,7 +216,7 @@ class Auth:
 
     async def logout_all(self, claims: AccessClaims, ctx: RequestContext) -> None:
         now = self.clock.now()
-        async with self.tx.atomic():
+        async with self.unit_of_work.atomic():
             families = await self.refresh_tokens.revoke_all(claims.user_id, now)
         await self._end_sessions(claims, [*families, claims.session_id], now, revoke=False)
         await self._audit("auth.logout_all", claims.user_id, "user", str(claims.user_id), ctx, now)
@@ -245,7 +245,7 @@ class Auth:
         revoke_own_token: bool = True,
     ) -> None:
         if revoke:
-            async with self.tx.atomic():
+            async with self.unit_of_work.atomic():
                 for session_id in session_ids:
                     await self.refresh_tokens.revoke_family(session_id, now)
         ttl = int(self.sessions_policy.access_ttl.total_seconds())

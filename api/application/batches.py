@@ -11,7 +11,7 @@ from api.application.ports import (
     BatchRepository,
     Clock,
     EventRepository,
-    Transactor,
+    UnitOfWork,
     UserRepository,
 )
 from api.domain import history
@@ -35,7 +35,7 @@ CODE_ATTEMPTS = 3
 class Batches:
     repo: BatchRepository
     audit: AuditLog
-    tx: Transactor
+    unit_of_work: UnitOfWork
     clock: Clock
     events: EventRepository
     users: UserRepository
@@ -59,7 +59,7 @@ class Batches:
 
     async def _add(self, actor: Actor, new: NewBatch, code: str, ctx: RequestContext) -> Batch:
         now = self.clock.now()
-        async with self.tx.atomic():
+        async with self.unit_of_work.atomic():
             batch = await self.repo.add(actor.id, new, code, now)
             event = link(
                 batch.id, None, EventType.CREATED, now, actor.role.value, history.created(batch)
@@ -97,7 +97,7 @@ class Batches:
     ) -> Batch:
         """`recipient` (a buyer's email or id) when shipping; `reason` when rejecting."""
         now = self.clock.now()
-        async with self.tx.atomic(serial_key=f"batch:{batch_id}"):
+        async with self.unit_of_work.atomic(serial_key=f"batch:{batch_id}"):
             current = ensure_can_read(actor, await self.repo.get_for_update(batch_id), batch_id)
             move = authorize_move(actor, current, status, recipient is not None, bool(reason))
             buyer = await self._buyer(recipient) if recipient else None

@@ -13,7 +13,7 @@ from api.application.ports import (
     Clock,
     EventRepository,
     LineageRepository,
-    Transactor,
+    UnitOfWork,
 )
 from api.domain import history
 from api.domain.audit import AuditEvent, RequestContext
@@ -40,7 +40,7 @@ class Lots:
     lineage: LineageRepository
     events: EventRepository
     audit: AuditLog
-    tx: Transactor
+    unit_of_work: UnitOfWork
     clock: Clock
 
     async def split(
@@ -72,7 +72,7 @@ class Lots:
         self, actor: Actor, batch_id: UUID, parts: list[Part], ctx: RequestContext
     ) -> tuple[Batch, list[Batch]]:
         now = self.clock.now()
-        async with self.tx.atomic(serial_key=f"batch:{batch_id}"):
+        async with self.unit_of_work.atomic(serial_key=f"batch:{batch_id}"):
             parent = ensure_can_read(actor, await self.repo.get_for_update(batch_id), batch_id)
             authorize_split(actor, parent)
             total = sum((part.quantity for part in parts), Decimal(0))

@@ -20,7 +20,7 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
-class Transactor(Protocol):
+class UnitOfWork(Protocol):
     """Runs a block of repository calls atomically."""
 
     def atomic(self, serial_key: str | None = None) -> AbstractAsyncContextManager[None]:

@@ -8,7 +8,7 @@ from api.application.ports import (
     Clock,
     HashQueue,
     PasswordHasher,
-    Transactor,
+    UnitOfWork,
     UserRepository,
 )
 from api.domain.audit import AuditEvent, RequestContext
@@ -25,7 +25,7 @@ class Registration:
     passwords: PasswordPolicy
     hash_queue: HashQueue
     audit: AuditLog
-    tx: Transactor
+    unit_of_work: UnitOfWork
     clock: Clock
 
     async def register(
@@ -67,7 +67,7 @@ class Registration:
         async with self.hash_queue.admit(ctx.ip or "unknown", UNKNOWN_ADDRESS):
             password_hash = await self.hasher.hash(normalise_password(password))
         now = self.clock.now()
-        async with self.tx.atomic():
+        async with self.unit_of_work.atomic():
             user = await self.users.add(email, full_name, role, password_hash, now)
             # A registration is its new user's own act; an operator's command has no actor here.
             actor = user.id if action == "auth.registered" else None

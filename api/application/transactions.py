@@ -11,7 +11,7 @@ from api.application.ports import (
     Clock,
     EventRepository,
     TransactionRepository,
-    Transactor,
+    UnitOfWork,
 )
 from api.domain import history
 from api.domain.audit import AuditEvent, RequestContext
@@ -27,7 +27,7 @@ class Transactions:
     repo: TransactionRepository
     batches: BatchRepository
     audit: AuditLog
-    tx: Transactor
+    unit_of_work: UnitOfWork
     clock: Clock
     events: EventRepository
 
@@ -59,7 +59,7 @@ class Transactions:
         self, actor: Actor, batch_id: UUID, new: NewTransaction, ctx: RequestContext
     ) -> Transaction:
         now = self.clock.now()
-        async with self.tx.atomic(serial_key=f"batch:{batch_id}"):
+        async with self.unit_of_work.atomic(serial_key=f"batch:{batch_id}"):
             # The row lock orders this event after any other change to the batch.
             await self.batches.get_for_update(batch_id)
             head = await self.events.head(batch_id)

@@ -12,9 +12,9 @@ from api.domain.audit import RequestContext
 from api.domain.batches import NewBatch, Origin, Unit
 from api.domain.transactions import EventType, NewTransaction
 from api.domain.users import Actor, Role
-from api.infrastructure.db.batches import TortoiseBatches
-from api.infrastructure.db.transactions import TortoiseTransactions
-from api.infrastructure.db.users import TortoiseUsers
+from api.infrastructure.db.batches import PgBatches
+from api.infrastructure.db.transactions import PgTransactions
+from api.infrastructure.db.users import PgUsers
 from api.presentation.context import Services
 from api.settings import Settings
 from tests.support.backends import Backends
@@ -69,11 +69,11 @@ async def producer(services: Services) -> Actor:
 async def seeded_batch(services: Services) -> str:
     """One user, batch and transaction written through the repositories."""
     now = datetime.now(UTC)
-    user = await TortoiseUsers().add(
+    user = await PgUsers().add(
         f"seed-{uuid.uuid4().hex[:8]}@example.com", "Seed", Role.PRODUCER, "x", now
     )
-    batch = await TortoiseBatches().add(user.id, new_batch(), f"SEED-{uuid.uuid4().hex[:8]}", now)
-    await TortoiseTransactions().add(
+    batch = await PgBatches().add(user.id, new_batch(), f"SEED-{uuid.uuid4().hex[:8]}", now)
+    await PgTransactions().add(
         batch.id, NewTransaction(tx_hash(), "polygon-amoy", EventType.REGISTERED), now
     )
     return str(batch.id)

@@ -12,9 +12,9 @@ from api.domain.batch_codes import is_valid_server_code
 from api.domain.batches import BatchFilter, BatchStatus
 from api.domain.errors import Conflict
 from api.domain.transactions import EventType, NewTransaction
-from api.infrastructure.db.batches import TortoiseBatches
+from api.infrastructure.db.batches import PgBatches
 from api.infrastructure.db.models import BatchRow
-from api.infrastructure.db.transactor import TortoiseTransactor
+from api.infrastructure.db.unit_of_work import PgUnitOfWork
 from api.presentation.context import Services
 from tests.integration.conftest import CTX, new_batch, producer, tx_hash
 
@@ -43,8 +43,8 @@ async def test_work_inside_atomic_is_rolled_back_on_error(services: Services) ->
     code = f"RB-{uuid.uuid4().hex[:8].upper()}"
 
     async def insert_then_fail() -> None:
-        async with TortoiseTransactor().atomic():
-            await TortoiseBatches().add(actor.id, new_batch(), code, datetime.now(UTC))
+        async with PgUnitOfWork().atomic():
+            await PgBatches().add(actor.id, new_batch(), code, datetime.now(UTC))
             raise RuntimeError("fail after the insert")
 
     with pytest.raises(RuntimeError):
@@ -55,7 +55,7 @@ async def test_work_inside_atomic_is_rolled_back_on_error(services: Services) ->
 async def test_pages_walk_every_batch_once_even_with_equal_timestamps(services: Services) -> None:
     actor = await producer(services)
     at = datetime.now(UTC)
-    repo = TortoiseBatches()
+    repo = PgBatches()
     made = [
         await repo.add(actor.id, new_batch(), f"EQ-{uuid.uuid4().hex[:8]}", at) for _ in range(5)
     ]
@@ -113,7 +113,7 @@ async def test_concurrent_reads_each_get_their_own_batch_from_one_query(
     actor = await producer(services)
     made = [await services.batches.create(actor, new_batch(), CTX) for _ in range(6)]
     missing = uuid.uuid4()
-    repo = TortoiseBatches()
+    repo = PgBatches()
     statements: list[str] = []
     client = connections.get("default")
     original = client.execute_query_dict
@@ -138,8 +138,8 @@ async def test_a_read_inside_a_transaction_sees_its_own_uncommitted_write(
     services: Services,
 ) -> None:
     actor = await producer(services)
-    repo = TortoiseBatches()
-    async with TortoiseTransactor().atomic():
+    repo = PgBatches()
+    async with PgUnitOfWork().atomic():
         added = await repo.add(
             actor.id, new_batch(), f"TX-{uuid.uuid4().hex[:8]}", datetime.now(UTC)
         )

@@ -39,7 +39,7 @@ class FakeClock:
         return self._now
 
 
-class NullTransactor:
+class NullUnitOfWork:
     @asynccontextmanager
     async def atomic(self, serial_key: str | None = None) -> AsyncIterator[None]:
         yield

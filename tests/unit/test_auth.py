@@ -10,7 +10,7 @@ from api.domain.passwords import PasswordPolicy
 from api.domain.users import Role
 from api.infrastructure.security.hash_queue import BoundedHashQueue
 from api.infrastructure.security.sealing import AesGcmSealer
-from api.infrastructure.security.tokens import JwtIssuer
+from api.infrastructure.security.tokens import JwtTokens
 from tests.unit.builders import CTX
 from tests.unit.fakes import (
     FakeAuditLog,
@@ -20,7 +20,7 @@ from tests.unit.fakes import (
     FakeRevocations,
     FakeThrottle,
     FakeUsers,
-    NullTransactor,
+    NullUnitOfWork,
     shared_key,
 )
 
@@ -53,7 +53,7 @@ def hasher():
 
 @pytest.fixture
 def issuer():
-    return JwtIssuer(shared_key().ring(), "agrobridge", "agrobridge-api", 900)
+    return JwtTokens(shared_key().ring(), "agrobridge", "agrobridge-api", 900)
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def auth(users, hasher, issuer, audit, clock, throttle, revocations):
         throttle=throttle,
         revocations=revocations,
         audit=audit,
-        tx=NullTransactor(),
+        unit_of_work=NullUnitOfWork(),
         clock=clock,
         sessions_policy=SessionPolicy(
             idle=IDLE, absolute=ABSOLUTE, access_ttl=timedelta(minutes=15), reuse_grace=GRACE

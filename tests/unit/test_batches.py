@@ -15,7 +15,7 @@ from tests.unit.fakes import (
     FakeClock,
     FakeEvents,
     FakeUsers,
-    NullTransactor,
+    NullUnitOfWork,
 )
 
 EVERYTHING = BatchFilter()
@@ -38,7 +38,7 @@ def users():
 
 @pytest.fixture
 def batches(clock, audit, users):
-    return Batches(FakeBatches(), audit, NullTransactor(), clock, FakeEvents(), users)
+    return Batches(FakeBatches(), audit, NullUnitOfWork(), clock, FakeEvents(), users)
 
 
 @pytest.fixture

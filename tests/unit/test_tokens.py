@@ -20,7 +20,7 @@ from api.infrastructure.security.keys import (
     thumbprint,
     write_private_key,
 )
-from api.infrastructure.security.tokens import JwtIssuer
+from api.infrastructure.security.tokens import JwtTokens
 from tests.unit.fakes import generate_key, shared_key
 
 ISSUER, AUDIENCE = "agrobridge", "agrobridge-api"
@@ -34,8 +34,8 @@ def user(role: Role = Role.PRODUCER) -> User:
     return User(uuid4(), "a@example.com", "A", role, "hash", datetime.now(UTC))
 
 
-def issuer_for(ring, issuer: str = ISSUER, audience: str = AUDIENCE) -> JwtIssuer:
-    return JwtIssuer(ring, issuer, audience, ttl_seconds=900)
+def issuer_for(ring, issuer: str = ISSUER, audience: str = AUDIENCE) -> JwtTokens:
+    return JwtTokens(ring, issuer, audience, ttl_seconds=900)
 
 
 @pytest.fixture

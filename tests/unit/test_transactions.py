@@ -13,7 +13,7 @@ from tests.unit.fakes import (
     FakeClock,
     FakeEvents,
     FakeTransactions,
-    NullTransactor,
+    NullUnitOfWork,
 )
 
 MIXED_CASE_HASH = "0xABCDEF" + "0123456789abcdef" * 3 + "0123456789"
@@ -55,7 +55,7 @@ def clock():
 
 @pytest.fixture
 def transactions(repo, batch_repo, audit, clock):
-    return Transactions(repo, batch_repo, audit, NullTransactor(), clock, FakeEvents())
+    return Transactions(repo, batch_repo, audit, NullUnitOfWork(), clock, FakeEvents())
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def _to_entry(row: AuditLogRow) -> AuditEntry:
     )
 
 
-class TortoiseAuditLog:
+class PgAuditLog:
     @timed("db", "audit.record")
     async def record(self, event: AuditEvent, at: datetime) -> None:
         # Written on every change: one plain statement rather than a model instance.

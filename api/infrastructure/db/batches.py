@@ -61,7 +61,7 @@ def batch_values(batch: Batch) -> list[Any]:
     ]  # fmt: skip
 
 
-class TortoiseBatches:
+class PgBatches:
     def __init__(self) -> None:
         # Reads by id asked for in the same event-loop turn leave as one query: under load,
         # one `= ANY($1)` for all of them costs one round trip instead of one each.

@@ -35,7 +35,7 @@ def event_from_row(row: Mapping[str, Any]) -> BatchEvent:
     )
 
 
-class TortoiseEvents:
+class PgEvents:
     """Append and read batch chains. Appends run under the batch's row lock (the caller's
     transaction), so two writers never race for the same sequence number."""
 

@@ -44,7 +44,7 @@ def _relative(row: dict[str, Any]) -> Relative:
     )
 
 
-class TortoiseLineage:
+class PgLineage:
     @timed("db", "lineage.ancestors")
     async def ancestors(self, batch_id: UUID) -> list[Relative]:
         rows = await connections.get("default").execute_query_dict(ANCESTORS, [batch_id])

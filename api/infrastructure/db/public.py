@@ -25,7 +25,7 @@ WHERE b.code = $1
 """  # noqa: S608 - constant
 
 
-class TortoisePublicReads:
+class PgPublicReads:
     @timed("db", "public.snapshot")
     async def snapshot(self, code: str) -> BatchSnapshot | None:
         rows = await connections.get("default").execute_query_dict(SNAPSHOT, [code])

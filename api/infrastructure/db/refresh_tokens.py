@@ -20,7 +20,7 @@ def _to_token(row: RefreshTokenRow) -> RefreshToken:
     )
 
 
-class TortoiseRefreshTokens:
+class PgRefreshTokens:
     @timed("db", "refresh_tokens.add")
     async def add(
         self,

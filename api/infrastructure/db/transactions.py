@@ -41,7 +41,7 @@ def older_than(cursor: Cursor) -> Q:
     return Q(created_at__lt=cursor.created_at) | Q(created_at=cursor.created_at, id__lt=cursor.id)
 
 
-class TortoiseTransactions:
+class PgTransactions:
     @timed("db", "transactions.add")
     async def add(self, batch_id: UUID, new: NewTransaction, at: datetime) -> Transaction:
         record = Transaction(

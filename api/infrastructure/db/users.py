@@ -24,7 +24,7 @@ def _to_user(row: UserRow) -> User:
     )
 
 
-class TortoiseUsers:
+class PgUsers:
     @timed("db", "users.add")
     async def add(
         self, email: str, full_name: str, role: Role, password_hash: str, at: datetime

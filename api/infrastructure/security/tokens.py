@@ -19,7 +19,7 @@ REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "nbf", "iat", "jti", "sid", "typ"
 
 
 @dataclass
-class JwtIssuer:
+class JwtTokens:
     keys: KeyRing
     issuer: str
     audience: str

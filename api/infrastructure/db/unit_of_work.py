@@ -7,7 +7,7 @@ from tortoise.transactions import in_transaction
 from api.infrastructure.faults import DependencyUnavailable
 
 
-class TortoiseTransactor:
+class PgUnitOfWork:
     """Repository calls inside `atomic()` share one PostgreSQL transaction (Tortoise's context).
 
     Transactions queue for a slot before they take a connection, so that writes waiting on a
