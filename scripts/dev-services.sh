@@ -91,6 +91,51 @@ fail_log() { # WHAT LOG
   exit 1
 }
 
+# A free port can be taken between our look and the server's bind (another checkout starting
+# at the same moment): when we chose the port, lose that race by moving on to the next one.
+lost_race() { # LOG OFFSET: whether what LOG gained past OFFSET says the port was taken
+  ((!given_ports)) && tail -c +"$(($2 + 1))" "$1" 2>/dev/null | grep -q "Address already in use"
+}
+
+log_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+
+start_postgres() {
+  local attempt offset
+  for attempt in 1 2 3 4 5; do
+    pg_port=$(claim "$pg_port" PostgreSQL)
+    offset=$(log_size "$dir/postgres.log")
+    "${as_user[@]}" "$(pg_bin pg_ctl)" -D "$pgdata" -w -l "$dir/postgres.log" \
+      -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $dir -c fsync=off" start >/dev/null &&
+      return
+    lost_race "$dir/postgres.log" "$offset" || break
+    pg_port=$((pg_port + 1))
+  done
+  fail_log "PostgreSQL on port $pg_port (attempt $attempt)" "$dir/postgres.log"
+}
+
+start_redis() {
+  local attempt offset
+  mkdir -p "$dir/redis"
+  [[ ${#as_user[@]} -eq 0 ]] || chown postgres: "$dir/redis"
+  for attempt in 1 2 3 4 5; do
+    redis_port=$(claim "$redis_port" Redis)
+    rm -f "$dir/redis/redis.pid"
+    offset=$(log_size "$dir/redis/redis.log")
+    "${as_user[@]}" redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly yes \
+      --appendfsync everysec \
+      --dir "$dir/redis" --daemonize yes --pidfile "$dir/redis/redis.pid" \
+      --logfile "$dir/redis/redis.log" || break
+    for _ in $(seq 100); do
+      redis_running && redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return
+      lost_race "$dir/redis/redis.log" "$offset" && break
+      sleep 0.1
+    done
+    lost_race "$dir/redis/redis.log" "$offset" || break
+    redis_port=$((redis_port + 1))
+  done
+  fail_log "Redis on port $redis_port (attempt $attempt)" "$dir/redis/redis.log"
+}
+
 start() {
   command -v redis-server >/dev/null ||
     die "redis-server not found: install it (apt-get install redis-server) or set REDIS_URL"
@@ -107,10 +152,7 @@ start() {
   if pg_running; then
     pg_port=$(sed -n 4p "$pgdata/postmaster.pid")
   else
-    pg_port=$(claim "$pg_port" PostgreSQL)
-    "${as_user[@]}" "$(pg_bin pg_ctl)" -D "$pgdata" -w -l "$dir/postgres.log" \
-      -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $dir -c fsync=off" start >/dev/null ||
-      fail_log "PostgreSQL on port $pg_port" "$dir/postgres.log"
+    start_postgres
   fi
   if ! "${as_user[@]}" "$(pg_bin psql)" -w -h "$dir" -p "$pg_port" -U agrobridge -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname = 'agrobridge'" | grep -q 1; then
@@ -125,21 +167,7 @@ SELECT 'CREATE ROLE agrobridge_api LOGIN' WHERE NOT EXISTS
   (SELECT 1 FROM pg_roles WHERE rolname = 'agrobridge_api') \gexec
 ALTER ROLE agrobridge_api LOGIN NOSUPERUSER PASSWORD :'pw';
 SQL
-  if ! redis_running; then
-    redis_port=$(claim "$redis_port" Redis)
-    mkdir -p "$dir/redis"
-    rm -f "$dir/redis/redis.pid"
-    [[ ${#as_user[@]} -eq 0 ]] || chown postgres: "$dir/redis"
-    "${as_user[@]}" redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly yes \
-      --appendfsync everysec \
-      --dir "$dir/redis" --daemonize yes --pidfile "$dir/redis/redis.pid" \
-      --logfile "$dir/redis/redis.log" || fail_log "Redis on port $redis_port" "$dir/redis/redis.log"
-    for _ in $(seq 100); do
-      redis_running && redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
-      sleep 0.1
-    done
-    redis_running || fail_log "Redis on port $redis_port" "$dir/redis/redis.log"
-  fi
+  redis_running || start_redis
   printf 'pg_port=%s\nredis_port=%s\n' "$pg_port" "$redis_port" >"$dir/ports"
   echo "dev-services: PostgreSQL on 127.0.0.1:$pg_port, Redis on 127.0.0.1:$redis_port ($dir)" >&2
 }
