@@ -78,7 +78,7 @@ class Checkout:
         env |= {"PATH": tool_path(), "AGROBRIDGE_PORT": str(self.port)}
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                ["just", "run"],
+                ["scripts/just", "run"],
                 cwd=self.path,
                 env=env,
                 stdout=log,
