@@ -6,7 +6,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -20,7 +19,7 @@ import pytest
 from tests.e2e.conftest import batch_body
 from tests.faults.conftest import LIMITS, Stack, create_batch, fault_env, fetch_value, producer
 from tests.support.processes import stop_group
-from tests.support.server import RunningServer, api_server, free_port
+from tests.support.server import RunningServer, api_server, start_server
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.faults
@@ -176,19 +175,10 @@ def test_sigterm_while_workers_start_stops_the_server_cleanly(
 ) -> None:
     """A stop that lands while the workers still come up (a deploy cancelled, a container
     stopped at once) ends the server and every worker, with a clean exit."""
-    log = tmp_path / "api.log"
-    env = os.environ | fault_env(stack, signing_key)
-    env |= {"AGROBRIDGE_PORT": str(free_port()), "AGROBRIDGE_WORKERS": "2"}
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api", "serve"],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    server = start_server(fault_env(stack, signing_key), tmp_path / "api.log", workers=2)
+    process, log = server.process, server.log
     try:
-        assert wait_until(lambda: moment in log.read_text(errors="replace"), seconds=90)
+        assert wait_until(lambda: moment in server.log_text(), seconds=90)
         process.send_signal(signal.SIGTERM)
         try:
             code = process.wait(timeout=30)

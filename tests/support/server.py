@@ -45,10 +45,8 @@ def run_module(
     )
 
 
-@contextmanager
-def api_server(
-    env: dict[str, str], log: Path, workers: int = 2, ready_path: str = "/api/v1/health"
-) -> Iterator[RunningServer]:
+def start_server(env: dict[str, str], log: Path, workers: int = 2) -> RunningServer:
+    """`python -m api serve` on a free port, in its own process group; not waited for."""
     port = free_port()
     full_env = {
         **os.environ,
@@ -65,7 +63,15 @@ def api_server(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = RunningServer(f"http://127.0.0.1:{port}", log, process)
+    return RunningServer(f"http://127.0.0.1:{port}", log, process)
+
+
+@contextmanager
+def api_server(
+    env: dict[str, str], log: Path, workers: int = 2, ready_path: str = "/api/v1/health"
+) -> Iterator[RunningServer]:
+    server = start_server(env, log, workers)
+    process = server.process
     try:
         _wait_until_serving(server, ready_path, workers)
         yield server
