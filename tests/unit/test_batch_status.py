@@ -7,8 +7,8 @@ import pytest
 
 from api.domain.batches import Batch, BatchStatus, IllegalTransition, Origin, Unit
 from api.domain.errors import Conflict
-from tests.unit.builders import new_batch
-from tests.unit.fakes import START
+from tests.support.builders import new_batch
+from tests.support.fakes import START
 
 LEGAL = {
     (BatchStatus.REGISTERED, BatchStatus.IN_TRANSIT),
