@@ -15,6 +15,7 @@ from api.infrastructure.metrics import metrics
 from api.infrastructure.sentry import flush as flush_sentry
 from api.infrastructure.sentry import init_sentry
 from api.presentation import lifecycle, middleware, openapi
+from api.presentation.access import Access, access
 from api.presentation.context import App, AppContext, Services
 from api.presentation.errors import JsonErrorHandler
 from api.presentation.routes import (
@@ -77,7 +78,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     lifecycle.register(app)
     if settings.serves_docs:
         app.add_route(_docs_page, "/docs", name="docs_page")
-        document = openapi.serve("AgroBridge API", __version__, DESCRIPTION)
+        document = access(Access.UNGUARDED)(
+            openapi.serve("AgroBridge API", __version__, DESCRIPTION)
+        )
         app.add_route(document, "/docs/openapi.json", name="openapi_document")
 
     @app.before_server_start
@@ -157,6 +160,7 @@ def _configure(app: App, settings: Settings) -> None:
     )
 
 
+@access(Access.UNGUARDED)
 async def _docs_page(request: Request) -> HTTPResponse:
     page = resources.files("api.presentation").joinpath("docs.html").read_text()
     return html(page, headers={"Content-Security-Policy": middleware.DOCS_CSP})
