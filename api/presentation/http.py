@@ -12,15 +12,11 @@ from api.domain.audit import RequestContext
 from api.domain.errors import BadRequest, ValidationFailed
 from api.domain.users import Actor
 from api.presentation.client_address import client_ip
-from api.presentation.errors import validation_issues
+from api.presentation.errors import UnsupportedMediaType, validation_issues
 from api.presentation.request_id import client_request_id, server_request_id
 from api.presentation.schemas.fields import UUID_RE
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class UnsupportedMediaType(BadRequest):
-    code = "unsupported_media_type"
 
 
 def parse_body(request: Request, model: type[M]) -> M:

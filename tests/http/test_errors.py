@@ -13,7 +13,7 @@ from api.domain import errors
 from api.domain.batches import IllegalTransition
 from api.domain.users import Role
 from api.infrastructure.faults import DependencyUnavailable
-from api.presentation.http import UnsupportedMediaType
+from api.presentation.errors import DOMAIN_ERRORS, UnsupportedMediaType
 from tests.http.harness import bearer
 
 STATUS = {
@@ -42,8 +42,18 @@ def every_error_class() -> set[type[errors.DomainError]]:
     return found
 
 
-def test_every_error_the_code_can_raise_has_a_status_here():
-    assert every_error_class() == set(STATUS)
+def test_every_error_the_code_can_raise_has_a_status():
+    assert every_error_class() == set(STATUS) == set(DOMAIN_ERRORS)
+
+
+async def test_an_error_without_a_status_is_answered_as_a_bug(api, fakes):
+    failing(fakes, errors.DomainError("of no kind"))
+    caller = bearer(fakes.token(await fakes.user(Role.PRODUCER)))
+
+    response = await api.get(f"/api/v1/batches/{uuid.uuid4()}", headers=caller)
+
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
 
 
 def make(kind: type[errors.DomainError]) -> errors.DomainError:

@@ -9,7 +9,7 @@ import segno
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, html
 
-from api.domain.errors import DomainError, NotFound
+from api.domain.errors import NotFound
 from api.presentation import verify_page
 from api.presentation.access import Access, access
 from api.presentation.cacheable import cacheable
@@ -139,9 +139,7 @@ async def qr_png(request: Request, code: str) -> HTTPResponse:
 async def verify(request: Request, code: str) -> HTTPResponse:
     try:
         view = await _view(request, code)
-    except DomainError as exc:
-        if exc.code != "not_found":
-            raise
+    except NotFound:
         headers = {"Content-Security-Policy": verify_page.CSP}
         return html(verify_page.render_unknown(), status=404, headers=headers)
     page = verify_page.render(view, API_PATH + quote(code, safe="")).encode()
