@@ -109,6 +109,16 @@ test *args: sync
 test-unit *args: sync
     uv run --frozen pytest tests/unit {{args}}
 
+# HTTP-layer tests only: routes, guard and error mapping over in-memory fakes; no services needed
+[group('test')]
+test-http *args: sync
+    uv run --frozen pytest tests/http {{args}}
+
+# Unit and HTTP-layer tests: the seconds-long loop while changing code; no services needed
+[group('test')]
+test-fast *args: sync
+    uv run --frozen pytest tests/unit tests/http {{args}}
+
 # Build the API image from uv.lock (options: scripts/build-image.sh -h; BASE_IMAGE=localhost/debian-base:bookworm where no registry is reachable)
 [group('containers')]
 image *args:

@@ -8,14 +8,15 @@ from sanic import Blueprint, Request, Sanic, html
 from sanic.response import HTTPResponse
 
 from api import __version__
-from api.bootstrap import build_services, close_services
+from api.bootstrap import build_services
 from api.infrastructure import logging
 from api.infrastructure.loop_lag import watch_loop_lag
 from api.infrastructure.metrics import metrics
 from api.infrastructure.sentry import flush as flush_sentry
 from api.infrastructure.sentry import init_sentry
 from api.presentation import lifecycle, middleware, openapi
-from api.presentation.context import App, AppContext
+from api.presentation.access import Access, access
+from api.presentation.context import App, AppContext, Services
 from api.presentation.errors import JsonErrorHandler
 from api.presentation.routes import (
     audit,
@@ -42,7 +43,9 @@ def _dumps(value: object) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def create_app(settings: Settings | None = None) -> App:
+def create_app(settings: Settings | None = None, services: Services | None = None) -> App:
+    """The app; its services come from the composition root (api/bootstrap.py) at start-up,
+    or are the ones given here (tests hand in fakes)."""
     settings = settings or load_settings()
     logging.configure(log_config(settings))
     app: App = Sanic(
@@ -75,7 +78,9 @@ def create_app(settings: Settings | None = None) -> App:
     lifecycle.register(app)
     if settings.serves_docs:
         app.add_route(_docs_page, "/docs", name="docs_page")
-        document = openapi.serve("AgroBridge API", __version__, DESCRIPTION)
+        document = access(Access.UNGUARDED)(
+            openapi.serve("AgroBridge API", __version__, DESCRIPTION)
+        )
         app.add_route(document, "/docs/openapi.json", name="openapi_document")
 
     @app.before_server_start
@@ -88,7 +93,7 @@ def create_app(settings: Settings | None = None) -> App:
             settings.sentry_sample_rate,
             settings.sentry_traces_sample_rate,
         )
-        app.ctx.services = await build_services(settings)
+        app.ctx.services = services or await build_services(settings)
         metrics().workers.set(1)
         metrics().build.labels(__version__).set(1)
         app.add_task(_sample_process(), name="sample-process")
@@ -99,7 +104,7 @@ def create_app(settings: Settings | None = None) -> App:
         await lifecycle.finish_writes(app, app.ctx.settings.shutdown_grace_seconds)
         logging.flush()
         if app.ctx.services is not None:
-            await close_services(app.ctx.services)
+            await app.ctx.services.close()
         flush_sentry()
 
     return app
@@ -155,6 +160,7 @@ def _configure(app: App, settings: Settings) -> None:
     )
 
 
+@access(Access.UNGUARDED)
 async def _docs_page(request: Request) -> HTTPResponse:
     page = resources.files("api.presentation").joinpath("docs.html").read_text()
     return html(page, headers={"Content-Security-Policy": middleware.DOCS_CSP})

@@ -2,7 +2,9 @@
 
 import secrets
 from datetime import timedelta
+from functools import partial
 
+from redis.asyncio import Redis
 from tortoise import Tortoise
 
 from api.application.accounts import Accounts
@@ -136,7 +138,7 @@ async def build_services(settings: Settings) -> Services:
         idempotency=RedisIdempotency(redis, settings.idempotency_ttl_seconds),
         jwks=keys.jwks(),
         probes={"postgres": PostgresProbe(), "redis": RedisProbe(redis)},
-        redis=redis,
+        close=partial(_close, redis),
     )
 
 
@@ -155,8 +157,8 @@ async def build_registration(settings: DatabaseSettings) -> Registration:
     )
 
 
-async def close_services(services: Services) -> None:
-    await services.redis.aclose()
+async def _close(redis: Redis) -> None:
+    await redis.aclose()
     await Tortoise.close_connections()
 
 

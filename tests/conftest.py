@@ -1,6 +1,7 @@
 """Session-wide real backends, shared by the integration and end-to-end tiers.
 
-Unit tests never ask for these fixtures, so `pytest tests/unit` needs no services.
+Unit and HTTP-layer tests never ask for these fixtures, so `pytest tests/unit tests/http` needs
+no services.
 """
 
 import os

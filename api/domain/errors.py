@@ -1,4 +1,5 @@
-"""Errors the inner layers raise; the presentation layer maps each code to one HTTP status."""
+"""Errors the inner layers raise, by kind; the presentation layer maps each class to one HTTP
+status and error code (api/presentation/errors.py)."""
 
 from dataclasses import dataclass, field
 
@@ -16,26 +17,25 @@ class DomainError(Exception):
     # What a refusal was about, for the audit trail (never shown to the client).
     target_type: str | None = None
     target_id: str | None = None
-    code = "error"
 
     def __str__(self) -> str:
         return self.message
 
 
 class BadRequest(DomainError):
-    code = "bad_request"
+    """The input cannot be used as given."""
 
 
 class Unauthorized(DomainError):
-    code = "unauthorized"
+    """The caller is not who they must be: no, a bad or an expired credential."""
 
 
 class Forbidden(DomainError):
-    code = "forbidden"
+    """The caller is known but may not do this."""
 
 
 class NotFound(DomainError):
-    code = "not_found"
+    """No such thing."""
 
 
 class Hidden(NotFound):
@@ -47,22 +47,18 @@ class InvalidToken(Unauthorized):
 
 
 class Conflict(DomainError):
-    code = "conflict"
+    """It clashes with the current state."""
 
 
 class ValidationFailed(DomainError):
-    code = "validation_error"
+    """Well-formed input that breaks the rules; `details` names the fields."""
 
 
 class Unavailable(DomainError):
     """A dependency (PostgreSQL, Redis) cannot be reached; the client should retry later."""
 
-    code = "unavailable"
-
 
 class RateLimited(DomainError):
-    code = "rate_limited"
-
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = max(1, retry_after)

@@ -1,11 +1,12 @@
-"""What the app keeps on `app.ctx`: settings from the factory, services from start-up."""
+"""What the app keeps on `app.ctx`: settings from the factory, services from start-up (the
+composition root's, api/bootstrap.py, unless the factory was handed others)."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from redis.asyncio import Redis
 from sanic import Request, Sanic
 from sanic.config import Config
 
@@ -18,9 +19,34 @@ from api.application.lineage import Lots
 from api.application.ports import DependencyProbe, TokenIssuer
 from api.application.public import PublicRecords
 from api.application.transactions import Transactions
-from api.infrastructure.cache.guard import RedisGuard
-from api.infrastructure.cache.idempotency import RedisIdempotency
+from api.infrastructure.cache.guard import Verdict
+from api.infrastructure.cache.idempotency import Claim, StoredResponse
 from api.settings import Settings
+
+
+class Guard(Protocol):
+    """The per-request check: the caller's rate bucket and, with a token, its revocation."""
+
+    async def check(
+        self,
+        bucket: str,
+        per_minute: int,
+        token_id: str | None = None,
+        session_id: str | None = None,
+        issued_at: int = 0,
+    ) -> Verdict: ...
+
+
+class IdempotencyStore(Protocol):
+    async def claim(self, key: str, fingerprint: str) -> Claim: ...
+
+    async def store(self, key: str, response: StoredResponse) -> None: ...
+
+    async def release(self, key: str) -> None: ...
+
+
+async def _nothing_to_close() -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -34,11 +60,12 @@ class Services:
     public: PublicRecords
     audit_trail: AuditTrail
     tokens: TokenIssuer
-    guard: RedisGuard
-    idempotency: RedisIdempotency
+    guard: Guard
+    idempotency: IdempotencyStore
     jwks: dict[str, Any]
     probes: dict[str, DependencyProbe]
-    redis: Redis
+    # Releases the connections behind the services when the worker stops.
+    close: Callable[[], Awaitable[None]] = _nothing_to_close
 
 
 @dataclass

@@ -8,29 +8,49 @@ from sanic import HTTPResponse, Request, json
 from sanic.exceptions import MethodNotAllowed, RequestCancelled, SanicException
 from sanic.handlers import ErrorHandler
 
+from api.domain.batches import IllegalTransition
 from api.domain.errors import (
+    BadRequest,
+    Conflict,
     DomainError,
     FieldIssue,
     Forbidden,
     Hidden,
+    InvalidToken,
+    NotFound,
     Overloaded,
     RateLimited,
+    Unauthorized,
+    Unavailable,
+    ValidationFailed,
 )
 from api.infrastructure.db.data_errors import caused_by_bad_data
 from api.infrastructure.faults import UNAVAILABLE_ERRORS, dependency_name
 from api.infrastructure.sentry import report
 from api.presentation.request_id import HEADER, request_id
 
-DOMAIN_STATUS = {
-    "bad_request": 400,
-    "unauthorized": 401,
-    "forbidden": 403,
-    "not_found": 404,
-    "conflict": 409,
-    "rate_limited": 429,
-    "unsupported_media_type": 415,
-    "validation_error": 422,
-    "unavailable": 503,
+
+class UnsupportedMediaType(BadRequest):
+    """A body that is not JSON."""
+
+
+# Every error the inner layers raise, by class: its status and its code in the error shape.
+# No default: an error missing here is answered as a bug (500), and tests/http/test_errors.py
+# fails until it is added.
+DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
+    BadRequest: (400, "bad_request"),
+    UnsupportedMediaType: (415, "unsupported_media_type"),
+    Unauthorized: (401, "unauthorized"),
+    InvalidToken: (401, "unauthorized"),
+    Forbidden: (403, "forbidden"),
+    NotFound: (404, "not_found"),
+    Hidden: (404, "not_found"),
+    Conflict: (409, "conflict"),
+    IllegalTransition: (409, "conflict"),
+    ValidationFailed: (422, "validation_error"),
+    RateLimited: (429, "rate_limited"),
+    Unavailable: (503, "unavailable"),
+    Overloaded: (503, "unavailable"),
 }
 # nginx's status for a request whose client hung up before the answer: not a server error.
 CLIENT_CLOSED = 499
@@ -77,7 +97,7 @@ def validation_issues(exc: ValidationError) -> list[FieldIssue]:
 def _domain_headers(exc: DomainError) -> dict[str, str] | None:
     if isinstance(exc, RateLimited | Overloaded):
         return {"Retry-After": str(exc.retry_after)}
-    if exc.code == "unauthorized":
+    if isinstance(exc, Unauthorized):
         return {"WWW-Authenticate": "Bearer"}
     return None
 
@@ -101,13 +121,13 @@ class JsonErrorHandler(ErrorHandler):
             return error_response(
                 request, CLIENT_CLOSED, "client_closed_request", "client closed the request"
             )
-        if isinstance(exception, DomainError):
+        if isinstance(exception, DomainError) and type(exception) in DOMAIN_ERRORS:
             if isinstance(exception, (Forbidden, Hidden)):
                 request.ctx.refusal = exception  # for the audit trail (presentation/refusals)
             headers = _domain_headers(exception)
-            status = DOMAIN_STATUS.get(exception.code, 400)
+            status, code = DOMAIN_ERRORS[type(exception)]
             return error_response(
-                request, status, exception.code, exception.message, exception.details, headers
+                request, status, code, exception.message, exception.details, headers
             )
         if isinstance(exception, SanicException) and exception.status_code < 500:
             return self._sanic(request, exception)

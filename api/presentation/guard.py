@@ -1,23 +1,36 @@
-"""Before every non-public request: who is calling, are they over their rate, is the token
-revoked. One Redis round trip answers both; the handlers then read the outcome from ctx."""
+"""Before every request: the matched route's declared access (api/presentation/access.py)
+says whether a token is required, ignored or optional and which allowance the caller spends;
+one Redis round trip answers both whether they are over their rate and whether their token is
+revoked. A request the route's access refuses ends here, before its handler runs."""
 
 from loguru import logger
 from sanic import Request
+from sanic_routing import Route
 
 from api.application.ports import AccessClaims
 from api.domain.errors import DomainError, InvalidToken, RateLimited, Unauthorized
 from api.infrastructure import log_context
 from api.infrastructure.cache.guard import Verdict
 from api.infrastructure.faults import UNAVAILABLE_ERRORS
+from api.presentation.access import UNDECLARED, Access, Bucket, TokenUse, declared_access
 from api.presentation.client_address import client_ip
 from api.presentation.context import services
 from api.presentation.refusals import record_rejected_token
+from api.settings import Settings
 
-# Public, cheap and needed while Redis is down (health) or by other services (JWKS).
-UNGUARDED_PREFIXES = ("/api/v1/health", "/docs", "/.well-known/")
-AUTH_PREFIX = "/api/v1/auth/"
-# Anyone holding a product reads these by its code: limited per address, tokens ignored.
-PUBLIC_PREFIXES = ("/api/v1/public/", "/verify/")
+# A request that matches no route (answered 404 or 405): a token is read if sent, never
+# demanded, and an anonymous caller spends the address's general allowance.
+UNMATCHED = Access.OPEN
+
+
+def route_access(route: Route | None) -> Access:
+    """The route's declaration, read once per route; none declared means a token is needed."""
+    if route is None:
+        return UNMATCHED
+    kind: Access | None = getattr(route.ctx, "access", None)
+    if kind is None:
+        kind = route.ctx.access = declared_access(route.handler) or UNDECLARED
+    return kind
 
 
 def bearer_token(request: Request) -> str | None:
@@ -26,23 +39,20 @@ def bearer_token(request: Request) -> str | None:
 
 
 async def guard_request(request: Request) -> None:
-    if request.path.startswith(UNGUARDED_PREFIXES) or request.method == "OPTIONS":
+    kind = route_access(request.route)
+    if not kind.guarded or request.method == "OPTIONS":
         return
-    request.ctx.guarded = True
-    settings = request.app.ctx.settings
-    public = request.path.startswith(PUBLIC_PREFIXES)
-    claims = None if public else _verified_claims(request)
-    error = getattr(request.ctx, "claims_error", None)
-    if isinstance(error, InvalidToken):
-        await record_rejected_token(request, error)
-    if public:
-        bucket, limit = f"public:{client_ip(request)}", settings.rate_limit_public_per_minute
-    elif claims is not None:
+    claims, refusal = None, None
+    if kind.token_use is not TokenUse.IGNORED:
+        claims, refusal = _verified_claims(request)
+    if isinstance(refusal, InvalidToken):
+        await record_rejected_token(request, refusal)
+    settings: Settings = request.app.ctx.settings
+    if claims is not None:
         bucket, limit = f"user:{claims.user_id}", settings.rate_limit_user_per_minute
-    elif request.path.startswith(AUTH_PREFIX):
-        bucket, limit = f"auth:{client_ip(request)}", settings.rate_limit_auth_per_minute
     else:
-        bucket, limit = f"ip:{client_ip(request)}", settings.rate_limit_anonymous_per_minute
+        anonymous: Bucket = kind.anonymous_bucket or "ip"
+        bucket, limit = f"{anonymous}:{client_ip(request)}", _limit(anonymous, settings)
     try:
         verdict = await services(request).guard.check(
             bucket,
@@ -55,26 +65,39 @@ async def guard_request(request: Request) -> None:
         if claims is not None:
             raise  # the deny-list cannot be checked: refuse rather than trust the token
         logger.warning("rate limiting skipped: Redis unavailable")
-        return
-    request.ctx.rate = verdict
-    if verdict.revoked:
-        request.ctx.claims_error = Unauthorized("access token has been revoked")
-    if not verdict.allowed:
-        raise RateLimited("too many requests; slow down", verdict.retry_after_seconds)
+    else:
+        request.ctx.rate = verdict
+        if verdict.revoked:
+            refusal = Unauthorized("access token has been revoked")
+        if not verdict.allowed:
+            raise RateLimited("too many requests; slow down", verdict.retry_after_seconds)
+    if kind.needs_token:
+        if refusal is not None:
+            raise refusal
+        if claims is None:
+            raise Unauthorized("send an access token as 'Authorization: Bearer <token>'")
+        request.ctx.caller = claims
 
 
-def _verified_claims(request: Request) -> AccessClaims | None:
+def _limit(bucket: Bucket, settings: Settings) -> int:
+    if bucket == "auth":
+        return settings.rate_limit_auth_per_minute
+    if bucket == "public":
+        return settings.rate_limit_public_per_minute
+    return settings.rate_limit_anonymous_per_minute
+
+
+def _verified_claims(request: Request) -> tuple[AccessClaims | None, DomainError | None]:
     token = bearer_token(request)
     if token is None:
-        return None
+        return None, None
     try:
         claims = services(request).tokens.verify(token)
     except DomainError as exc:
-        request.ctx.claims_error = exc
-        return None
+        return None, exc
     request.ctx.claims = claims
     log_context.user_id.set(str(claims.user_id))
-    return claims
+    return claims, None
 
 
 def rate_headers(verdict: Verdict) -> dict[str, str]:

@@ -172,7 +172,7 @@ def _operation(op: Operation) -> dict[str, Any]:
             "content": {"application/json": body},
         }
     out["responses"] = {str(r.status): _response_or_ref(r) for r in op.all_replies()}
-    out["security"] = [{"bearerAuth": []}] if op.secured else []
+    out["security"] = [{"bearerAuth": []}] if op.access.needs_token else []
     return out
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from api.bootstrap import build_services, close_services
+from api.bootstrap import build_services
 from api.domain.audit import RequestContext
 from api.domain.batches import NewBatch, Origin, Unit
 from api.domain.transactions import EventType, NewTransaction
@@ -38,7 +38,7 @@ async def services(
     )
     wired = await build_services(settings)
     yield wired
-    await close_services(wired)
+    await wired.close()
 
 
 def new_batch(**overrides: object) -> NewBatch:

@@ -7,7 +7,9 @@ import uuid
 import pytest
 
 from api.infrastructure.cache.guard import RedisRevocations
+from api.infrastructure.cache.redis import connect
 from api.presentation.context import Services
+from tests.support.backends import Backends
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -23,10 +25,14 @@ async def test_requests_checked_together_each_spend_their_own_allowance(
 
 
 async def test_a_revoked_token_checked_among_others_is_the_only_one_refused(
-    services: Services,
+    services: Services, backends: Backends
 ) -> None:
     revoked, live = uuid.uuid4().hex, uuid.uuid4().hex
-    await RedisRevocations(services.redis).revoke_token(revoked, 60)
+    redis = connect(backends.redis_url)
+    try:
+        await RedisRevocations(redis).revoke_token(revoked, 60)
+    finally:
+        await redis.aclose()
     now = int(time.time())
     verdicts = await asyncio.gather(
         services.guard.check(f"user:{uuid.uuid4()}", 100, live, str(uuid.uuid4()), now),

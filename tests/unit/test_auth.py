@@ -11,8 +11,8 @@ from api.domain.users import Role
 from api.infrastructure.security.hash_queue import BoundedHashQueue
 from api.infrastructure.security.sealing import AesGcmSealer
 from api.infrastructure.security.tokens import JwtTokens
-from tests.unit.builders import CTX
-from tests.unit.fakes import (
+from tests.support.builders import CTX
+from tests.support.fakes import (
     FakeAuditLog,
     FakeClock,
     FakeHasher,

@@ -8,8 +8,8 @@ from api.domain.batch_codes import is_valid_server_code
 from api.domain.batches import BatchFilter, BatchStatus, IllegalTransition
 from api.domain.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from api.domain.users import Role
-from tests.unit.builders import CTX, actor, new_batch
-from tests.unit.fakes import (
+from tests.support.builders import CTX, actor, new_batch
+from tests.support.fakes import (
     FakeAuditLog,
     FakeBatches,
     FakeClock,

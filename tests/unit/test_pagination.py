@@ -110,7 +110,6 @@ def test_a_bad_cursor_says_how_to_get_a_good_one():
         Cursor.decode("garbage")
 
     assert "next_cursor" in str(caught.value)
-    assert caught.value.code == "bad_request"
 
 
 def test_a_page_with_fewer_rows_than_the_limit_is_the_last():

@@ -21,7 +21,7 @@ from api.infrastructure.security.keys import (
     write_private_key,
 )
 from api.infrastructure.security.tokens import JwtTokens
-from tests.unit.fakes import generate_key, shared_key
+from tests.support.fakes import generate_key, shared_key
 
 ISSUER, AUDIENCE = "agrobridge", "agrobridge-api"
 

@@ -6,8 +6,8 @@ from api.application.transactions import Transactions
 from api.domain.errors import Conflict, Forbidden, NotFound
 from api.domain.transactions import NewTransaction
 from api.domain.users import Role
-from tests.unit.builders import CTX, actor, new_batch, new_tx, tx_hash
-from tests.unit.fakes import (
+from tests.support.builders import CTX, actor, new_batch, new_tx, tx_hash
+from tests.support.fakes import (
     FakeAuditLog,
     FakeBatches,
     FakeClock,

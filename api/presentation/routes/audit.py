@@ -2,6 +2,7 @@ from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 
 from api.domain.audit import AuditFilter
+from api.presentation.access import Access
 from api.presentation.context import services
 from api.presentation.http import current_actor, parse_query
 from api.presentation.schemas.audit import AuditEntryOut, AuditPage, AuditQuery
@@ -17,7 +18,7 @@ bp = Blueprint("audit", url_prefix="/audit-logs")
         summary="Read the audit trail",
         description="The security audit trail, newest first (auditors and admins).",
         tag="audit",
-        secured=True,
+        access=Access.BEARER,
         query=AuditQuery,
         replies=(
             Reply(200, "A page of audit entries", AuditPage),

@@ -3,6 +3,7 @@ from sanic.response import HTTPResponse
 
 from api.application.auth import TokenPair
 from api.domain.users import Role
+from api.presentation.access import Access
 from api.presentation.context import services
 from api.presentation.http import (
     current_actor,
@@ -41,6 +42,7 @@ def _tokens(pair: TokenPair) -> HTTPResponse:
 @operation(
     Operation(
         id="auth_register",
+        access=Access.SIGN_IN,
         summary="Create an account",
         description=(
             "A producer (the default) or buyer account. Passwords are 8 to 256 characters of"
@@ -67,6 +69,7 @@ async def register(request: Request) -> HTTPResponse:
 @operation(
     Operation(
         id="auth_login",
+        access=Access.SIGN_IN,
         summary="Log in",
         description=(
             "Exchange email and password for an access and a refresh token. Repeated failures"
@@ -90,6 +93,7 @@ async def login(request: Request) -> HTTPResponse:
 @operation(
     Operation(
         id="auth_refresh",
+        access=Access.SIGN_IN,
         summary="Refresh the tokens",
         description=(
             "Rotate a refresh token into a new token pair. Reusing a spent refresh token ends"
@@ -116,7 +120,7 @@ async def refresh(request: Request) -> HTTPResponse:
         summary="The caller's account",
         description="The account the access token belongs to.",
         tag="auth",
-        secured=True,
+        access=Access.ACCOUNT,
         replies=(
             Reply(200, "The caller's account", UserOut),
             error(404, "The account no longer exists"),
@@ -139,7 +143,7 @@ async def me(request: Request) -> HTTPResponse:
             " passwords are answered with 429 and `Retry-After`."
         ),
         tag="auth",
-        secured=True,
+        access=Access.ACCOUNT,
         body=PasswordChangeIn,
         replies=(
             Reply(204, "The password has changed"),
@@ -170,7 +174,7 @@ async def change_password(request: Request) -> HTTPResponse:
             " to; the access token stops working at once. The body is optional."
         ),
         tag="auth",
-        secured=True,
+        access=Access.ACCOUNT,
         body=LogoutIn,
         body_required=False,
         replies=(Reply(204, "The session has ended"),),
@@ -190,7 +194,7 @@ async def logout(request: Request) -> HTTPResponse:
         summary="Log out everywhere",
         description="End every session of the caller.",
         tag="auth",
-        secured=True,
+        access=Access.ACCOUNT,
         replies=(Reply(204, "Every session has ended"),),
     )
 )
@@ -206,7 +210,7 @@ async def logout_all(request: Request) -> HTTPResponse:
         summary="The caller's sessions",
         description="The caller's live sessions, the current one marked (not paginated).",
         tag="auth",
-        secured=True,
+        access=Access.ACCOUNT,
         replies=(Reply(200, "The live sessions", SessionList),),
     )
 )
@@ -227,7 +231,7 @@ async def list_sessions(request: Request) -> HTTPResponse:
         summary="End a session",
         description="End one of the caller's sessions.",
         tag="auth",
-        secured=True,
+        access=Access.ACCOUNT,
         path_ids=("session_id",),
         replies=(
             Reply(204, "The session has ended"),

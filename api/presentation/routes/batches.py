@@ -4,6 +4,7 @@ from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 
 from api.domain.batches import BatchFilter, NewBatch, Origin
+from api.presentation.access import Access
 from api.presentation.context import services
 from api.presentation.http import (
     current_actor,
@@ -47,7 +48,7 @@ def _batch_links() -> dict[str, dict[str, object]]:
             " admins all. The date filters are inclusive UTC dates."
         ),
         tag="batches",
-        secured=True,
+        access=Access.BEARER,
         query=BatchQuery,
         replies=(Reply(200, "A page of batches", BatchPage),),
     )
@@ -70,7 +71,7 @@ async def list_batches(request: Request) -> HTTPResponse:
             " greater than 0, `harvest_date` from 1900 to 2100, `country` ISO 3166-1 alpha-2."
         ),
         tag="batches",
-        secured=True,
+        access=Access.BEARER,
         body=BatchIn,
         idempotent=True,
         replies=(
@@ -106,7 +107,7 @@ async def create_batch(request: Request) -> HTTPResponse:
         summary="Read a batch",
         description="One batch the caller may see.",
         tag="batches",
-        secured=True,
+        access=Access.BEARER,
         path_ids=("batch_id",),
         replies=(
             Reply(200, "The batch", BatchOut),
@@ -130,7 +131,7 @@ async def get_batch(request: Request, batch_id: str) -> HTTPResponse:
             " `recipient` only when shipping and `reason` when rejecting, otherwise 422."
         ),
         tag="batches",
-        secured=True,
+        access=Access.BEARER,
         path_ids=("batch_id",),
         body=StatusIn,
         idempotent=True,

@@ -1,6 +1,7 @@
 from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 
+from api.presentation.access import Access
 from api.presentation.context import services
 from api.presentation.http import current_actor, parse_id
 from api.presentation.schemas.events import EventsOut, event_json, verification_json
@@ -19,7 +20,7 @@ bp = Blueprint("events", url_prefix="/batches/<batch_id:str>/events")
             " whole chain in one answer (it is verified whole); not paginated."
         ),
         tag="events",
-        secured=True,
+        access=Access.BEARER,
         path_ids=("batch_id",),
         replies=(
             Reply(200, "The events and whether the chain verifies", EventsOut),

@@ -3,6 +3,7 @@ import asyncio
 from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 
+from api.presentation.access import Access
 from api.presentation.context import AppContext
 from api.presentation.schemas.health import LiveOut, ReadyOut
 from api.presentation.schemas.operations import Operation, Reply, operation
@@ -19,7 +20,7 @@ CHECK_TIMEOUT_SECONDS = 2.0
         description="The process is up; no dependency is checked.",
         tag="health",
         replies=(Reply(200, "The process is up", LiveOut),),
-        guarded=False,
+        access=Access.UNGUARDED,
     )
 )
 async def live(request: Request) -> HTTPResponse:
@@ -42,7 +43,7 @@ async def live(request: Request) -> HTTPResponse:
                 503, "A dependency failed (its check reads `error`), or still starting", ReadyOut
             ),
         ),
-        guarded=False,
+        access=Access.UNGUARDED,
     )
 )
 async def ready(request: Request) -> HTTPResponse:

@@ -1,6 +1,7 @@
 from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 
+from api.presentation.access import Access
 from api.presentation.context import services
 from api.presentation.schemas.health import JwksOut
 from api.presentation.schemas.operations import Operation, Reply, operation
@@ -16,7 +17,7 @@ bp = Blueprint("jwks", url_prefix="/.well-known")
         description="Every public key that still verifies this API's access tokens (a JWKS).",
         tag="keys",
         replies=(Reply(200, "The key set", JwksOut),),
-        guarded=False,
+        access=Access.UNGUARDED,
     )
 )
 async def jwks(request: Request) -> HTTPResponse:

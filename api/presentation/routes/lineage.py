@@ -4,6 +4,7 @@ from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 
 from api.application.lineage import Part
+from api.presentation.access import Access
 from api.presentation.context import services
 from api.presentation.http import current_actor, parse_body, parse_id, request_context
 from api.presentation.schemas.batches import SplitIn, SplitOut, batch_json
@@ -23,7 +24,7 @@ bp = Blueprint("lineage", url_prefix="/batches/<batch_id:str>")
             " to the batch's exactly (otherwise 422); the batch becomes `split`."
         ),
         tag="batches",
-        secured=True,
+        access=Access.BEARER,
         path_ids=("batch_id",),
         body=SplitIn,
         replies=(
@@ -53,7 +54,7 @@ async def split(request: Request, batch_id: str) -> HTTPResponse:
         summary="A batch's lineage",
         description="The lots the batch was split from and the sub-lots split from it.",
         tag="batches",
-        secured=True,
+        access=Access.BEARER,
         path_ids=("batch_id",),
         replies=(
             Reply(200, "The batch, its ancestors and its descendants", LineageOut),

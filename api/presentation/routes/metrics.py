@@ -7,6 +7,7 @@ from sanic.response import HTTPResponse
 
 from api.domain.errors import NotFound
 from api.infrastructure.metrics import exposition
+from api.presentation.access import Access, access
 
 bp = Blueprint("metrics")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -29,6 +30,7 @@ def allowed(request: Request) -> bool:
 
 
 @bp.get("/metrics")
+@access(Access.OPEN)  # checks a credential of its own: `allowed`
 async def scrape(request: Request) -> HTTPResponse:
     directory: Path | None = request.app.ctx.metrics_dir
     if directory is None or not allowed(request):

@@ -9,8 +9,9 @@ import segno
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, html
 
-from api.domain.errors import DomainError, NotFound
+from api.domain.errors import NotFound
 from api.presentation import verify_page
+from api.presentation.access import Access, access
 from api.presentation.cacheable import cacheable
 from api.presentation.context import services
 from api.presentation.schemas.operations import (
@@ -45,6 +46,7 @@ def _public(op_id: str, summary: str, description: str, body: Reply) -> Operatio
         summary=summary,
         description=description + " No token; cacheable; rate-limited per client address.",
         tag="public",
+        access=Access.PUBLIC,
         path_params=(CODE,),
         header_params=(IF_NONE_MATCH,),
         replies=(body, NOT_MODIFIED, UNKNOWN),
@@ -133,12 +135,11 @@ async def qr_png(request: Request, code: str) -> HTTPResponse:
 # The HTML page for a person who scanned the QR code (no script, no outside asset): not part
 # of the API document, whose `public_batch` serves the same data (docs/API.md).
 @page_bp.get("/<code:str>")
+@access(Access.PUBLIC)
 async def verify(request: Request, code: str) -> HTTPResponse:
     try:
         view = await _view(request, code)
-    except DomainError as exc:
-        if exc.code != "not_found":
-            raise
+    except NotFound:
         headers = {"Content-Security-Policy": verify_page.CSP}
         return html(verify_page.render_unknown(), status=404, headers=headers)
     page = verify_page.render(view, API_PATH + quote(code, safe="")).encode()

@@ -2,6 +2,7 @@ from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 
 from api.domain.transactions import NewTransaction
+from api.presentation.access import Access
 from api.presentation.context import services
 from api.presentation.http import (
     current_actor,
@@ -25,7 +26,7 @@ bp = Blueprint("transactions", url_prefix="/batches/<batch_id:str>/transactions"
         summary="List a batch's transactions",
         description="The blockchain transactions recorded for a batch, newest first.",
         tag="transactions",
-        secured=True,
+        access=Access.BEARER,
         path_ids=("batch_id",),
         query=PageQuery,
         replies=(
@@ -54,7 +55,7 @@ async def list_transactions(request: Request, batch_id: str) -> HTTPResponse:
             " hash this batch already has answers 200 with the record as first stored."
         ),
         tag="transactions",
-        secured=True,
+        access=Access.BEARER,
         path_ids=("batch_id",),
         body=TransactionIn,
         idempotent=True,

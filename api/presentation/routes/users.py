@@ -5,6 +5,7 @@ from sanic.response import HTTPResponse
 
 from api.application.ports import UserFilter
 from api.domain.users import Role, User
+from api.presentation.access import Access
 from api.presentation.context import services
 from api.presentation.http import (
     current_actor,
@@ -28,7 +29,7 @@ def _change(
         summary=summary,
         description=description,
         tag="users",
-        secured=True,
+        access=Access.BEARER,
         path_ids=("user_id",),
         body=body,
         replies=(
@@ -51,7 +52,7 @@ def _user(user: User) -> HTTPResponse:
         summary="List accounts",
         description="Every account, newest first, optionally by role or by active state (admins).",
         tag="users",
-        secured=True,
+        access=Access.BEARER,
         query=UserQuery,
         replies=(
             Reply(200, "A page of accounts", UserPage),

@@ -1,9 +1,11 @@
 """What a route declares next to its handler for the OpenAPI document.
 
 `@operation(Operation(...))` gives the operation's id, words, body and query models and the
-statuses its handler itself answers. The statuses every operation of a kind can answer are
-implied here, once: 400/413/415/422 with a body, 400 with query or path parameters, 401 when
-secured, 429 and 503 behind the guard middleware. docs/API.md says the same in words.
+statuses its handler itself answers, and who may call it (`access`: the guard middleware
+enforces the same value the document's `security` shows). The statuses every operation of a
+kind can answer are implied here, once: 400/413/415/422 with a body, 400 with query or path
+parameters, 401 when a token is required, 429 and 503 behind the guard middleware.
+docs/API.md says the same in words.
 """
 
 from collections.abc import Callable
@@ -12,6 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from api.presentation.access import ATTRIBUTE, Access
 from api.presentation.schemas.common import ERROR_CODES, ErrorOut
 
 H = TypeVar("H", bound=Callable[..., Any])
@@ -87,11 +90,10 @@ class Operation:
     description: str
     tag: str
     replies: tuple[Reply, ...]
+    access: Access
     body: type[BaseModel] | None = None
     body_required: bool = True
     query: type[BaseModel] | None = None
-    secured: bool = False
-    guarded: bool = True
     path_ids: tuple[str, ...] = ()
     path_params: tuple[PathParam, ...] = ()
     # Request headers besides Authorization and Idempotency-Key (OpenAPI parameter objects).
@@ -109,9 +111,9 @@ class Operation:
             implied.append(400)
         if self.idempotent:
             implied += [400, 409, 422]
-        if self.secured:
+        if self.access.needs_token:
             implied.append(401)
-        if self.guarded:
+        if self.access.guarded:
             implied += [429, 503]
         for status in implied:
             replies.setdefault(status, STANDARD_ERRORS[status])
@@ -126,10 +128,13 @@ class Operation:
 
 
 def operation(op: Operation) -> Callable[[H], H]:
-    """Declare a handler's part of the document."""
+    """Declare a handler's part of the document, and so who may call it."""
 
     def mark(handler: H) -> H:
+        if ATTRIBUTE in handler.__dict__:
+            raise TypeError(f"{handler.__name__} declares its access twice")
         handler.__dict__["openapi_operation"] = op
+        handler.__dict__[ATTRIBUTE] = op.access
         return handler
 
     return mark
@@ -140,7 +145,10 @@ def declared(handler: Any) -> Operation | None:
         op = getattr(handler, "openapi_operation", None)
         if isinstance(op, Operation):
             return op
-        handler = getattr(handler, "__wrapped__", None)
+        # Through functools.wraps, and from sanic-ext's HEAD handlers to their GET's.
+        handler = getattr(handler, "__wrapped__", None) or getattr(
+            handler, "__route_handler__", None
+        )
     return None
 
 

@@ -1,4 +1,4 @@
-"""Small value builders shared by the unit tests."""
+"""Small value builders shared by the unit and HTTP-layer tests."""
 
 from datetime import date
 from decimal import Decimal

@@ -1,4 +1,5 @@
-"""In-memory stand-ins for the ports in api/application/ports.py."""
+"""In-memory stand-ins for the ports in api/application/ports.py and for the presentation's
+(api/presentation/context.py), shared by the unit and HTTP-layer tests."""
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -10,15 +11,25 @@ from uuid import UUID, uuid4
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from api.application.pagination import Cursor
-from api.application.ports import AddressStanding, RefreshToken, Session, UserFilter
+from api.application.ports import (
+    AddressStanding,
+    BatchSnapshot,
+    RefreshToken,
+    Session,
+    UserFilter,
+)
 from api.domain.audit import AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch
 from api.domain.errors import Conflict
 from api.domain.events import BatchEvent
+from api.domain.lineage import Relative
 from api.domain.transactions import NewTransaction, Transaction, TxStatus
 from api.domain.users import Role, User
+from api.infrastructure.cache.guard import Verdict
+from api.infrastructure.cache.idempotency import Claim, StoredResponse
 from api.infrastructure.security.keys import KeyRing, thumbprint
 
 START = datetime(2031, 3, 14, 9, 26, 53, tzinfo=UTC)
@@ -387,3 +398,134 @@ def generate_key() -> GeneratedKey:
 def shared_key() -> GeneratedKey:
     """One key per test run for tests that only need some valid signing key."""
     return generate_key()
+
+
+class FakeLineage:
+    """Relatives found by walking `parent_id` in a FakeBatches."""
+
+    def __init__(self, batches: FakeBatches) -> None:
+        self.batches = batches
+
+    async def ancestors(self, batch_id: UUID) -> list[Relative]:
+        found, batch, generation = [], self.batches.rows.get(batch_id), -1
+        while batch is not None and batch.parent_id is not None:
+            batch = self.batches.rows[batch.parent_id]
+            found.append(_relative(batch, generation))
+            generation -= 1
+        return found
+
+    async def descendants(self, batch_id: UUID) -> list[Relative]:
+        found, generation, parents = [], 1, {batch_id}
+        while parents:
+            children = [b for b in self.batches.rows.values() if b.parent_id in parents]
+            found += [_relative(b, generation) for b in children]
+            parents, generation = {b.id for b in children}, generation + 1
+        return found
+
+
+def _relative(batch: Batch, generation: int) -> Relative:
+    return Relative(
+        batch.id,
+        batch.code,
+        batch.parent_id,
+        batch.product,
+        batch.quantity,
+        batch.unit,
+        batch.status,
+        generation,
+    )
+
+
+class FakePublicReads:
+    def __init__(
+        self, batches: FakeBatches, events: FakeEvents, transactions: FakeTransactions
+    ) -> None:
+        self.batches, self.events, self.transactions = batches, events, transactions
+
+    async def snapshot(self, code: str) -> BatchSnapshot | None:
+        batch = await self.batches.by_code(code)
+        if batch is None:
+            return None
+        parent = self.batches.rows.get(batch.parent_id) if batch.parent_id else None
+        return BatchSnapshot(
+            batch,
+            parent.code if parent else None,
+            await self.events.chain(batch.id),
+            list(await self.transactions.oldest_first(batch.id, 1000)),
+        )
+
+
+class FakeAuditQuota:
+    def __init__(self, per_minute: int = 30) -> None:
+        self.per_minute = per_minute
+        self.counts: dict[str, int] = {}
+
+    async def allow(self, client: str) -> bool:
+        self.counts[client] = self.counts.get(client, 0) + 1
+        return self.counts[client] <= self.per_minute
+
+
+@dataclass(frozen=True)
+class GuardCheck:
+    bucket: str
+    per_minute: int
+    token_id: str | None
+    session_id: str | None
+
+
+class FakeGuard:
+    """Rate verdicts on demand: every bucket is allowed unless `exhaust`ed; a token is revoked
+    when its id or session is in the FakeRevocations; `down` makes Redis unreachable."""
+
+    def __init__(self, revocations: FakeRevocations) -> None:
+        self.revocations = revocations
+        self.checks: list[GuardCheck] = []
+        self.exhausted: dict[str, int] = {}
+        self.down = False
+
+    def exhaust(self, bucket: str, retry_after_seconds: int = 7) -> None:
+        self.exhausted[bucket] = retry_after_seconds
+
+    async def check(
+        self,
+        bucket: str,
+        per_minute: int,
+        token_id: str | None = None,
+        session_id: str | None = None,
+        issued_at: int = 0,
+    ) -> Verdict:
+        if self.down:
+            raise RedisConnectionError("Connection refused")
+        self.checks.append(GuardCheck(bucket, per_minute, token_id, session_id))
+        revoked = token_id in self.revocations.tokens or session_id in self.revocations.sessions
+        retry_after = self.exhausted.get(bucket)
+        if retry_after is not None:
+            return Verdict(False, per_minute, 0, retry_after, retry_after, revoked)
+        return Verdict(True, per_minute, per_minute - 1, 1, 0, revoked)
+
+
+class FakeIdempotency:
+    def __init__(self) -> None:
+        self.entries: dict[str, Claim] = {}
+
+    async def claim(self, key: str, fingerprint: str) -> Claim:
+        held = self.entries.get(key)
+        if held is None:
+            self.entries[key] = Claim(acquired=False, fingerprint=fingerprint)
+            return Claim(acquired=True)
+        return held
+
+    async def store(self, key: str, response: StoredResponse) -> None:
+        self.entries[key] = Claim(False, response, response.fingerprint)
+
+    async def release(self, key: str) -> None:
+        self.entries.pop(key, None)
+
+
+class FakeProbe:
+    def __init__(self) -> None:
+        self.failing = False
+
+    async def ping(self) -> None:
+        if self.failing:
+            raise RedisConnectionError("Connection refused")

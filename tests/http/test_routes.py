@@ -1,0 +1,197 @@
+"""The routes over in-memory fakes: what a client sends and gets back, status, headers and body."""
+
+import pytest
+
+from api.domain.users import Role
+from tests.http.harness import PASSWORD, bearer
+
+BATCH = {
+    "product": "avocado",
+    "variety": "Hass",
+    "origin": {"farm": "La Loma", "region": "Michoacan", "country": "MX"},
+    "harvest_date": "2026-10-02",
+    "quantity": "1250.5",
+    "unit": "kg",
+}
+TX = {"tx_hash": "0x" + "ab" * 32, "network": "polygon-amoy", "event_type": "registered"}
+
+
+@pytest.fixture
+async def producer(fakes):
+    return bearer(fakes.token(await fakes.user(Role.PRODUCER)))
+
+
+async def test_register_log_in_and_read_the_account(api):
+    body = {"email": "Ada@Example.com", "password": PASSWORD, "full_name": "Ada L."}
+
+    registered = await api.post("/api/v1/auth/register", json=body)
+    login = await api.post(
+        "/api/v1/auth/login", json={"email": "ada@example.com", "password": PASSWORD}
+    )
+    me = await api.get("/api/v1/auth/me", headers=bearer(login.json()["access_token"]))
+
+    assert registered.status_code == 201, registered.text
+    assert registered.json()["email"] == "ada@example.com"
+    assert login.status_code == 200, login.text
+    assert login.json()["token_type"] == "Bearer"
+    assert me.json()["id"] == registered.json()["id"]
+    assert me.json()["role"] == "producer"
+
+
+async def test_a_wrong_password_is_a_401(api, fakes):
+    await fakes.user(email="ada@example.com")
+
+    response = await api.post(
+        "/api/v1/auth/login", json={"email": "ada@example.com", "password": "not it at all"}
+    )
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+
+
+async def test_refresh_rotates_and_logout_ends_the_session(api, fakes):
+    await fakes.user(email="ada@example.com")
+    login = await api.post(
+        "/api/v1/auth/login", json={"email": "ada@example.com", "password": PASSWORD}
+    )
+    pair = login.json()
+
+    refreshed = await api.post(
+        "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+    )
+    token = refreshed.json()["access_token"]
+    sessions = await api.get("/api/v1/auth/sessions", headers=bearer(token))
+    logout = await api.post("/api/v1/auth/logout", headers=bearer(token))
+    after = await api.get("/api/v1/auth/me", headers=bearer(token))
+
+    assert refreshed.status_code == 200, refreshed.text
+    assert [s["current"] for s in sessions.json()["data"]] == [True]
+    assert logout.status_code == 204
+    assert after.status_code == 401
+    assert after.json()["error"]["message"] == "access token has been revoked"
+
+
+async def test_a_batch_from_creation_to_its_public_page(api, producer):
+    created = await api.post("/api/v1/batches", json=BATCH, headers=producer)
+    batch = created.json()
+    path = f"/api/v1/batches/{batch['id']}"
+
+    read = await api.get(path, headers=producer)
+    listed = await api.get("/api/v1/batches?limit=10", headers=producer)
+    tx = await api.post(f"{path}/transactions", json=TX, headers=producer)
+    txs = await api.get(f"{path}/transactions", headers=producer)
+    events = await api.get(f"{path}/events", headers=producer)
+    public = await api.get(f"/api/v1/public/batches/{batch['code']}")
+    page = await api.get(f"/verify/{batch['code']}")
+    qr = await api.get(f"/api/v1/public/batches/{batch['code']}/qr.svg")
+
+    assert created.status_code == 201, created.text
+    assert created.headers["Location"] == path
+    assert read.json() == batch
+    assert [b["id"] for b in listed.json()["data"]] == [batch["id"]]
+    assert tx.status_code == 201, tx.text
+    assert [t["tx_hash"] for t in txs.json()["data"]] == [TX["tx_hash"]]
+    assert events.json()["verification"]["valid"] is True
+    assert public.status_code == 200, public.text
+    assert public.json()["code"] == batch["code"]
+    assert "owner_id" not in public.text
+    assert public.headers["ETag"]
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert qr.headers["Content-Type"] == "image/svg+xml"
+    assert qr.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+
+
+async def test_a_current_copy_is_answered_304(api, producer):
+    code = (await api.post("/api/v1/batches", json=BATCH, headers=producer)).json()["code"]
+    first = await api.get(f"/api/v1/public/batches/{code}")
+
+    again = await api.get(
+        f"/api/v1/public/batches/{code}", headers={"If-None-Match": first.headers["ETag"]}
+    )
+
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+async def test_another_producers_batch_is_hidden_and_the_denial_audited(api, fakes, producer):
+    batch = (await api.post("/api/v1/batches", json=BATCH, headers=producer)).json()
+    other = bearer(fakes.token(await fakes.user(Role.PRODUCER)))
+
+    response = await api.get(f"/api/v1/batches/{batch['id']}", headers=other)
+
+    assert response.status_code == 404
+    assert [d.target_id for d in fakes.audit.of("access.denied")] == [batch["id"]]
+
+
+async def test_a_retry_with_the_same_idempotency_key_gets_the_first_answer(api, fakes, producer):
+    headers = {**producer, "Idempotency-Key": "order-7"}
+
+    first = await api.post("/api/v1/batches", json=BATCH, headers=headers)
+    retry = await api.post("/api/v1/batches", json=BATCH, headers=headers)
+    other_body = await api.post("/api/v1/batches", json={**BATCH, "unit": "t"}, headers=headers)
+
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json()
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert len(fakes.batches.rows) == 1
+    assert other_body.status_code == 422
+
+
+async def test_a_status_change_and_a_split_through_their_routes(api, producer):
+    batch = (await api.post("/api/v1/batches", json=BATCH, headers=producer)).json()
+    path = f"/api/v1/batches/{batch['id']}"
+
+    split = await api.post(
+        f"{path}/split",
+        json={"parts": [{"quantity": "1000"}, {"quantity": "250.5"}]},
+        headers=producer,
+    )
+    lineage = await api.get(f"{path}/lineage", headers=producer)
+    status = await api.post(f"{path}/status", json={"status": "delivered"}, headers=producer)
+
+    assert split.status_code == 201, split.text
+    assert len(lineage.json()["descendants"]) == 2
+    assert status.status_code == 409  # a split batch is closed
+    assert status.json()["error"]["code"] == "conflict"
+
+
+async def test_only_admins_manage_accounts(api, fakes, producer):
+    admin = bearer(fakes.token(await fakes.user(Role.ADMIN)))
+    buyer = await fakes.user(Role.BUYER)
+
+    listed = await api.get("/api/v1/users?role=buyer", headers=admin)
+    refused = await api.get("/api/v1/users", headers=producer)
+    deactivated = await api.post(f"/api/v1/users/{buyer.id}/deactivate", headers=admin)
+    audit = await api.get("/api/v1/audit-logs", headers=admin)
+
+    assert [u["id"] for u in listed.json()["data"]] == [str(buyer.id)]
+    assert refused.status_code == 403
+    assert deactivated.json()["is_active"] is False
+    assert audit.status_code == 200, audit.text
+
+
+async def test_readiness_names_the_dependency_that_fails(api, fakes):
+    ready = await api.get("/api/v1/health/ready")
+    fakes.redis.failing = True
+    not_ready = await api.get("/api/v1/health/ready")
+
+    assert ready.json() == {"status": "ok", "checks": {"postgres": "ok", "redis": "ok"}}
+    assert not_ready.status_code == 503
+    assert not_ready.json()["checks"] == {"postgres": "ok", "redis": "error"}
+
+
+async def test_every_answer_carries_the_security_headers(api):
+    response = await api.get("/api/v1/health/")
+
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+async def test_the_keys_and_the_document_are_served(api):
+    keys = await api.get("/.well-known/jwks.json")
+    document = await api.get("/docs/openapi.json")
+
+    assert [k["kty"] for k in keys.json()["keys"]] == ["RSA"]
+    assert document.json()["openapi"] == "3.1.0"
