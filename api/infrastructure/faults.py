@@ -1,6 +1,9 @@
 """Exceptions that mean a dependency is unreachable, hung or saturated rather than that our
 code is wrong: each becomes a 503 with Retry-After."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import asyncpg
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -16,8 +19,7 @@ class DependencyUnavailable(Exception):
         self.reason = reason
 
 
-UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
-    DependencyUnavailable,
+POSTGRES_ERRORS: tuple[type[BaseException], ...] = (
     DBConnectionError,
     asyncpg.exceptions.PostgresConnectionError,
     asyncpg.exceptions.ConnectionDoesNotExistError,
@@ -29,27 +31,36 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.InterfaceError,
     # Raised when the server goes away in the middle of the client's bookkeeping.
     asyncpg.exceptions.InternalClientError,
-    RedisConnectionError,
-    RedisTimeoutError,
+)
+REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError)
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    DependencyUnavailable,
+    *POSTGRES_ERRORS,
+    *REDIS_ERRORS,
+    # Sockets refused or reset, and bounded waits run out, under either client.
     ConnectionError,
     TimeoutError,
 )
 
 
-CLIENT_MODULES = {"redis": "redis", "asyncpg": "postgres", "tortoise": "postgres"}
+@contextmanager
+def unavailable_as(dependency: str) -> Iterator[None]:
+    """Inside an adapter call: a dependency out of reach leaves as DependencyUnavailable,
+    named by the adapter that knows which one it called."""
+    try:
+        yield
+    except DependencyUnavailable:
+        raise
+    except UNAVAILABLE_ERRORS as exc:
+        raise DependencyUnavailable(dependency, type(exc).__name__) from exc
 
 
 def dependency_name(exc: BaseException) -> str:
-    """Which backend failed, judged by the client library that raised or was running."""
+    """Which backend failed: named by our adapters, else told by the client library's error."""
     if isinstance(exc, DependencyUnavailable):
         return exc.dependency
-    modules = [type(exc).__module__]
-    tb = exc.__traceback__
-    while tb is not None:
-        modules.append(str(tb.tb_frame.f_globals.get("__name__", "")))
-        tb = tb.tb_next
-    for module in reversed(modules):
-        for prefix, name in CLIENT_MODULES.items():
-            if module.startswith(prefix):
-                return name
+    if isinstance(exc, REDIS_ERRORS):
+        return "redis"
+    if isinstance(exc, POSTGRES_ERRORS):
+        return "postgres"
     return "a dependency"

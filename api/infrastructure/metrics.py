@@ -22,6 +22,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from api.infrastructure.faults import unavailable_as
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -153,14 +155,17 @@ def metrics() -> Metrics:
 def timed(
     kind: str, operation: str
 ) -> Callable[[Callable[P, Coroutine[Any, Any, R]]], Callable[P, Coroutine[Any, Any, R]]]:
-    """Time an async database ("db") or Redis ("redis") operation."""
+    """Mark an adapter's call to the database ("db") or Redis ("redis"): time it, and let an
+    unreachable backend leave it as DependencyUnavailable naming that backend."""
+    dependency = "postgres" if kind == "db" else kind
 
     def decorate(func: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
         @wraps(func)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             started = time.perf_counter()
             try:
-                return await func(*args, **kwargs)
+                with unavailable_as(dependency):
+                    return await func(*args, **kwargs)
             finally:
                 metrics().timed(kind, operation, time.perf_counter() - started)
 

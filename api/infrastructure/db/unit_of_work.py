@@ -4,7 +4,7 @@ from contextlib import asynccontextmanager
 
 from tortoise.transactions import in_transaction
 
-from api.infrastructure.faults import DependencyUnavailable
+from api.infrastructure.faults import DependencyUnavailable, unavailable_as
 
 
 class PgUnitOfWork:
@@ -26,8 +26,10 @@ class PgUnitOfWork:
         async with self._serialised(serial_key):
             await self._take(self._slots, "every connection is busy with writes")
             try:
-                async with in_transaction():
-                    yield
+                # BEGIN and COMMIT are this adapter's own calls to PostgreSQL.
+                with unavailable_as("postgres"):
+                    async with in_transaction():
+                        yield
             finally:
                 self._slots.release()
 
