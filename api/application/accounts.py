@@ -20,7 +20,7 @@ from api.application.ports import (
     UserRepository,
 )
 from api.domain.audit import AuditEvent, RequestContext
-from api.domain.errors import Conflict, Forbidden, NotFound
+from api.domain.errors import Conflict, NotFound, NotPermitted
 from api.domain.users import Actor, Role, User
 
 LAST_ADMIN = "this is the last active admin: make another admin first"
@@ -95,4 +95,4 @@ class Accounts:
 
 def _admin_only(actor: Actor) -> None:
     if actor.role != Role.ADMIN:
-        raise Forbidden("only admins manage accounts", target_type="user")
+        raise NotPermitted("only admins manage accounts", target_type="user")

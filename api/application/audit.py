@@ -7,7 +7,7 @@ from uuid import UUID
 from api.application.pagination import Cursor, Page
 from api.application.ports import AuditLog, AuditQuota, Clock
 from api.domain.audit import AuditEntry, AuditEvent, AuditFilter, RequestContext
-from api.domain.errors import Forbidden
+from api.domain.errors import NotPermitted
 from api.domain.users import Actor
 
 
@@ -38,7 +38,7 @@ class AuditTrail:
         self, actor: Actor, filters: AuditFilter, cursor: str | None, limit: int
     ) -> Page[AuditEntry]:
         if not actor.role.reads_everything:
-            raise Forbidden("only auditors and admins read the audit log")
+            raise NotPermitted("only auditors and admins read the audit log")
         after = Cursor.decode(cursor) if cursor else None
         rows = await self.log.page(filters, after, limit + 1)
         return Page.from_rows(list(rows), limit)

@@ -30,10 +30,10 @@ from api.domain.audit import AuditEvent, RequestContext
 from api.domain.emails import lookup_email
 from api.domain.errors import (
     FieldIssue,
-    Forbidden,
+    NotAuthenticated,
     NotFound,
-    RateLimited,
-    Unauthorized,
+    NotPermitted,
+    Throttled,
     ValidationFailed,
 )
 from api.domain.passwords import PasswordPolicy, legacy_form, normalise_password
@@ -128,7 +128,7 @@ class Auth:
             domain: dict[str, object] = {"email_domain": email.rpartition("@")[2]}
             now = self.clock.now()
             await self._audit("auth.login.throttled", None, "user", target_id, ctx, now, domain)
-            raise RateLimited("too many failed logins; try again later", wait)
+            raise Throttled("too many failed logins; try again later", wait)
         # Admitted before any database work, so that a storm's shed requests cost little.
         async with self.hash_queue.admit(ip, hashing_priority(standing)):
             user = await self.users.by_email(email)
@@ -136,7 +136,7 @@ class Auth:
         now = self.clock.now()
         if user is None or not valid or not user.is_active:
             await self._failed_login(user, email, ip, ctx, now)
-            raise Unauthorized(BAD_CREDENTIALS)
+            raise NotAuthenticated(BAD_CREDENTIALS)
         await self.throttle.succeeded(email, ip)
         async with self.unit_of_work.atomic():
             absolute = now + self.sessions_policy.absolute
@@ -150,17 +150,17 @@ class Auth:
         """Needs the current password; ends every other session of the user."""
         user = await self.users.by_id(claims.user_id)
         if user is None or not user.is_active:
-            raise Unauthorized("this account cannot change its password")
+            raise NotAuthenticated("this account cannot change its password")
         ip = ctx.ip or "unknown"
         standing = await self.throttle.check(user.email, ip)
         if standing.locked_for:
-            raise RateLimited("too many failed attempts; try again later", standing.locked_for)
+            raise Throttled("too many failed attempts; try again later", standing.locked_for)
         if problem := self.passwords.problem(new, user.email, user.full_name):
             raise ValidationFailed("new password is not acceptable", [replace_field(problem)])
         async with self.hash_queue.admit(ip, hashing_priority(standing)):
             if not await self._verify(user, current):
                 await self.throttle.failed(user.email, ip)
-                raise Forbidden(
+                raise NotPermitted(
                     "current password is wrong", target_type="user", target_id=str(user.id)
                 )
             password_hash = await self.hasher.hash(normalise_password(new))
@@ -192,7 +192,7 @@ class Auth:
         async with self.unit_of_work.atomic():
             pair = await self._rotate(refresh_token, ctx)
         if pair is None:
-            raise Unauthorized(BAD_REFRESH)
+            raise NotAuthenticated(BAD_REFRESH)
         return pair
 
     async def me(self, user_id: UUID) -> User:

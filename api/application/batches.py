@@ -20,7 +20,7 @@ from api.domain.batch_codes import PREFIX, in_server_namespace, new_code
 from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch
 from api.domain.custody import EventType, authorize_move
 from api.domain.emails import lookup_email
-from api.domain.errors import Conflict, FieldIssue, Forbidden, ValidationFailed
+from api.domain.errors import Conflict, FieldIssue, NotPermitted, ValidationFailed
 from api.domain.events import link
 from api.domain.users import Actor, Role, User
 
@@ -42,7 +42,7 @@ class Batches:
 
     async def create(self, actor: Actor, new: NewBatch, ctx: RequestContext) -> Batch:
         if actor.role not in CREATOR_ROLES:
-            raise Forbidden("only producers can register batches")
+            raise NotPermitted("only producers can register batches")
         if new.code is not None and in_server_namespace(new.code):
             raise ValidationFailed(
                 "batch code is not acceptable",

@@ -4,7 +4,7 @@ from uuid import UUID
 
 from api.domain.batches import Batch, can_read
 from api.domain.custody import parties
-from api.domain.errors import Forbidden, Hidden, NotFound
+from api.domain.errors import Hidden, NotFound, NotPermitted
 from api.domain.users import Actor
 
 
@@ -25,7 +25,7 @@ def ensure_can_change(actor: Actor, batch: Batch | None, batch_id: UUID) -> Batc
     """One they can see but are neither owner nor recipient of is a 403."""
     batch = ensure_can_read(actor, batch, batch_id)
     if not parties(actor, batch):
-        raise Forbidden(
+        raise NotPermitted(
             "only the batch's owner or recipient can change it",
             target_type="batch",
             target_id=str(batch_id),

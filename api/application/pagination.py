@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
-from api.domain.errors import BadRequest
+from api.domain.errors import MalformedInput
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -36,7 +36,9 @@ class Cursor:
             at.astimezone(UTC)  # a forged offset may take it past year 1 or 9999: OverflowError
             return cls(at, UUID(id_))
         except (binascii.Error, ValueError, TypeError, OverflowError) as exc:
-            raise BadRequest("cursor is not valid; use next_cursor from a previous page") from exc
+            raise MalformedInput(
+                "cursor is not valid; use next_cursor from a previous page"
+            ) from exc
 
 
 class Keyed(Protocol):

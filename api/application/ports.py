@@ -228,7 +228,7 @@ class Sealer(Protocol):
 
 class HashQueue(Protocol):
     """Admission to password hashing: bounded per worker and per client address; raises
-    RateLimited or Overloaded instead of queueing without end. Lower priorities go first."""
+    Throttled or Overloaded instead of queueing without end. Lower priorities go first."""
 
     def admit(self, client: str, priority: int) -> AbstractAsyncContextManager[None]: ...
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from api.domain.batches import Batch, BatchStatus, IllegalTransition
-from api.domain.errors import FieldIssue, Forbidden, ValidationFailed
+from api.domain.errors import FieldIssue, NotPermitted, ValidationFailed
 from api.domain.users import Actor
 
 
@@ -67,9 +67,9 @@ def parties(actor: Actor, batch: Batch) -> frozenset[Party]:
     return frozenset(mine)
 
 
-def _forbidden(message: str, batch: Batch) -> Forbidden:
+def _forbidden(message: str, batch: Batch) -> NotPermitted:
     # Naming the batch, for the audit trail's record of the refusal.
-    return Forbidden(message, target_type="batch", target_id=str(batch.id))
+    return NotPermitted(message, target_type="batch", target_id=str(batch.id))
 
 
 def _ensure_party(actor: Actor, batch: Batch) -> frozenset[Party]:

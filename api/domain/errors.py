@@ -22,15 +22,15 @@ class DomainError(Exception):
         return self.message
 
 
-class BadRequest(DomainError):
+class MalformedInput(DomainError):
     """The input cannot be used as given."""
 
 
-class Unauthorized(DomainError):
+class NotAuthenticated(DomainError):
     """The caller is not who they must be: no, a bad or an expired credential."""
 
 
-class Forbidden(DomainError):
+class NotPermitted(DomainError):
     """The caller is known but may not do this."""
 
 
@@ -42,7 +42,7 @@ class Hidden(NotFound):
     """It exists, but not for this caller: answered exactly like NotFound, audited as a denial."""
 
 
-class InvalidToken(Unauthorized):
+class InvalidToken(NotAuthenticated):
     """A token that is not ours (bad signature, unknown key, wrong claims), not merely expired."""
 
 
@@ -58,7 +58,7 @@ class Unavailable(DomainError):
     """A dependency (PostgreSQL, Redis) cannot be reached; the client should retry later."""
 
 
-class RateLimited(DomainError):
+class Throttled(DomainError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = max(1, retry_after)

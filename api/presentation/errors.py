@@ -10,17 +10,17 @@ from sanic.handlers import ErrorHandler
 
 from api.domain.batches import IllegalTransition
 from api.domain.errors import (
-    BadRequest,
     Conflict,
     DomainError,
     FieldIssue,
-    Forbidden,
     Hidden,
     InvalidToken,
+    MalformedInput,
+    NotAuthenticated,
     NotFound,
+    NotPermitted,
     Overloaded,
-    RateLimited,
-    Unauthorized,
+    Throttled,
     Unavailable,
     ValidationFailed,
 )
@@ -30,7 +30,7 @@ from api.infrastructure.sentry import report
 from api.presentation.request_id import HEADER, request_id
 
 
-class UnsupportedMediaType(BadRequest):
+class UnsupportedMediaType(MalformedInput):
     """A body that is not JSON."""
 
 
@@ -38,17 +38,17 @@ class UnsupportedMediaType(BadRequest):
 # No default: an error missing here is answered as a bug (500), and tests/http/test_errors.py
 # fails until it is added.
 DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
-    BadRequest: (400, "bad_request"),
+    MalformedInput: (400, "bad_request"),
     UnsupportedMediaType: (415, "unsupported_media_type"),
-    Unauthorized: (401, "unauthorized"),
+    NotAuthenticated: (401, "unauthorized"),
     InvalidToken: (401, "unauthorized"),
-    Forbidden: (403, "forbidden"),
+    NotPermitted: (403, "forbidden"),
     NotFound: (404, "not_found"),
     Hidden: (404, "not_found"),
     Conflict: (409, "conflict"),
     IllegalTransition: (409, "conflict"),
     ValidationFailed: (422, "validation_error"),
-    RateLimited: (429, "rate_limited"),
+    Throttled: (429, "rate_limited"),
     Unavailable: (503, "unavailable"),
     Overloaded: (503, "unavailable"),
 }
@@ -95,9 +95,9 @@ def validation_issues(exc: ValidationError) -> list[FieldIssue]:
 
 
 def _domain_headers(exc: DomainError) -> dict[str, str] | None:
-    if isinstance(exc, RateLimited | Overloaded):
+    if isinstance(exc, Throttled | Overloaded):
         return {"Retry-After": str(exc.retry_after)}
-    if isinstance(exc, Unauthorized):
+    if isinstance(exc, NotAuthenticated):
         return {"WWW-Authenticate": "Bearer"}
     return None
 
@@ -122,7 +122,7 @@ class JsonErrorHandler(ErrorHandler):
                 request, CLIENT_CLOSED, "client_closed_request", "client closed the request"
             )
         if isinstance(exception, DomainError) and type(exception) in DOMAIN_ERRORS:
-            if isinstance(exception, (Forbidden, Hidden)):
+            if isinstance(exception, (NotPermitted, Hidden)):
                 request.ctx.refusal = exception  # for the audit trail (presentation/refusals)
             headers = _domain_headers(exception)
             status, code = DOMAIN_ERRORS[type(exception)]

@@ -8,7 +8,7 @@ from sanic import Request
 from sanic_routing import Route
 
 from api.application.ports import AccessClaims
-from api.domain.errors import DomainError, InvalidToken, RateLimited, Unauthorized
+from api.domain.errors import DomainError, InvalidToken, NotAuthenticated, Throttled
 from api.infrastructure import log_context
 from api.infrastructure.cache.guard import Verdict
 from api.infrastructure.faults import UNAVAILABLE_ERRORS
@@ -68,14 +68,14 @@ async def guard_request(request: Request) -> None:
     else:
         request.ctx.rate = verdict
         if verdict.revoked:
-            refusal = Unauthorized("access token has been revoked")
+            refusal = NotAuthenticated("access token has been revoked")
         if not verdict.allowed:
-            raise RateLimited("too many requests; slow down", verdict.retry_after_seconds)
+            raise Throttled("too many requests; slow down", verdict.retry_after_seconds)
     if kind.needs_token:
         if refusal is not None:
             raise refusal
         if claims is None:
-            raise Unauthorized("send an access token as 'Authorization: Bearer <token>'")
+            raise NotAuthenticated("send an access token as 'Authorization: Bearer <token>'")
         request.ctx.caller = claims
 
 

@@ -9,7 +9,7 @@ from sanic import Request
 
 from api.application.ports import AccessClaims
 from api.domain.audit import RequestContext
-from api.domain.errors import BadRequest, ValidationFailed
+from api.domain.errors import MalformedInput, ValidationFailed
 from api.domain.users import Actor
 from api.presentation.client_address import client_ip
 from api.presentation.errors import UnsupportedMediaType, validation_issues
@@ -29,7 +29,7 @@ def parse_body(request: Request, model: type[M]) -> M:
         return model.model_validate_json(request.body or b"")
     except ValidationError as exc:
         if any(err["type"] == "json_invalid" for err in exc.errors()):
-            raise BadRequest("request body is not valid JSON") from exc
+            raise MalformedInput("request body is not valid JSON") from exc
         raise ValidationFailed("request body is not valid", validation_issues(exc)) from exc
 
 
@@ -40,12 +40,12 @@ def parse_query(request: Request, model: type[M]) -> M:
         # Blank values are values (`?product=` is not "no filter"); invalid UTF-8 is refused.
         args = request.get_args(keep_blank_values=True, errors="strict")
     except (UnicodeDecodeError, ValueError) as exc:
-        raise BadRequest("the query string is not valid UTF-8") from exc
+        raise MalformedInput("the query string is not valid UTF-8") from exc
     values: Mapping[str, str] = {k: v[-1] for k, v in args.items() if k in names}
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        raise BadRequest("a query parameter is not valid", validation_issues(exc)) from exc
+        raise MalformedInput("a query parameter is not valid", validation_issues(exc)) from exc
 
 
 def request_context(request: Request) -> RequestContext:
@@ -64,7 +64,7 @@ def header_text(request: Request, name: str) -> str | None:
         return None
     # Sanic decodes header bytes as UTF-8 with surrogateescape: a surrogate is an invalid byte.
     if any(c < " " or "\x7f" <= c <= "\x9f" or "\ud800" <= c <= "\udfff" for c in value):
-        raise BadRequest(f"the {name} header is not valid UTF-8 text")
+        raise MalformedInput(f"the {name} header is not valid UTF-8 text")
     return value[:512]
 
 
@@ -84,5 +84,5 @@ def current_actor(request: Request) -> Actor:
 
 def parse_id(value: str, kind: str = "batch") -> UUID:
     if not UUID_RE.fullmatch(value):
-        raise BadRequest(f"{kind} id is not a UUID")
+        raise MalformedInput(f"{kind} id is not a UUID")
     return UUID(value)

@@ -17,7 +17,7 @@ from loguru import logger
 from sanic import Request
 from sanic.response import HTTPResponse, raw
 
-from api.domain.errors import BadRequest, Conflict, DomainError, FieldIssue, ValidationFailed
+from api.domain.errors import Conflict, DomainError, FieldIssue, MalformedInput, ValidationFailed
 from api.infrastructure.cache.idempotency import StoredResponse
 from api.infrastructure.faults import UNAVAILABLE_ERRORS
 from api.presentation.context import services
@@ -67,7 +67,7 @@ async def _respond(handler: Handler, request: Request, *args: Any, **kwargs: Any
     if key is None or claims is None:
         return await handler(request, *args, **kwargs)
     if not VALID_KEY.fullmatch(key):
-        raise BadRequest(f"{HEADER} must be 1 to 255 visible ASCII characters")
+        raise MalformedInput(f"{HEADER} must be 1 to 255 visible ASCII characters")
     store = services(request).idempotency
     scope = f"{claims.user_id}:{request.method}:{request.path}:{key}"
     fingerprint = hashlib.sha256(request.body or b"").hexdigest()

@@ -143,6 +143,6 @@ def test_schemathesis_finds_no_failure(
     assert run.returncode == 0, output[-20000:]
     # Only the credential operations may answer nothing but 401 (the fuzzer's tokens are made
     # up); any other operation listed means the fuzzer never got past authentication.
-    only_401 = re.search(r"401 Unauthorized \(\d+ operations?\):\n((?:\s+- .+\n)+)", output)
+    only_401 = re.search(r"401 NotAuthenticated \(\d+ operations?\):\n((?:\s+- .+\n)+)", output)
     listed = set(re.findall(r"- (\S+ \S+)", only_401.group(1))) if only_401 else set()
     assert listed <= CREDENTIAL_OPERATIONS, output[-20000:]

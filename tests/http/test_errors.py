@@ -17,17 +17,17 @@ from api.presentation.errors import DOMAIN_ERRORS, UnsupportedMediaType
 from tests.http.harness import bearer
 
 STATUS = {
-    errors.BadRequest: (400, "bad_request"),
+    errors.MalformedInput: (400, "bad_request"),
     UnsupportedMediaType: (415, "unsupported_media_type"),
-    errors.Unauthorized: (401, "unauthorized"),
+    errors.NotAuthenticated: (401, "unauthorized"),
     errors.InvalidToken: (401, "unauthorized"),
-    errors.Forbidden: (403, "forbidden"),
+    errors.NotPermitted: (403, "forbidden"),
     IllegalTransition: (409, "conflict"),
     errors.NotFound: (404, "not_found"),
     errors.Hidden: (404, "not_found"),
     errors.Conflict: (409, "conflict"),
     errors.ValidationFailed: (422, "validation_error"),
-    errors.RateLimited: (429, "rate_limited"),
+    errors.Throttled: (429, "rate_limited"),
     errors.Unavailable: (503, "unavailable"),
     errors.Overloaded: (503, "unavailable"),
 }
@@ -57,7 +57,7 @@ async def test_an_error_without_a_status_is_answered_as_a_bug(api, fakes):
 
 
 def make(kind: type[errors.DomainError]) -> errors.DomainError:
-    if kind in (errors.RateLimited, errors.Overloaded):
+    if kind in (errors.Throttled, errors.Overloaded):
         return kind("slow down", 9)
     return kind("it went wrong", [errors.FieldIssue("product", "too long")])
 
@@ -86,7 +86,7 @@ async def test_a_domain_error_becomes_its_status_in_the_error_shape(api, fakes, 
     )
 
     status, code = STATUS[kind]
-    waits = kind in (errors.RateLimited, errors.Overloaded)
+    waits = kind in (errors.Throttled, errors.Overloaded)
     assert response.status_code == status
     assert response.headers["X-Request-ID"] == "trace-me-1"
     assert response.json() == {
@@ -103,7 +103,7 @@ async def test_a_domain_error_becomes_its_status_in_the_error_shape(api, fakes, 
         assert response.headers["Retry-After"] == "9"
 
 
-@pytest.mark.parametrize("kind", [errors.Forbidden, errors.Hidden])
+@pytest.mark.parametrize("kind", [errors.NotPermitted, errors.Hidden])
 async def test_refusals_are_audited_as_denials(api, fakes, caller, kind):
     failing(fakes, kind("not yours", target_type="batch", target_id="b-1"))
 

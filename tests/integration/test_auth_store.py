@@ -4,12 +4,12 @@ import socket
 import uuid
 
 import pytest
-from redis.exceptions import RedisError
 
-from api.domain.errors import Conflict, Unauthorized
+from api.domain.errors import Conflict, NotAuthenticated
 from api.domain.users import Role
 from api.infrastructure.cache.redis import RedisProbe, connect
 from api.infrastructure.db.models import AuditLogRow
+from api.infrastructure.faults import DependencyUnavailable
 from api.presentation.context import Services
 from tests.integration.conftest import CTX
 
@@ -31,10 +31,10 @@ async def test_refresh_reuse_ends_the_session_for_good(services: Services) -> No
     first = await services.auth.login(email, PASSWORD, CTX)
     second = await services.auth.refresh(first.refresh_token, CTX)
 
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         await services.auth.refresh(first.refresh_token, CTX)
     # The revocation committed although the request that caused it was refused.
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         await services.auth.refresh(second.refresh_token, CTX)
     rows = await AuditLogRow.filter(actor_id=user.id)
     assert "auth.refresh.reuse_detected" in {row.action for row in rows}
@@ -43,7 +43,7 @@ async def test_refresh_reuse_ends_the_session_for_good(services: Services) -> No
 async def test_failed_logins_are_audited_without_the_password(services: Services) -> None:
     email = f"{uuid.uuid4().hex[:8]}@example.com"
     user = await services.auth.register(email, PASSWORD, "A", Role.PRODUCER, CTX)
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         await services.auth.login(email, "wrong passphrase", CTX)
     row = await AuditLogRow.get(actor_id=user.id, action="auth.login.failed")
     assert row.request_id == CTX.request_id
@@ -63,7 +63,8 @@ async def test_readiness_probes_reach_postgres_and_redis_and_fail_without_them(
         nothing_there = sock.getsockname()[1]
     unreachable = connect(f"redis://127.0.0.1:{nothing_there}/0")
     try:
-        with pytest.raises(RedisError):
+        with pytest.raises(DependencyUnavailable) as failed:
             await RedisProbe(unreachable).ping()
+        assert failed.value.dependency == "redis"
     finally:
         await unreachable.aclose()

@@ -5,7 +5,7 @@ from uuid import uuid4
 import pytest
 
 from api.application.auth import BAD_REFRESH, Auth, SessionPolicy
-from api.domain.errors import Conflict, NotFound, RateLimited, Unauthorized, ValidationFailed
+from api.domain.errors import Conflict, NotAuthenticated, NotFound, Throttled, ValidationFailed
 from api.domain.passwords import PasswordPolicy
 from api.domain.users import Role
 from api.infrastructure.security.hash_queue import BoundedHashQueue
@@ -117,11 +117,11 @@ async def test_login_works_with_a_differently_cased_email(auth, alice, issuer):
 
 
 async def test_wrong_password_and_unknown_email_fail_alike(auth, alice, hasher):
-    with pytest.raises(Unauthorized) as wrong_password:
+    with pytest.raises(NotAuthenticated) as wrong_password:
         await auth.login("alice@example.com", "not the password", CTX)
     assert hasher.verified == [alice.password_hash]
 
-    with pytest.raises(Unauthorized) as unknown_email:
+    with pytest.raises(NotAuthenticated) as unknown_email:
         await auth.login("nobody@example.com", PASSWORD, CTX)
     assert hasher.verified[-1] == DUMMY
 
@@ -130,7 +130,7 @@ async def test_wrong_password_and_unknown_email_fail_alike(auth, alice, hasher):
 
 async def test_failed_logins_are_audited(auth, alice, audit):
     for email, password in [("alice@example.com", "nope"), ("ghost@Farm.org", PASSWORD)]:
-        with pytest.raises(Unauthorized):
+        with pytest.raises(NotAuthenticated):
             await auth.login(email, password, CTX)
 
     known, unknown = audit.of("auth.login.failed")
@@ -143,7 +143,7 @@ async def test_failed_logins_are_audited(auth, alice, audit):
 async def test_a_deactivated_account_cannot_log_in(auth, alice, users):
     users.deactivate(alice.id)
 
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         await auth.login("alice@example.com", PASSWORD, CTX)
 
 
@@ -157,7 +157,7 @@ async def test_refresh_rotates_the_token_and_keeps_the_session(auth, alice, issu
     assert issuer.verify(second.access_token).session_id == (
         issuer.verify(first.access_token).session_id
     )
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         await auth.refresh(first.refresh_token, CTX)
 
 
@@ -167,9 +167,9 @@ async def test_refresh_token_reuse_revokes_the_whole_family(auth, alice, audit, 
     third = await auth.refresh(second.refresh_token, CTX)
     clock.advance(minutes=1)
 
-    with pytest.raises(Unauthorized) as reused:
+    with pytest.raises(NotAuthenticated) as reused:
         await auth.refresh(first.refresh_token, CTX)
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         await auth.refresh(third.refresh_token, CTX)
 
     assert str(reused.value) == BAD_REFRESH
@@ -184,7 +184,7 @@ async def test_reuse_in_one_session_leaves_other_sessions_alone(auth, alice, clo
     await auth.refresh(laptop.refresh_token, CTX)
     clock.advance(GRACE + timedelta(seconds=1))
 
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         await auth.refresh(laptop.refresh_token, CTX)
 
     assert (await auth.refresh(phone.refresh_token, CTX)).refresh_token
@@ -194,7 +194,7 @@ async def test_a_refresh_token_idle_for_too_long_has_expired(auth, alice, clock)
     pair = await auth.login("alice@example.com", PASSWORD, CTX)
     clock.advance(IDLE + timedelta(seconds=1))
 
-    with pytest.raises(Unauthorized) as caught:
+    with pytest.raises(NotAuthenticated) as caught:
         await auth.refresh(pair.refresh_token, CTX)
 
     assert str(caught.value) == BAD_REFRESH
@@ -220,7 +220,7 @@ async def test_the_session_lifetime_caps_refresh_expiry(auth, alice, clock):
     assert pair.refresh_expires_in == int(timedelta(hours=12).total_seconds())
 
     clock.advance(hours=12)
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         await auth.refresh(pair.refresh_token, CTX)
 
 
@@ -228,12 +228,12 @@ async def test_a_deactivated_account_cannot_refresh(auth, alice, users):
     pair = await auth.login("alice@example.com", PASSWORD, CTX)
     users.deactivate(alice.id)
 
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         await auth.refresh(pair.refresh_token, CTX)
 
 
 async def test_a_made_up_refresh_token_is_refused(auth, alice):
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         await auth.refresh("made-up-token", CTX)
 
 
@@ -267,10 +267,10 @@ async def test_a_common_password_is_refused_at_registration(auth):
 
 async def test_repeated_failures_lock_the_account_for_that_address_only(auth, alice, audit):
     for _ in range(3):
-        with pytest.raises(Unauthorized):
+        with pytest.raises(NotAuthenticated):
             await auth.login("alice@example.com", "wrong guess", CTX)
 
-    with pytest.raises(RateLimited) as locked:
+    with pytest.raises(Throttled) as locked:
         await auth.login("alice@example.com", PASSWORD, CTX)
     assert locked.value.retry_after == 30
     assert audit.of("auth.login.locked_out")
@@ -286,7 +286,7 @@ async def test_logout_revokes_the_session_and_the_access_token(auth, alice, issu
 
     assert claims.token_id in revocations.tokens
     assert str(claims.session_id) in revocations.sessions
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         await auth.refresh(pair.refresh_token, CTX)
 
 
@@ -298,7 +298,7 @@ async def test_logout_all_ends_every_session(auth, alice, issuer, revocations):
 
     assert str(issuer.verify(phone.access_token).session_id) in revocations.sessions
     for pair in (laptop, phone):
-        with pytest.raises(Unauthorized):
+        with pytest.raises(NotAuthenticated):
             await auth.refresh(pair.refresh_token, CTX)
 
 

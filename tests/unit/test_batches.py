@@ -6,7 +6,7 @@ import pytest
 from api.application.batches import Batches
 from api.domain.batch_codes import is_valid_server_code
 from api.domain.batches import BatchFilter, BatchStatus, IllegalTransition
-from api.domain.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
+from api.domain.errors import Conflict, MalformedInput, NotFound, NotPermitted, ValidationFailed
 from api.domain.users import Role
 from tests.support.builders import CTX, actor, new_batch
 from tests.support.fakes import (
@@ -88,7 +88,7 @@ async def test_a_code_already_taken_is_a_conflict(batches, producer):
 
 @pytest.mark.parametrize("role", [Role.BUYER, Role.AUDITOR, Role.ADMIN])
 async def test_only_producers_can_create_batches(batches, audit, role):
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotPermitted):
         await batches.create(actor(role), new_batch(), CTX)
 
     assert audit.entries == []
@@ -136,7 +136,7 @@ async def test_an_auditor_or_admin_reads_any_batch_but_cannot_change_it(batches,
     overseer = actor(role)
 
     assert await batches.get(overseer, batch.id) == batch
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotPermitted):
         await batches.change_status(overseer, batch.id, BatchStatus.IN_TRANSIT, None, CTX)
     assert (await batches.get(producer, batch.id)).status == BatchStatus.REGISTERED
 
@@ -211,7 +211,7 @@ async def test_listing_honours_the_status_filter(batches, producer, buyer):
 
 
 async def test_a_bad_cursor_is_a_bad_request(batches, producer):
-    with pytest.raises(BadRequest):
+    with pytest.raises(MalformedInput):
         await batches.list(producer, EVERYTHING, "definitely-not-a-cursor", 20)
 
 

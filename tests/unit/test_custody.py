@@ -5,7 +5,7 @@ import pytest
 
 from api.domain.batches import BatchStatus, IllegalTransition
 from api.domain.custody import MOVES, authorize_move, authorize_split
-from api.domain.errors import Forbidden, ValidationFailed
+from api.domain.errors import NotPermitted, ValidationFailed
 from api.domain.users import Actor, Role
 from tests.unit.test_batch_status import batch_in
 
@@ -26,12 +26,12 @@ def test_each_move_belongs_to_one_party_only(pair, move) -> None:
 
     assert authorize_move(mine, batch, target, **inputs) == move
     if current != BatchStatus.REGISTERED:
-        with pytest.raises(Forbidden):
+        with pytest.raises(NotPermitted):
             authorize_move(theirs, batch, target, **inputs)
 
 
 def test_an_outsider_may_make_no_move() -> None:
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotPermitted):
         authorize_move(Actor(uuid4(), Role.AUDITOR), held(BatchStatus.IN_TRANSIT),
                        BatchStatus.DELIVERED, False, False)  # fmt: skip
 
@@ -55,7 +55,7 @@ def test_a_batch_shipped_before_custody_is_confirmed_by_its_owner() -> None:
 def test_the_holder_splits_the_owner_before_shipping_the_recipient_after_delivery() -> None:
     authorize_split(OWNER, held(BatchStatus.REGISTERED, shipped=False))
     authorize_split(RECIPIENT, held(BatchStatus.DELIVERED))
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotPermitted):
         authorize_split(OWNER, held(BatchStatus.DELIVERED))
     with pytest.raises(IllegalTransition):
         authorize_split(RECIPIENT, held(BatchStatus.IN_TRANSIT))

@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from api.domain.errors import Overloaded, RateLimited
+from api.domain.errors import Overloaded, Throttled
 from api.infrastructure.security.hash_queue import BoundedHashQueue
 
 GOOD, UNKNOWN, FAILING = 0, 1, 2
@@ -54,7 +54,7 @@ async def test_one_address_gets_a_429_beyond_its_share():
     gate = asyncio.Event()
     first = asyncio.create_task(hold(queue, "a", UNKNOWN, [], gate))
     await asyncio.sleep(0)
-    with pytest.raises(RateLimited):
+    with pytest.raises(Throttled):
         async with queue.admit("a", UNKNOWN):
             pass
     gate.set()

@@ -8,7 +8,7 @@ import pytest
 
 from api.application.pagination import Cursor, Page
 from api.domain.batches import Batch
-from api.domain.errors import BadRequest
+from api.domain.errors import MalformedInput
 
 AT = datetime(2031, 3, 14, 9, 26, 53, 123456, tzinfo=UTC)
 ID = UUID("0b9e8b8e-5d1c-4a43-9a55-7c2f2d5b1e01")
@@ -56,26 +56,26 @@ def test_an_encoded_cursor_is_url_safe_and_unpadded():
     ids=["empty", "punctuation", "spaces", "one-char", "percent", "non-ascii"],
 )
 def test_garbage_is_a_bad_request(token):
-    with pytest.raises(BadRequest):
+    with pytest.raises(MalformedInput):
         Cursor.decode(token)
 
 
 def test_every_truncation_of_a_valid_cursor_is_a_bad_request():
     token = Cursor(AT, ID).encode()
     for cut in range(len(token)):
-        with pytest.raises(BadRequest):
+        with pytest.raises(MalformedInput):
             Cursor.decode(token[:cut])
 
 
 def test_base64_of_text_that_is_not_json_is_a_bad_request():
     token = base64.urlsafe_b64encode(b"hello, world").decode()
 
-    with pytest.raises(BadRequest):
+    with pytest.raises(MalformedInput):
         Cursor.decode(token)
 
 
 def test_a_timestamp_without_a_time_zone_is_a_bad_request():
-    with pytest.raises(BadRequest):
+    with pytest.raises(MalformedInput):
         Cursor.decode(token_of(["2031-03-14T09:26:53", str(ID)]))
 
 
@@ -101,12 +101,12 @@ def test_a_timestamp_without_a_time_zone_is_a_bad_request():
     ids=repr,
 )
 def test_a_cursor_of_the_wrong_shape_is_a_bad_request(value):
-    with pytest.raises(BadRequest):
+    with pytest.raises(MalformedInput):
         Cursor.decode(token_of(value))
 
 
 def test_a_bad_cursor_says_how_to_get_a_good_one():
-    with pytest.raises(BadRequest) as caught:
+    with pytest.raises(MalformedInput) as caught:
         Cursor.decode("garbage")
 
     assert "next_cursor" in str(caught.value)

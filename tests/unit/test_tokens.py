@@ -11,7 +11,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from api.domain.errors import Unauthorized
+from api.domain.errors import NotAuthenticated
 from api.domain.users import Role, User
 from api.infrastructure.security.keys import (
     KeyFileError,
@@ -85,7 +85,7 @@ def test_a_hand_made_token_signed_with_our_key_verifies(key, tokens):
 def test_an_expired_token_is_rejected_as_expired(tokens):
     token, _ = tokens.issue(user(), uuid4(), datetime.now(UTC) - timedelta(hours=1))
 
-    with pytest.raises(Unauthorized, match="expired"):
+    with pytest.raises(NotAuthenticated, match="expired"):
         tokens.verify(token)
 
 
@@ -94,14 +94,14 @@ def test_a_token_for_another_audience_is_rejected(key, tokens):
         user(), uuid4(), datetime.now(UTC)
     )
 
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         tokens.verify(token)
 
 
 def test_a_token_from_another_issuer_is_rejected(key, tokens):
     token, _ = issuer_for(key.ring(), issuer="evil").issue(user(), uuid4(), datetime.now(UTC))
 
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         tokens.verify(token)
 
 
@@ -112,7 +112,7 @@ def test_a_tampered_payload_is_rejected(tokens):
     claims["role"] = "admin"
     forged = ".".join([header, b64(json.dumps(claims).encode()), signature])
 
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         tokens.verify(forged)
 
 
@@ -120,14 +120,14 @@ def test_a_token_signed_by_an_unknown_key_is_rejected(tokens):
     stranger = generate_key()
     token, _ = issuer_for(stranger.ring()).issue(user(), uuid4(), datetime.now(UTC))
 
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         tokens.verify(token)
 
 
 def test_a_token_claiming_our_kid_but_signed_by_another_key_is_rejected(key, tokens):
     token = jwt.encode(good_claims(), generate_key().private, "RS256", {"kid": key.kid})
 
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         tokens.verify(token)
 
 
@@ -136,7 +136,7 @@ def test_an_unsigned_alg_none_token_is_rejected(key, tokens, alg):
     header = b64(json.dumps({"alg": alg, "typ": "JWT", "kid": key.kid}).encode())
     payload = b64(json.dumps(good_claims()).encode())
 
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         tokens.verify(f"{header}.{payload}.")
 
 
@@ -149,7 +149,7 @@ def test_an_hs256_token_keyed_with_our_public_pem_is_rejected(key, tokens):
     signing_input = f"{header}.{payload}".encode()
     signature = b64(hmac.new(pem, signing_input, hashlib.sha256).digest())
 
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         tokens.verify(f"{header}.{payload}.{signature}")
 
 
@@ -157,7 +157,7 @@ def test_a_well_signed_token_that_is_not_an_access_token_is_rejected(key, tokens
     claims = {**good_claims(), "typ": "refresh"}
     token = jwt.encode(claims, key.private, "RS256", {"kid": key.kid})
 
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         tokens.verify(token)
 
 
@@ -167,13 +167,13 @@ def test_a_well_signed_token_missing_a_required_claim_is_rejected(key, tokens, m
     del claims[missing]
     token = jwt.encode(claims, key.private, "RS256", {"kid": key.kid})
 
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         tokens.verify(token)
 
 
 @pytest.mark.parametrize("garbage", ["", "abc", "a.b.c", "x" * 50])
 def test_garbage_is_rejected(tokens, garbage):
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         tokens.verify(garbage)
 
 
@@ -197,7 +197,7 @@ def test_tokens_signed_before_a_rotation_still_verify(tmp_path):
     assert sorted(kids) == sorted([before.signing_kid, after.signing_kid])
     assert after.signing_kid == thumbprint(load_private_key(new).public_key())
     assert all(k["alg"] == "RS256" and "d" not in k for k in after.jwks()["keys"])
-    with pytest.raises(Unauthorized):
+    with pytest.raises(NotAuthenticated):
         issuer_for(load_key_ring(new)).verify(token)
 
 

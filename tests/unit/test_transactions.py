@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from api.application.transactions import Transactions
-from api.domain.errors import Conflict, Forbidden, NotFound
+from api.domain.errors import Conflict, NotFound, NotPermitted
 from api.domain.transactions import NewTransaction
 from api.domain.users import Role
 from tests.support.builders import CTX, actor, new_batch, new_tx, tx_hash
@@ -123,7 +123,7 @@ async def test_a_producer_who_does_not_own_the_batch_is_told_it_does_not_exist(
 
 @pytest.mark.parametrize("role", [Role.AUDITOR, Role.ADMIN])
 async def test_an_auditor_cannot_record_a_transaction(transactions, batch, repo, role):
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotPermitted):
         await transactions.record(actor(role), batch.id, new_tx(tx_hash(3)), CTX)
 
     assert repo.rows == {}

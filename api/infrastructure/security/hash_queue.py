@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from api.domain.errors import Overloaded, RateLimited
+from api.domain.errors import Overloaded, Throttled
 from api.infrastructure.metrics import metrics
 
 BUSY = "the server is busy with logins; retry shortly"
@@ -49,7 +49,7 @@ class BoundedHashQueue:
     async def admit(self, client: str, priority: int) -> AsyncIterator[None]:
         if self._per_client[client] >= self._per_client_max:
             self._shed(client, "address")
-            raise RateLimited("too many logins from this address at once; retry shortly", 1)
+            raise Throttled("too many logins from this address at once; retry shortly", 1)
         if self._shed_until.get(client, 0) > time.monotonic():
             priority = WORST
         self._per_client[client] += 1

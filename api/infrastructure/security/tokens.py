@@ -10,7 +10,7 @@ from uuid import UUID
 import jwt
 
 from api.application.ports import AccessClaims
-from api.domain.errors import InvalidToken, Unauthorized
+from api.domain.errors import InvalidToken, NotAuthenticated
 from api.domain.users import Role, User
 from api.infrastructure.security.keys import KeyRing
 
@@ -89,7 +89,7 @@ class JwtTokens:
                 issued_at=datetime.fromtimestamp(claims["iat"], UTC),
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("access token has expired") from exc
+            raise NotAuthenticated("access token has expired") from exc
         except InvalidToken:
             raise
         except (jwt.InvalidTokenError, ValueError, KeyError, OverflowError, OSError) as exc:
