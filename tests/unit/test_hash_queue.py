@@ -59,3 +59,35 @@ async def test_one_address_gets_a_429_beyond_its_share():
             pass
     gate.set()
     await first
+
+
+async def test_untrusted_hashes_leave_the_hasher_idle_for_a_trusted_login():
+    """After an untrusted hash the next untrusted one pauses as long as that hash took, so a
+    trusted login that arrives meanwhile starts at once instead of queueing for CPU."""
+    queue = BoundedHashQueue(slots=1, max_waiting=8, per_client=1, untrusted_share=0.5)
+    order: list[str] = []
+
+    async def hash_for(client: str, priority: int, seconds: float) -> None:
+        async with queue.admit(client, priority):
+            order.append(client)
+            await asyncio.sleep(seconds)
+
+    storm = asyncio.create_task(hash_for("storm-1", FAILING, 0.2))
+    await asyncio.sleep(0)
+    next_in_storm = asyncio.create_task(hash_for("storm-2", FAILING, 0))
+    await storm
+    assert order == ["storm-1"]  # storm-2 waits out the pause
+    await hash_for("honest", GOOD, 0)
+    assert order == ["storm-1", "honest"]
+    await next_in_storm
+    assert order == ["storm-1", "honest", "storm-2"]
+
+
+async def test_trusted_logins_are_never_paused():
+    queue = BoundedHashQueue(slots=1, max_waiting=8, per_client=1, untrusted_share=0.5)
+    async with queue.admit("storm", FAILING):
+        await asyncio.sleep(0.05)
+    started = asyncio.get_running_loop().time()
+    async with queue.admit("honest", GOOD):
+        waited = asyncio.get_running_loop().time() - started
+    assert waited < 0.05

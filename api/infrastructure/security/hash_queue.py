@@ -6,6 +6,11 @@ priority than the newcomer's is shed with 503 (or else the newcomer); and each c
 may have only `per_client` logins in hand at once (429). Better priorities go first, each in
 arrival order. An address this worker has shed lately gets the worst priority, whatever the
 caller says: a storm's requests that never reach the hasher never fail a login either.
+
+Priority 0 (an address a login succeeded from lately) is trusted. The others may keep the
+hasher busy only `untrusted_share` of the time: after an untrusted hash, the next untrusted one
+waits in proportion to how long it took. Otherwise a storm keeps every core hashing, and an
+honest login, first in line, still waits for CPU behind it.
 """
 
 import asyncio
@@ -24,6 +29,7 @@ BUSY = "the server is busy with logins; retry shortly"
 SHED_MEMORY_SECONDS = 900
 SHED_MEMORY_SIZE = 100_000
 WORST = 1_000
+TRUSTED = 0
 
 
 @dataclass(order=True)
@@ -35,8 +41,13 @@ class _Waiter:
 
 
 class BoundedHashQueue:
-    def __init__(self, slots: int, max_waiting: int, per_client: int) -> None:
+    def __init__(
+        self, slots: int, max_waiting: int, per_client: int, untrusted_share: float = 0.5
+    ) -> None:
         self._slots = slots
+        self._untrusted_pause = 1 / untrusted_share - 1
+        self._untrusted_at = 0.0  # when the next untrusted hash may start
+        self._wake: asyncio.TimerHandle | None = None
         self._max_waiting = max_waiting
         self._per_client_max = per_client
         self._running = 0
@@ -55,9 +66,14 @@ class BoundedHashQueue:
         self._per_client[client] += 1
         try:
             await self._acquire(client, priority)
+            started = time.monotonic()
             try:
                 yield
             finally:
+                if priority > TRUSTED:
+                    ended = time.monotonic()
+                    pause = (ended - started) * self._untrusted_pause
+                    self._untrusted_at = max(self._untrusted_at, ended + pause)
                 self._release()
         finally:
             self._per_client[client] -= 1
@@ -65,7 +81,7 @@ class BoundedHashQueue:
                 del self._per_client[client]
 
     async def _acquire(self, client: str, priority: int) -> None:
-        if self._running < self._slots and not self._waiting:
+        if self._running < self._slots and not self._waiting and self._may_start(priority):
             self._running += 1
             return
         if len(self._waiting) >= self._max_waiting:
@@ -79,6 +95,7 @@ class BoundedHashQueue:
             victim.future.set_exception(Overloaded(BUSY, 1))
         waiter = _Waiter(priority, next(self._seq), client, asyncio.Future())
         bisect.insort(self._waiting, waiter)
+        self._dispatch()
         try:
             await waiter.future  # on success the releasing request handed us its slot
         except asyncio.CancelledError:
@@ -89,12 +106,31 @@ class BoundedHashQueue:
             raise
 
     def _release(self) -> None:
-        while self._waiting:
-            waiter = self._waiting.pop(0)
-            if not waiter.future.done():
-                waiter.future.set_result(None)
-                return
         self._running -= 1
+        self._dispatch()
+
+    def _may_start(self, priority: int) -> bool:
+        return priority <= TRUSTED or time.monotonic() >= self._untrusted_at
+
+    def _dispatch(self) -> None:
+        """Hand free slots to the best waiters; untrusted ones only once their pause is over."""
+        while self._running < self._slots and self._waiting:
+            head = self._waiting[0]
+            if head.future.done():
+                self._waiting.pop(0)
+                continue
+            if not self._may_start(head.priority):
+                if self._wake is None:
+                    delay = self._untrusted_at - time.monotonic()
+                    self._wake = asyncio.get_running_loop().call_later(delay, self._woken)
+                return
+            self._waiting.pop(0)
+            self._running += 1
+            head.future.set_result(None)
+
+    def _woken(self) -> None:
+        self._wake = None
+        self._dispatch()
 
     def _shed(self, client: str, reason: str) -> None:
         metrics().logins_shed.labels(reason).inc()
