@@ -210,13 +210,32 @@ def test_the_api_role_reads_and_appends_to_the_audit_log(site: Site):
 
 
 def test_postgresql_refuses_md5_passwords_and_unencrypted_connections(site: Site):
-    md5 = host_shell(
-        site.host,
-        "runuser -u postgres -- psql -Xqc \"SET password_encryption = 'md5'; "
-        "DROP ROLE IF EXISTS legacy_md5; CREATE ROLE legacy_md5 LOGIN PASSWORD 'legacy-password'\" "
-        "&& PGPASSWORD=legacy-password PGSSLMODE=require "
-        "psql -Xw -h 127.0.0.1 -U legacy_md5 -d agrobridge -c 'SELECT 1'",
+    # A role pg_hba admits, with its password stored as md5 (as an old server or a careless
+    # ALTER ROLE leaves it): SCRAM-only authentication refuses it. The owner role's own SCRAM
+    # secret is put back afterwards, exactly as it was.
+    read_secret = (
+        "runuser -u postgres -- psql -XtAc "
+        "\"SELECT rolpassword FROM pg_authid WHERE rolname = 'agrobridge_owner'\""
     )
+    secret = host_shell(site.host, read_secret).stdout.strip()
+    assert secret.startswith("SCRAM-SHA-256$"), secret
+    try:
+        md5 = host_shell(
+            site.host,
+            "runuser -u postgres -- psql -Xqc \"SET password_encryption = 'md5'; "
+            "ALTER ROLE agrobridge_owner PASSWORD 'legacy-password'\" "
+            "&& PGPASSWORD=legacy-password PGSSLMODE=require "
+            "psql -Xw -h 127.0.0.1 -U agrobridge_owner -d agrobridge -c 'SELECT 1'",
+        )
+    finally:
+        put_back = host_shell(
+            site.host,
+            "runuser -u postgres -- psql -Xq -v ON_ERROR_STOP=1 -v secret=\"$SECRET\" <<'SQL'\n"
+            "ALTER ROLE agrobridge_owner PASSWORD :'secret';\nSQL\n",
+            env={"SECRET": secret},
+        )
+        assert put_back.returncode == 0, put_back.stderr
+    assert host_shell(site.host, read_secret).stdout.strip() == secret
     assert md5.returncode != 0
     assert "password authentication failed" in md5.stderr, md5.stderr
     plain = psql_as_api(site, "SELECT 1", sslmode="disable")
