@@ -71,8 +71,21 @@ def wait_until_archived(host: Host, timeout: float = 120) -> float:
         # Same timeline: segment names sort in WAL order.
         if archived[:24] >= segment:
             return time.monotonic() - started
-        assert time.monotonic() - started < timeout, f"{segment} not archived: {archived}"
+        if time.monotonic() - started >= timeout:
+            raise AssertionError(f"{segment} not archived: {archiving_state(host)}")
         time.sleep(0.5)
+
+
+def archiving_state(host: Host) -> str:
+    """The archiver's counters, its settings and pgBackRest's last log lines on the host."""
+    shown = host_shell(
+        host,
+        "runuser -u postgres -- psql -Xx -d agrobridge -c 'SELECT * FROM pg_stat_archiver' "
+        "-c 'SHOW archive_timeout' -c 'SHOW archive_command'; "
+        "tail -n 15 /var/log/pgbackrest/*archive-push*.log; "
+        "tail -n 15 /var/log/postgresql/postgresql-15-main.log",
+    )
+    return shown.stdout + shown.stderr
 
 
 @dataclass
