@@ -82,7 +82,9 @@ def archiving_state(host: Host) -> str:
         host,
         "runuser -u postgres -- psql -Xx -d agrobridge -c 'SELECT * FROM pg_stat_archiver' "
         "-c 'SHOW archive_timeout' -c 'SHOW archive_command'; "
-        "tail -n 15 /var/log/pgbackrest/*archive-push*.log; "
+        "ps -eo pid,etime,args | grep -E '[a]rchiver|[c]heckpointer|[p]gbackrest'; "
+        "ls /var/lib/postgresql/15/main/pg_wal/archive_status | tail -n 5; "
+        "ls -l /var/log/pgbackrest; tail -n 15 /var/log/pgbackrest/*archive-push*.log; "
         "tail -n 15 /var/log/postgresql/postgresql-15-main.log",
     )
     return shown.stdout + shown.stderr
