@@ -262,10 +262,15 @@ deploy-lint: sync
     cd ansible && ANSIBLE_CONFIG=ansible.cfg uv run --frozen ansible-lint --offline --profile production
     for playbook in ansible/playbooks/*.yml; do ANSIBLE_CONFIG=ansible/ansible.cfg uv run --frozen ansible-playbook -i ansible/inventories/staging --syntax-check "$playbook"; done
 
-# The deploy tier only: VM-like hosts provisioned and released to over SSH (needs podman; about 10 minutes)
+# The deploy tier only: VM-like hosts provisioned and released to over SSH (needs podman; about 10 minutes); test paths given run only those
 [group('deploy')]
+[positional-arguments]
 deploy-test *args:
-    AGROBRIDGE_DEPLOY_TIER=1 just test tests/deploy {{args}}
+    #!/usr/bin/env bash
+    set -euo pipefail
+    where=(tests/deploy)
+    for arg in "$@"; do [[ $arg != tests/* ]] || where=(); done
+    AGROBRIDGE_DEPLOY_TIER=1 just test "${where[@]}" "$@"
 
 # Set up the database backups of ENV: pgBackRest, WAL archiving, the encrypted repository on the backup host, the schedule (docs/backups.md); safe to rerun
 [group('backups')]

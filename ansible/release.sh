@@ -97,7 +97,10 @@ case $command in
       -e "agrobridge_release_by=$by")
     [[ -z ${AGROBRIDGE_REGISTRY:-} ]] || args+=(-e "agrobridge_release_registry_ref=$AGROBRIDGE_REGISTRY@$(
       "$engine" image inspect --format '{{.Digest}}' "$id")")
-    playbook deploy "$env" "${args[@]}"
+    # The image archive shipped over SSH is made in a folder of this run, removed whatever happens.
+    archives=$(mktemp -d)
+    trap 'rm -rf "$archives"' EXIT
+    TMPDIR=$archives playbook deploy "$env" "${args[@]}"
     ;;
   *) usage >&2; die "unknown command: $command" ;;
 esac

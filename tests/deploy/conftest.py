@@ -169,7 +169,8 @@ def write_inventories(
 @pytest.fixture(scope="session")
 def images() -> Iterator[dict[str, str]]:
     """Three release images by id: `good`, `next` (the same code, another id) and `broken`
-    (exits at start). `good` is AGROBRIDGE_TEST_IMAGE when set, else built here."""
+    (migrates, then its server exits at start). `good` is AGROBRIDGE_TEST_IMAGE when set,
+    else built here."""
     good = os.environ.get("AGROBRIDGE_TEST_IMAGE")
     made: list[str] = []
     if not good:
@@ -182,9 +183,13 @@ def images() -> Iterator[dict[str, str]]:
     good_id = podman("image", "inspect", "--format", "{{.Id}}", good)
     derived = {
         "next": f"FROM {good_id}\nLABEL org.agrobridge.test.release=next\n",
+        # Its migrations run (the deploy gets as far as starting it); its server exits at once.
         "broken": f"FROM {good_id}\nLABEL org.agrobridge.test.release=broken\n"
         'ENTRYPOINT ["/usr/bin/tini", "--", "/opt/venv/bin/python", "-c", '
-        "\"raise SystemExit('this release is broken on purpose')\"]\n",
+        "\"import runpy, sys; sys.argv[1:] == ['migrate'] or "
+        "sys.exit('this release is broken on purpose'); runpy.run_module('api', "
+        "run_name='__main__')\"]\n"
+        'CMD ["serve"]\n',
     }
     ids = {"good": good_id}
     context = Path(tempfile.mkdtemp(prefix="agrobridge-deploy-images-"))

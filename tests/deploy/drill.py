@@ -71,8 +71,23 @@ def wait_until_archived(host: Host, timeout: float = 120) -> float:
         # Same timeline: segment names sort in WAL order.
         if archived[:24] >= segment:
             return time.monotonic() - started
-        assert time.monotonic() - started < timeout, f"{segment} not archived: {archived}"
+        if time.monotonic() - started >= timeout:
+            raise AssertionError(f"{segment} not archived: {archiving_state(host)}")
         time.sleep(0.5)
+
+
+def archiving_state(host: Host) -> str:
+    """The archiver's counters, its settings and pgBackRest's last log lines on the host."""
+    shown = host_shell(
+        host,
+        "runuser -u postgres -- psql -Xx -d agrobridge -c 'SELECT * FROM pg_stat_archiver' "
+        "-c 'SHOW archive_timeout' -c 'SHOW archive_command'; "
+        "ps -eo pid,etime,args | grep -E '[a]rchiver|[c]heckpointer|[p]gbackrest'; "
+        "ls /var/lib/postgresql/15/main/pg_wal/archive_status | tail -n 5; "
+        "ls -l /var/log/pgbackrest; tail -n 15 /var/log/pgbackrest/*archive-push*.log; "
+        "tail -n 15 /var/log/postgresql/postgresql-15-main.log",
+    )
+    return shown.stdout + shown.stderr
 
 
 @dataclass

@@ -32,6 +32,10 @@ class Traffic:
         self._thread.join(timeout=30)
         print(f"traffic through the edge: {self.sent} requests, {len(self.failures)} failed")
 
+    def _failed(self, what: str) -> None:
+        # The time, to read beside the release tool's log lines.
+        self.failures.append(f"{time.strftime('%H:%M:%S')} {what}")
+
     def _run(self) -> None:
         # A new connection for every request: each one goes to whatever nginx serves then.
         limits = httpx.Limits(max_keepalive_connections=0)
@@ -46,8 +50,10 @@ class Traffic:
                         extensions={"sni_hostname": self.domain},
                     )
                     if answer.status_code != 200:
-                        self.failures.append(f"{answer.status_code}: {answer.text[:200]}")
+                        self._failed(f"{answer.status_code}: {answer.text[:200]}")
                 except httpx.HTTPError as exc:
-                    self.failures.append(f"{type(exc).__name__}: {exc}")
-                next_at += 1 / REQUESTS_PER_SECOND
+                    self._failed(f"{type(exc).__name__}: {exc}")
+                # A slow answer delays the next request; the missed ones are not sent in a
+                # burst, which the edge's rate limit would rightly refuse.
+                next_at = max(next_at + 1 / REQUESTS_PER_SECOND, time.monotonic())
                 self._stop.wait(max(0.0, next_at - time.monotonic()))
