@@ -71,6 +71,23 @@ def encrypted(text: str, password_file: Path, tmp_path: Path) -> str:
     return plain.read_text()
 
 
+def deploy_key(path: Path) -> str:
+    """A fresh ed25519 key, made for this test only."""
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", str(path)],
+        check=True,
+        capture_output=True,
+    )
+    return path.read_text().rstrip("\n")
+
+
+def public_half(private: Path) -> list[str]:
+    derived = subprocess.run(
+        ["ssh-keygen", "-y", "-f", str(private)], capture_output=True, text=True, check=True
+    )
+    return derived.stdout.split()[:2]
+
+
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
     """A copy of the script beside a copy of the inventories, so the test writes no vault here."""
@@ -96,7 +113,7 @@ def test_credentials_land_as_private_files_and_both_vaults_open(
         plain[name] = f"vault_redis_api_password: {secrets.token_hex(12)}\n"
         upper = name.upper()
         env |= {
-            f"{upper}_SSH_KEY": f"-----BEGIN OPENSSH PRIVATE KEY-----\n{name}\n",
+            f"{upper}_SSH_KEY": deploy_key(tmp_path / f"{name}-key"),
             f"{upper}_KNOWN_HOSTS": f"{name}.example ssh-ed25519 AAAA{name}",
             f"{upper}_VAULT_PASSWORD": password,
             f"{upper}_VAULT": encrypted(plain[name], password_file, tmp_path),
@@ -115,6 +132,10 @@ def test_credentials_land_as_private_files_and_both_vaults_open(
     for path in (ssh / "agrobridge-staging", ssh / "agrobridge-production", ssh / "config"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert "IdentityFile" in (ssh / "config").read_text()
+    # The key written is the one given, usable by ssh.
+    for name in ("staging", "production"):
+        public = (tmp_path / f"{name}-key.pub").read_text().split()[:2]
+        assert public_half(ssh / f"agrobridge-{name}") == public
     assert "production.example" in (ssh / "known_hosts").read_text()
 
     # ansible-vault, given only the printed identities, opens each environment's vault.
