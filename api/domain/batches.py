@@ -2,7 +2,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from api.domain.errors import Conflict
 from api.domain.users import Actor
@@ -64,6 +64,27 @@ class NewBatch:
     code: str | None = None
     # The producer's consent to show the farm's name on the public verification page.
     farm_public: bool = False
+
+    def register(
+        self, owner_id: UUID, code: str, at: datetime, parent_id: UUID | None = None
+    ) -> "Batch":
+        """The batch as it is first stored: registered, owned by `owner_id`, made at `at`."""
+        return Batch(
+            id=uuid4(),
+            code=code,
+            owner_id=owner_id,
+            product=self.product,
+            variety=self.variety,
+            origin=self.origin,
+            harvest_date=self.harvest_date,
+            quantity=self.quantity,
+            unit=self.unit,
+            status=BatchStatus.REGISTERED,
+            created_at=at,
+            updated_at=at,
+            parent_id=parent_id,
+            farm_public=self.farm_public,
+        )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from uuid import UUID
+from uuid import UUID, uuid4
 
 
 class TxStatus(StrEnum):
@@ -32,6 +32,22 @@ class NewTransaction:
     payload_hash: str | None = None
     # The batch event it vouches for; the chain's head when the record is made if not given.
     anchor_hash: str | None = None
+
+    def record(self, batch_id: UUID, at: datetime) -> "Transaction":
+        """The record as it is first stored for `batch_id` at `at`."""
+        return Transaction(
+            id=uuid4(),
+            batch_id=batch_id,
+            tx_hash=self.tx_hash,
+            network=self.network,
+            event_type=self.event_type,
+            status=self.status,
+            block_number=self.block_number,
+            payload_hash=self.payload_hash,
+            created_at=at,
+            confirmed_at=at if self.status == TxStatus.CONFIRMED else None,
+            anchor_hash=self.anchor_hash,
+        )
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,11 @@ from api.application.ports import (
     UserFilter,
 )
 from api.domain.audit import AuditEvent, AuditFilter, RequestContext
-from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch
+from api.domain.batches import Batch, BatchFilter, NewBatch
 from api.domain.errors import Conflict
 from api.domain.events import BatchEvent
 from api.domain.lineage import Relative
-from api.domain.transactions import NewTransaction, Transaction, TxStatus
+from api.domain.transactions import NewTransaction, Transaction
 from api.domain.users import Role, User
 from api.infrastructure.cache.guard import Verdict
 from api.infrastructure.cache.idempotency import Claim, StoredResponse
@@ -121,22 +121,7 @@ class FakeBatches:
     ) -> Batch:
         if any(b.code == code for b in self.rows.values()):
             raise Conflict(f"batch code {code} is already taken")
-        batch = Batch(
-            id=uuid4(),
-            code=code,
-            owner_id=owner_id,
-            product=new.product,
-            variety=new.variety,
-            origin=new.origin,
-            harvest_date=new.harvest_date,
-            quantity=new.quantity,
-            unit=new.unit,
-            status=BatchStatus.REGISTERED,
-            created_at=at,
-            updated_at=at,
-            parent_id=parent_id,
-            farm_public=new.farm_public,
-        )
+        batch = new.register(owner_id, code, at, parent_id)
         self.rows[batch.id] = batch
         return batch
 
@@ -193,19 +178,7 @@ class FakeTransactions:
     async def add(self, batch_id: UUID, new: NewTransaction, at: datetime) -> Transaction:
         if any(t.tx_hash == new.tx_hash for t in self.rows.values()):
             raise Conflict("this transaction hash is already recorded")
-        record = Transaction(
-            id=uuid4(),
-            batch_id=batch_id,
-            tx_hash=new.tx_hash,
-            network=new.network,
-            event_type=new.event_type,
-            status=new.status,
-            block_number=new.block_number,
-            payload_hash=new.payload_hash,
-            created_at=at,
-            confirmed_at=at if new.status == TxStatus.CONFIRMED else None,
-            anchor_hash=new.anchor_hash,
-        )
+        record = new.record(batch_id, at)
         self.rows[record.id] = record
         return record
 

@@ -1,7 +1,7 @@
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from tortoise import connections
 from tortoise.backends.base.client import TransactionalDBClient
@@ -76,22 +76,7 @@ class PgBatches:
         at: datetime,
         parent_id: UUID | None = None,
     ) -> Batch:
-        batch = Batch(
-            id=uuid4(),
-            code=code,
-            owner_id=owner_id,
-            product=new.product,
-            variety=new.variety,
-            origin=new.origin,
-            harvest_date=new.harvest_date,
-            quantity=new.quantity,
-            unit=new.unit,
-            status=BatchStatus.REGISTERED,
-            created_at=at,
-            updated_at=at,
-            parent_id=parent_id,
-            farm_public=new.farm_public,
-        )
+        batch = new.register(owner_id, code, at, parent_id)
         async with unique_as_conflict(f"batch code {code} is already taken"):
             await connections.get("default").execute_query(INSERT, batch_values(batch))
         return batch

@@ -1,7 +1,7 @@
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from tortoise.expressions import Q
 
@@ -44,19 +44,7 @@ def older_than(cursor: Cursor) -> Q:
 class PgTransactions:
     @timed("db", "transactions.add")
     async def add(self, batch_id: UUID, new: NewTransaction, at: datetime) -> Transaction:
-        record = Transaction(
-            id=uuid4(),
-            batch_id=batch_id,
-            tx_hash=new.tx_hash,
-            network=new.network,
-            event_type=new.event_type,
-            status=new.status,
-            block_number=new.block_number,
-            payload_hash=new.payload_hash,
-            created_at=at,
-            confirmed_at=at if new.status == TxStatus.CONFIRMED else None,
-            anchor_hash=new.anchor_hash,
-        )
+        record = new.record(batch_id, at)
         async with unique_as_conflict("this transaction hash is already recorded"):
             await TransactionRow.create(**{column: getattr(record, column) for column in COLUMNS})
         return record
