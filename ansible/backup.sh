@@ -2,8 +2,8 @@
 # backup.sh - the operator's entry point to the database backups (the `just` backup recipes).
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-readonly root
+# shellcheck source=ansible/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 usage() {
   cat <<EOF
@@ -28,14 +28,8 @@ Everything after -- goes to ansible-playbook (e.g. -e ansible_user=admin for a f
 EOF
 }
 
-die() { printf '%s: %s\n' "${0##*/}" "$*" >&2; exit 1; }
-
-(($# >= 1)) || { usage >&2; exit 2; }
-case $1 in -h | --help) usage; exit 0 ;; esac
-(($# >= 2)) || { usage >&2; exit 2; }
-command=$1 env=$2
+command_and_env "$@"
 shift 2
-[[ $env == staging || $env == production ]] || die "ENV must be staging or production, not '$env'"
 
 yes='' to='' kind='' extra=()
 while (($#)); do
@@ -61,23 +55,12 @@ case $command in
 esac
 [[ -z $to || $command == restore ]] || die "--to is for restore only"
 
-inventories=${AGROBRIDGE_INVENTORIES:-$root/ansible/inventories}
-[[ -d $inventories/$env ]] || die "no inventory $inventories/$env"
-export ANSIBLE_CONFIG=$root/ansible/ansible.cfg
-[[ ! -d $root/.venv/bin ]] || PATH=$root/.venv/bin:$PATH
-command -v ansible-playbook >/dev/null || die "ansible-playbook not found: run \`just sync\`"
-
-playbook() { # NAME [ARGS...]
-  local name=$1
-  shift
-  ansible-playbook -i "$inventories/$env" "$root/ansible/playbooks/$name.yml" "$@" \
-    "${extra[@]+"${extra[@]}"}"
-}
+use_ansible "$env"
 
 case $command in
-  provision) playbook backups ;;
-  backup) playbook backup -e "backups_type=$kind" ;;
-  backups) playbook backup-info ;;
+  provision) playbook backups "$env" ;;
+  backup) playbook backup "$env" -e "backups_type=$kind" ;;
+  backups) playbook backup-info "$env" ;;
   restore)
     args=()
     if [[ -n $to ]]; then
@@ -95,6 +78,6 @@ case $command in
       read -r -p "This replaces production's database. Type 'yes': " answer
       [[ $answer == yes ]] || die "not confirmed"
     fi
-    playbook restore "${args[@]+"${args[@]}"}"
+    playbook restore "$env" "${args[@]+"${args[@]}"}"
     ;;
 esac

@@ -2,8 +2,8 @@
 # release.sh - the operator's entry point to the AgroBridge hosts (the `just` deploy recipes).
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-readonly root
+# shellcheck source=ansible/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 usage() {
   cat <<EOF
@@ -29,14 +29,8 @@ Everything after -- goes to ansible-playbook (e.g. -e ansible_user=admin for a f
 EOF
 }
 
-die() { printf '%s: %s\n' "${0##*/}" "$*" >&2; exit 1; }
-
-(($# >= 1)) || { usage >&2; exit 2; }
-case $1 in -h | --help) usage; exit 0 ;; esac
-(($# >= 2)) || { usage >&2; exit 2; }
-command=$1 env=$2
+command_and_env "$@"
 shift 2
-[[ $env == staging || $env == production ]] || die "ENV must be staging or production, not '$env'"
 
 yes='' image='' extra=()
 while (($#)); do
@@ -48,18 +42,7 @@ while (($#)); do
   esac
 done
 
-inventories=${AGROBRIDGE_INVENTORIES:-$root/ansible/inventories}
-[[ -d $inventories/$env ]] || die "no inventory $inventories/$env"
-export ANSIBLE_CONFIG=$root/ansible/ansible.cfg
-[[ ! -d $root/.venv/bin ]] || PATH=$root/.venv/bin:$PATH
-command -v ansible-playbook >/dev/null || die "ansible-playbook not found: run \`just sync\`"
-
-playbook() { # NAME ENV [ARGS...]
-  local name=$1 inventory=$inventories/$2
-  shift 2
-  ansible-playbook -i "$inventory" "$root/ansible/playbooks/$name.yml" "$@" \
-    "${extra[@]+"${extra[@]}"}"
-}
+use_ansible "$env"
 
 case $command in
   provision) playbook site "$env" ;;
