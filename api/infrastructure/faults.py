@@ -1,9 +1,6 @@
 """Exceptions that mean a dependency is unreachable, hung or saturated rather than that our
 code is wrong: each becomes a 503 with Retry-After."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import asyncpg
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -43,16 +40,22 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-@contextmanager
-def unavailable_as(dependency: str) -> Iterator[None]:
+class unavailable_as:
     """Inside an adapter call: a dependency out of reach leaves as DependencyUnavailable,
-    named by the adapter that knows which one it called."""
-    try:
-        yield
-    except DependencyUnavailable:
-        raise
-    except UNAVAILABLE_ERRORS as exc:
-        raise DependencyUnavailable(dependency, type(exc).__name__) from exc
+    named by the adapter that knows which one it called. A plain class, not a generator: it is
+    entered on every database and Redis call, and holds no state, so one can be reused."""
+
+    def __init__(self, dependency: str) -> None:
+        self.dependency = dependency
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        if isinstance(exc, UNAVAILABLE_ERRORS) and not isinstance(exc, DependencyUnavailable):
+            raise DependencyUnavailable(self.dependency, type(exc).__name__) from exc
 
 
 def dependency_name(exc: BaseException) -> str:

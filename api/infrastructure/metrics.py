@@ -157,14 +157,14 @@ def timed(
 ) -> Callable[[Callable[P, Coroutine[Any, Any, R]]], Callable[P, Coroutine[Any, Any, R]]]:
     """Mark an adapter's call to the database ("db") or Redis ("redis"): time it, and let an
     unreachable backend leave it as DependencyUnavailable naming that backend."""
-    dependency = "postgres" if kind == "db" else kind
+    unreachable = unavailable_as("postgres" if kind == "db" else kind)
 
     def decorate(func: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
         @wraps(func)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             started = time.perf_counter()
             try:
-                with unavailable_as(dependency):
+                with unreachable:
                     return await func(*args, **kwargs)
             finally:
                 metrics().timed(kind, operation, time.perf_counter() - started)
