@@ -66,6 +66,33 @@ def test_every_alert_rule_is_tested_firing_and_quiet(rule):
     assert [] in cases, f"no promtool test expects {rule['alert']} to stay quiet"
 
 
+# Alerts about the whole API (every app host together) or its public endpoint: no one host.
+NOT_ABOUT_ONE_HOST = frozenset(
+    {
+        "ApiHealthCheckFailing",
+        "ApiLatencyP99High",
+        "ApiErrorRateHigh",
+        "BackupStatusMissing",
+        "TlsCertificateExpiringSoon",
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [rule for rule in alert_rules() if rule["alert"] not in NOT_ABOUT_ONE_HOST],
+    ids=lambda rule: f"{rule['alert']}-{rule['labels']['severity']}",
+)
+def test_every_alert_about_one_target_names_its_host(rule):
+    annotations = rule["annotations"]
+    assert "$labels.host" in annotations["summary"], annotations["summary"]
+    assert "$labels.host" in annotations["description"], annotations["description"]
+    fired = [labels for expected in _alert_tests()[rule["alert"]] for labels in expected]
+    assert any("host" in labels for labels in fired), (
+        f"no promtool test expects {rule['alert']} to carry its target's `host` label"
+    )
+
+
 def test_every_recording_rule_is_checked_by_a_promtool_test():
     exprs = " ".join(
         case["expr"]
