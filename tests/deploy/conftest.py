@@ -53,20 +53,25 @@ class Site:
     env: dict[str, str]  # for the recipes: inventories, vault password, podman settings
 
     def just(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        started = time.monotonic()
-        done = subprocess.run(
-            [str(ROOT / "scripts" / "just"), *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        print(
-            f"just {' '.join(args)}: exit {done.returncode} in {time.monotonic() - started:.1f} s"
-        )
-        return done
+        return run_just(self.env, *args, timeout=timeout)
+
+
+def run_just(
+    env: dict[str, str], *args: str, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """A recipe of the Justfile as an operator runs it, with the tier's inventories."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "just"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    print(f"just {' '.join(args)}: exit {done.returncode} in {time.monotonic() - started:.1f} s")
+    return done
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -133,20 +138,7 @@ def write_inventories(
         f"      ansible_ssh_private_key_file: {key}\n"
         f"      ansible_ssh_common_args: -o UserKnownHostsFile={known_hosts}\n"
     )
-    vault_password = workdir / "vault-password"
-    vault_password.write_text(secrets.token_hex(24))
-    vault = staging / "vault.yml"
-    vault.write_text(
-        f'vault_deploy_authorized_keys: ["{key.with_suffix(".pub").read_text().strip()}"]\n'
-        f"vault_postgresql_owner_password: {secrets.token_hex(20)}\n"
-        f"vault_postgresql_api_password: {secrets.token_hex(20)}\n"
-        f"vault_redis_api_password: {secrets.token_hex(20)}\n"
-    )
-    subprocess.run(
-        [str(ROOT / ".venv/bin/ansible-vault"), "encrypt", str(vault),
-         "--vault-password-file", str(vault_password)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    vault_password = write_vault(workdir, staging / "vault.yml", key)
     (staging / "zz-test.yml").write_text(
         f"agrobridge_public_domain: {DOMAIN}\n"
         f"nginx_certbot_server: {pebble.directory_url}\n"
@@ -164,6 +156,30 @@ def write_inventories(
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_NOCOLOR": "1",
     }
+
+
+def write_vault(
+    workdir: Path, vault: Path, key: Path, values: dict[str, str] | None = None
+) -> Path:
+    """An encrypted vault of new passwords (and `values`), as an operator keeps one; returns
+    the file holding its password."""
+    vault_password = workdir / "vault-password"
+    if not vault_password.exists():
+        vault_password.write_text(secrets.token_hex(24))
+    entries = {
+        "vault_deploy_authorized_keys": f'["{key.with_suffix(".pub").read_text().strip()}"]',
+        "vault_postgresql_owner_password": secrets.token_hex(20),
+        "vault_postgresql_api_password": secrets.token_hex(20),
+        "vault_redis_api_password": secrets.token_hex(20),
+        **(values or {}),
+    }
+    vault.write_text("".join(f"{name}: {value}\n" for name, value in entries.items()))
+    subprocess.run(
+        [str(ROOT / ".venv/bin/ansible-vault"), "encrypt", str(vault),
+         "--vault-password-file", str(vault_password)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return vault_password
 
 
 @pytest.fixture(scope="session")

@@ -180,11 +180,13 @@ def test_production_refuses_an_image_staging_did_not_release(site: Site, images)
 
 
 def psql_as_api(site: Site, sql: str, sslmode: str = "require") -> subprocess.CompletedProcess[str]:
-    """psql with the API's own credentials (from its secret file on the host)."""
+    """psql with the API's own credentials (from its secret file on the host, whose own
+    sslmode is replaced by the one asked for)."""
     return host_shell(
         site.host,
         f"PGSSLMODE={sslmode} psql -Xv ON_ERROR_STOP=1 "
-        f'"$(cat /etc/agrobridge/secrets/AGROBRIDGE_DATABASE_URL)" -c "{sql}"',
+        "\"$(sed 's/[?]sslmode=.*//' /etc/agrobridge/secrets/AGROBRIDGE_DATABASE_URL)\" "
+        f'-c "{sql}"',
     )
 
 

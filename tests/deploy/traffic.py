@@ -18,6 +18,7 @@ class Traffic:
     tls: ssl.SSLContext
     sent: int = 0
     failures: list[str] = field(default_factory=list)
+    failed_at: list[float] = field(default_factory=list)  # time.monotonic() of each failure
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -35,6 +36,7 @@ class Traffic:
     def _failed(self, what: str) -> None:
         # The time, to read beside the release tool's log lines.
         self.failures.append(f"{time.strftime('%H:%M:%S')} {what}")
+        self.failed_at.append(time.monotonic())
 
     def _run(self) -> None:
         # A new connection for every request: each one goes to whatever nginx serves then.

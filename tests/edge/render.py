@@ -27,10 +27,18 @@ def render(text: str, values: Mapping[str, str], source: str) -> str:
     return rendered
 
 
+# An app host's listener behind balancers: instead of conf.d/agrobridge.conf, never beside it
+# (the deploy tier's multi-host test runs it).
+BACKEND_SITE = "conf.d/agrobridge-backend.conf"
+
+
 def render_tree(values: Mapping[str, str], destination: Path) -> None:
-    """Every template under nginx/ (not the docs) into `destination`, keeping file modes."""
+    """Every template under nginx/ (not the docs, not the backend site) into `destination`,
+    keeping file modes."""
     for source in sorted(TEMPLATES.rglob("*")):
         if not source.is_file() or source.suffix == ".md":
+            continue
+        if str(source.relative_to(TEMPLATES)) == BACKEND_SITE:
             continue
         target = destination / source.relative_to(TEMPLATES)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -57,6 +57,8 @@ class Host:
         self.state_dir = Path(config["state_dir"])
         self.history = self.state_dir / "releases.jsonl"
         self.facts = Path(config["facts_file"])
+        # Set on an app host behind balancers: checks go to its listener for them.
+        self.backend_port: int | None = config.get("backend_port")
 
     # --- state -------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -135,19 +137,30 @@ class Host:
     def edge_ready(self) -> str | None:
         """None when the public health check answers 200 through nginx; else what went wrong."""
         domain = self.config["domain"]
-        context = ssl.create_default_context(cafile=self.config["edge_ca_file"] or None)
-        connection = EdgeConnection(domain, context)
+        connection: http.client.HTTPConnection
+        if self.backend_port:
+            # An app host behind balancers: its own listener for them, plain HTTP.
+            connection = http.client.HTTPConnection("127.0.0.1", self.backend_port, timeout=5)
+        else:
+            context = ssl.create_default_context(cafile=self.config["edge_ca_file"] or None)
+            connection = EdgeConnection(domain, context)
         try:
             connection.request("GET", "/api/v1/health/ready", headers={"Host": domain})
             answer = connection.getresponse()
             body = answer.read(500).decode(errors="replace")
         except (OSError, http.client.HTTPException) as exc:
-            return f"https://{domain}/api/v1/health/ready: {exc}"
+            return f"{self.edge_url}/api/v1/health/ready: {exc}"
         finally:
             connection.close()
         if answer.status != 200:
-            return f"https://{domain}/api/v1/health/ready answered {answer.status}: {body}"
+            return f"{self.edge_url}/api/v1/health/ready answered {answer.status}: {body}"
         return None
+
+    @property
+    def edge_url(self) -> str:
+        if self.backend_port:
+            return f"http://127.0.0.1:{self.backend_port}"
+        return f"https://{self.config['domain']}"
 
     def smoke(self) -> str | None:
         domain = self.config["domain"]
@@ -157,7 +170,7 @@ class Host:
                 lines.append(f'cacert = "{self.config["edge_ca_file"]}"')
             Path(home, ".curlrc").write_text("\n".join(lines) + "\n")
             done = subprocess.run(  # noqa: S603 (the smoke script named in the root-owned settings)
-                [self.config["smoke"], f"https://{domain}"],
+                [self.config["smoke"], self.edge_url],
                 env={**os.environ, "CURL_HOME": home, "SMOKE_WAIT_SECONDS": "10"},
                 capture_output=True,
                 text=True,
