@@ -227,6 +227,8 @@ def write_site_inventories(
         f"api_edge_ca_file: {EDGE_ROOT_ON_HOST}\n"
         "api_watch_seconds: 10\n"
         'api_metrics_token: "{{ vault_api_metrics_token }}"\n'
+        # The releases run with production's start-up checks (TLS to the database required).
+        "api_environment: production\n"
         # The managed endpoints, TLS verified against their CA.
         f"api_database_host: {db}\n"
         f"api_database_ca_file: {database_ca}\n"
