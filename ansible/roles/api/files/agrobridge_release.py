@@ -124,7 +124,9 @@ class Host:
         if tested.returncode != 0:
             write_atomically(site, before, 0o644)
             raise ReleaseFailed(f"nginx -t refused the switch: {tested.stderr.strip()}")
+        workers = nginx_workers()
         run("systemctl", "reload", "nginx")
+        wait_for_new_workers(workers)
         prometheus = Path(self.config["prometheus_config"])
         if prometheus.exists():
             text = prometheus.read_text()
@@ -288,6 +290,25 @@ class EdgeConnection(http.client.HTTPSConnection):
     def connect(self) -> None:
         raw = socket.create_connection(("127.0.0.1", 443), self.timeout)
         self.sock = self.tls.wrap_socket(raw, server_hostname=self.domain)
+
+
+def nginx_workers() -> set[int]:
+    """The nginx workers that accept connections (not those finishing after a reload)."""
+    shown = run("ps", "-eo", "pid=,args=", check=False).stdout
+    rows = (line.strip().partition(" ") for line in shown.splitlines())
+    return {int(pid) for pid, _, args in rows if args.strip() == "nginx: worker process"}
+
+
+def wait_for_new_workers(before: set[int], seconds: float = 10) -> None:
+    """Until a reload has replaced every accepting worker: a connection made meanwhile may still
+    reach an old worker, which then closes it as it shuts down (curl: HTTP/2 framing error)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        now_accepting = nginx_workers()
+        if now_accepting and not now_accepting & before:
+            return
+        time.sleep(0.1)
+    log(f"nginx's old workers still accepted connections {seconds:.0f} s after the reload")
 
 
 def local_ready(port: int) -> bool:
