@@ -21,12 +21,8 @@ from tests.support.backends import (
 
 # The deploy tier provisions VM-like hosts over SSH (8 to 11 minutes on two cores); it is part
 # of the suite, and AGROBRIDGE_DEPLOY_TIER=0 leaves it out of a quick local run.
-# AGROBRIDGE_SCALE_OUT_TIER=0 leaves out only its multi-host part, which .ci/run runs beside
-# the rest of the suite.
 if os.environ.get("AGROBRIDGE_DEPLOY_TIER") == "0":
     collect_ignore = ["deploy"]
-elif os.environ.get("AGROBRIDGE_SCALE_OUT_TIER") == "0":
-    collect_ignore = ["deploy/test_scale_out.py"]
 
 
 @pytest.fixture(scope="session")

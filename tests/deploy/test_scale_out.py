@@ -154,6 +154,13 @@ def test_a_session_made_on_one_app_host_works_and_ends_on_the_other(site: Scaled
     assert code == 401, refused
 
 
+def test_an_app_hosts_listener_answers_the_balancer_only(site: ScaledSite):
+    probe = f"curl -s -m 3 -o /dev/null -w '%{{http_code}}' http://{site.address('app-1')}:8080/api/v1/health"
+    assert host_shell(site.hosts["lb-1"], probe).stdout == "200"
+    # Another app host is not a balancer: the firewall drops it (curl's 000: no answer).
+    assert host_shell(site.hosts["app-2"], probe).stdout == "000"
+
+
 def test_the_api_sees_the_address_the_balancer_saw(site: ScaledSite):
     # Through the balancer and an app host's listener: two proxies, one client address.
     base = f"https://127.0.0.1:{site.hosts['lb-1'].https_port}/api/v1"
