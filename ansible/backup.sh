@@ -15,11 +15,12 @@ Commands (ENV is staging or production; docs/backups.md):
                            a first full backup when there is none. Safe to rerun
   backup ENV [full|diff]   take a backup now (default diff)
   backups ENV              what the repository holds: each backup's type, time, sizes and age
-  restore ENV [--to TIME] [--yes]
+  restore ENV [--to TIME] [--timeline N] [--discard-newer-timelines] [--yes]
                            restore the database from the repository into a stopped database or a
                            new host, to the latest archived point or to TIME (e.g. '2026-12-01
-                           03:15:00+00'; without a zone, UTC), then restart the live release.
-                           production asks for confirmation unless --yes
+                           03:15:00+00'; without a zone, UTC), along the timeline live at TIME (or
+                           timeline N); refuses to discard a newer timeline's writes unless
+                           --discard-newer-timelines. production asks for confirmation unless --yes
 
 Environment:
   AGROBRIDGE_INVENTORIES        folder holding staging/ and production/ (default ansible/inventories)
@@ -31,7 +32,7 @@ EOF
 command_and_env "$@"
 shift 2
 
-yes='' to='' kind='' extra=()
+yes='' to='' timeline='' discard='' kind='' extra=()
 while (($#)); do
   case $1 in
     --yes) yes=1; shift ;;
@@ -39,6 +40,10 @@ while (($#)); do
       [[ -n ${2:-} ]] || die "--to needs a time, e.g. --to '2026-12-01 03:15:00+00'"
       to=$2; shift 2 ;;
     --to=*) to=${1#--to=}; [[ -n $to ]] || die "--to needs a time"; shift ;;
+    --timeline)
+      [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--timeline needs a timeline number (just backups ENV lists them)"
+      timeline=$2; shift 2 ;;
+    --discard-newer-timelines) discard=1; shift ;;
     --) shift; extra=("$@"); break ;;
     -*) die "unknown option: $1" ;;
     *) [[ -z $kind ]] || die "unexpected argument: $1"; kind=$1; shift ;;
@@ -53,7 +58,7 @@ case $command in
   provision | backups) [[ -z $kind ]] || die "$command takes no argument, not '$kind'" ;;
   *) usage >&2; die "unknown command: $command" ;;
 esac
-[[ -z $to || $command == restore ]] || die "--to is for restore only"
+[[ -z $to$timeline$discard || $command == restore ]] || die "--to, --timeline and --discard-newer-timelines are for restore only"
 
 use_ansible "$env"
 
@@ -78,6 +83,8 @@ case $command in
       read -r -p "This replaces production's database. Type 'yes': " answer
       [[ $answer == yes ]] || die "not confirmed"
     fi
+    [[ -z $timeline ]] || args+=(-e "backups_restore_timeline=$timeline")
+    [[ -z $discard ]] || args+=(-e "backups_discard_newer_timelines=true")
     playbook restore "$env" "${args[@]+"${args[@]}"}"
     ;;
 esac

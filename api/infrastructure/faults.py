@@ -4,7 +4,7 @@ code is wrong: each becomes a 503 with Retry-After."""
 import asyncpg
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from tortoise.exceptions import DBConnectionError
+from tortoise.exceptions import BaseORMException, DBConnectionError
 
 
 class DependencyUnavailable(Exception):
@@ -23,6 +23,8 @@ POSTGRES_ERRORS: tuple[type[BaseException], ...] = (
     # 57xxx: statement timeout, server shutting down or starting up.
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.LockNotAvailableError,
+    # 25006: a database still in recovery (a restore), or made read-only for maintenance.
+    asyncpg.exceptions.ReadOnlySQLTransactionError,
     # 53xxx: too many connections, out of memory or disk.
     asyncpg.exceptions.InsufficientResourcesError,
     asyncpg.exceptions.InterfaceError,
@@ -54,8 +56,13 @@ class unavailable_as:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
     ) -> None:
-        if isinstance(exc, UNAVAILABLE_ERRORS) and not isinstance(exc, DependencyUnavailable):
+        if isinstance(exc, DependencyUnavailable):
+            return
+        if isinstance(exc, UNAVAILABLE_ERRORS):
             raise DependencyUnavailable(self.dependency, type(exc).__name__) from exc
+        # The ORM wraps some of the driver's errors (a read-only transaction in its own).
+        if isinstance(exc, BaseORMException) and isinstance(exc.__cause__, UNAVAILABLE_ERRORS):
+            raise DependencyUnavailable(self.dependency, type(exc.__cause__).__name__) from exc
 
 
 def dependency_name(exc: BaseException) -> str:

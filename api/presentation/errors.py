@@ -24,7 +24,7 @@ from api.domain.errors import (
     Unavailable,
     ValidationFailed,
 )
-from api.infrastructure.db.data_errors import caused_by_bad_data
+from api.infrastructure.db.data_errors import caused_by_bad_data, caused_by_missing_user
 from api.infrastructure.faults import UNAVAILABLE_ERRORS, dependency_name
 from api.infrastructure.sentry import report
 from api.presentation.request_id import HEADER, request_id
@@ -134,6 +134,14 @@ class JsonErrorHandler(ErrorHandler):
         if isinstance(exception, SanicException) and exception.status_code == 503:
             # Sanic's own response timeout: the handler outlived RESPONSE_TIMEOUT.
             return unavailable(request, "the API", str(exception).lower() or "busy")
+        if caused_by_missing_user(exception):
+            return error_response(
+                request,
+                401,
+                "unauthorized",
+                "the account this token was issued to no longer exists; log in again",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         if caused_by_bad_data(exception):
             # Input validation should have refused it: a 400, and a warning to tighten it.
             logger.warning("bad data reached the database on {}", request.path)

@@ -65,7 +65,10 @@ def psql(host: Host, sql: str) -> str:
 def wait_until_archived(host: Host, timeout: float = 120) -> float:
     """Seconds until the WAL segment holding everything written so far is in the repository."""
     started = time.monotonic()
-    segment = psql(host, "SELECT pg_walfile_name(pg_current_wal_insert_lsn())")
+    # The flush position, not the insert position: right after a segment switch the insert
+    # position is already inside the next, empty segment, which is archived only once something
+    # is written to it; pg_walfile_name names the segment holding the byte before a boundary.
+    segment = psql(host, "SELECT pg_walfile_name(pg_current_wal_flush_lsn())")
     while True:
         archived = psql(host, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
         # Same timeline: segment names sort in WAL order.

@@ -11,6 +11,7 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import jwt
 import pytest
@@ -18,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from api.infrastructure.security.keys import load_private_key, thumbprint
-from tests.e2e.conftest import assert_error, server_env, sign_up, user_id
+from tests.e2e.conftest import assert_error, batch_body, server_env, sign_up, user_id
 from tests.support.backends import Backends
 from tests.support.server import RunningServer, api_server, run_module
 
@@ -144,3 +145,20 @@ def after_rotation(server: RunningServer, auth: dict[str, str]) -> httpx.Respons
 
 def kid_of(key_file: Path) -> str:
     return thumbprint(load_private_key(key_file).public_key())
+
+
+async def test_a_token_whose_account_no_longer_exists_is_refused_not_a_crash(
+    client: httpx.Client, owner_database_url: str
+) -> None:
+    # As after a restore to a time before the account was made: the token outlives its user.
+    auth = sign_up(client)
+    account = user_id(client, auth)
+    connection = await asyncpg.connect(owner_database_url)
+    try:
+        await connection.execute("DELETE FROM users WHERE id = $1", uuid.UUID(account))
+    finally:
+        await connection.close()
+    created = client.post("/batches", json=batch_body(), headers=auth)
+    error = assert_error(created, 401, "unauthorized")
+    assert "no longer exists" in error["message"]
+    assert created.headers["WWW-Authenticate"] == "Bearer"

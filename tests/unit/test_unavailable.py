@@ -3,6 +3,7 @@
 import asyncpg
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
+from tortoise.exceptions import IntegrityError, TransactionManagementError
 
 from api.infrastructure.faults import DependencyUnavailable, dependency_name
 from api.infrastructure.metrics import timed
@@ -40,6 +41,29 @@ async def test_errors_that_are_not_about_reachability_pass_unchanged() -> None:
     duplicate = asyncpg.exceptions.UniqueViolationError("duplicate key")
     with pytest.raises(asyncpg.exceptions.UniqueViolationError):
         await database_call(duplicate)
+
+
+def read_only() -> TransactionManagementError:
+    """What the ORM raises for a write to a database still in recovery (a restore)."""
+    driver = asyncpg.exceptions.ReadOnlySQLTransactionError(
+        "cannot execute INSERT in a read-only transaction"
+    )
+    try:
+        raise TransactionManagementError(driver) from driver
+    except TransactionManagementError as wrapped:
+        return wrapped
+
+
+async def test_a_database_in_recovery_is_unavailable_not_a_bug() -> None:
+    with pytest.raises(DependencyUnavailable) as raised:
+        await database_call(read_only())
+    assert dependency_name(raised.value) == "postgres"
+    assert raised.value.reason == "ReadOnlySQLTransactionError"
+
+
+async def test_other_orm_errors_pass_unchanged() -> None:
+    with pytest.raises(IntegrityError):
+        await database_call(IntegrityError("duplicate key"))
 
 
 def test_a_raw_client_error_is_named_by_its_library() -> None:
