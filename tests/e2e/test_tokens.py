@@ -1,5 +1,6 @@
 """Only access tokens this API signed, unexpired and unaltered, get through."""
 
+import asyncio
 import base64
 import hmac
 import json
@@ -147,17 +148,20 @@ def kid_of(key_file: Path) -> str:
     return thumbprint(load_private_key(key_file).public_key())
 
 
-async def test_a_token_whose_account_no_longer_exists_is_refused_not_a_crash(
-    client: httpx.Client, owner_database_url: str
-) -> None:
-    # As after a restore to a time before the account was made: the token outlives its user.
-    auth = sign_up(client)
-    account = user_id(client, auth)
+async def delete_user(owner_database_url: str, account: str) -> None:
     connection = await asyncpg.connect(owner_database_url)
     try:
         await connection.execute("DELETE FROM users WHERE id = $1", uuid.UUID(account))
     finally:
         await connection.close()
+
+
+def test_a_token_whose_account_no_longer_exists_is_refused_not_a_crash(
+    client: httpx.Client, owner_database_url: str
+) -> None:
+    # As after a restore to a time before the account was made: the token outlives its user.
+    auth = sign_up(client)
+    asyncio.run(delete_user(owner_database_url, user_id(client, auth)))
     created = client.post("/batches", json=batch_body(), headers=auth)
     error = assert_error(created, 401, "unauthorized")
     assert "no longer exists" in error["message"]
