@@ -5,7 +5,9 @@ import secrets
 import shutil
 import ssl
 import subprocess
+import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,10 +131,15 @@ class Api:
         assert answer.status_code == 201, answer.text
 
     def login(self) -> None:
+        status = self.try_login()
+        assert status == 200, status
+
+    def try_login(self) -> int:
         self.token = ""
         answer = self.call("POST", "/auth/login", {"email": self.email, "password": self.password})
-        assert answer.status_code == 200, answer.text
-        self.token = answer.json()["access_token"]
+        if answer.status_code == 200:
+            self.token = answer.json()["access_token"]
+        return answer.status_code
 
     def write_batch(self, product: str) -> str | None:
         """A new batch, then cancelled (a second audit entry); its id once acknowledged."""
@@ -152,3 +159,48 @@ class Api:
 
     def served(self, batch: str) -> int:
         return self.call("GET", f"/batches/{batch}").status_code
+
+
+@dataclass
+class Writer:
+    """A second producer writing through the edge while a restore runs, logging in again when
+    its token is refused; `answers` counts every status it got (and every failure to connect)."""
+
+    api: Api
+    answers: Counter[str] = field(default_factory=Counter)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> "Writer":
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        assert self._thread is not None
+        self._thread.join(timeout=60)
+        print(f"writer through the edge during the restore: {dict(self.answers)}")
+
+    def _run(self) -> None:
+        login_after = 0.0
+        while not self._stop.wait(0.5):
+            try:
+                if not self.api.token:
+                    if time.monotonic() < login_after:
+                        continue
+                    # Not more often than the edge's limit on logins allows.
+                    login_after = time.monotonic() + 10
+                    self.answers[f"login {self.api.try_login()}"] += 1
+                    continue
+                answer = self.api.call("POST", "/batches", {
+                    "product": "written-during-restore", "harvest_date": "2026-10-02",
+                    "origin": {"farm": "Drill Farm", "country": "MX"},
+                    "quantity": "1.000", "unit": "kg",
+                })  # fmt: skip
+            except httpx.HTTPError as exc:
+                self.answers[type(exc).__name__] += 1
+                continue
+            self.answers[str(answer.status_code)] += 1
+            if answer.status_code == 401:
+                self.api.token = ""

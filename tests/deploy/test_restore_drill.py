@@ -9,6 +9,7 @@ first). Everything goes through the operator's recipes: `just provision-backups`
 import re
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from tests.deploy.conftest import DOMAIN, Site
 from tests.deploy.drill import (
     BACKUP_ADDRESS_SUFFIX,
     Api,
+    Writer,
     psql,
     wait_until_archived,
     write_backup_inventory,
@@ -37,6 +39,8 @@ class Drill:
     api: Api
     marker: str
     measured: dict[str, float]
+    # Batches and times the point-in-time restores go back and forth between.
+    points: dict[str, str]
 
     def just(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
         return self.site.just(*args, timeout=timeout)
@@ -63,7 +67,7 @@ def drill(site: Site, images: dict[str, str]) -> Iterator[Drill]:
             deployed = site.just("deploy", "staging", images["good"])
             assert deployed.returncode == 0, output(deployed)
         api = Api(db.https_port, site.pebble.issuing_root)
-        yield Drill(site, db, backup, api, f"drill-{time.monotonic_ns():x}", {})
+        yield Drill(site, db, backup, api, f"drill-{time.monotonic_ns():x}", {}, {})
     finally:
         remove_host(name)
 
@@ -156,32 +160,116 @@ def test_a_destroyed_database_host_is_restored_to_the_latest_point(drill: Drill,
     )
 
 
+def stop_database(drill: Drill) -> None:
+    stop = host_shell(drill.db, "systemctl stop postgresql@15-main")
+    assert stop.returncode == 0, stop.stderr
+
+
+def unexpected(answers: Counter[str]) -> list[str]:
+    """Answers a client must never see during a restore: server errors, a dead upstream."""
+    return [f"{what}: {n}" for what, n in answers.items() if what.split()[-1] in {"500", "502"}]
+
+
 def test_a_point_in_time_restore_shows_the_earlier_write_only(drill: Drill):
     api, db = drill.api, drill.db
+    writer = Api(db.https_port, drill.site.pebble.issuing_root)
+    writer.register()
     earlier = api.write_batch("pitr-earlier")
     assert earlier
     between = psql(db, "SELECT now()::text")
     later = api.write_batch("pitr-later")
     assert later
+    # An account made after the restore's target: the restore removes it, and its token.
+    ghost = Api(db.https_port, drill.site.pebble.issuing_root)
+    ghost.register()
+    ghost.login()
+    later_at = psql(db, "SELECT now()::text")
+    assert api.write_batch("pitr-last")  # a commit after later_at, so a restore can reach it
     wait_until_archived(db)
+    drill.points.update(later=later, later_at=later_at)
 
     running = drill.just("restore", "staging", "--to", between)
     assert running.returncode != 0
     assert "is running and holds the AgroBridge database" in running.stdout, output(running)
-    stop = host_shell(db, "systemctl stop postgresql@15-main")
-    assert stop.returncode == 0, stop.stderr
+    stop_database(drill)
     too_early = drill.just("restore", "staging", "--to", "2020-01-01 00:00:00+00")
     assert too_early.returncode != 0
     assert "is before the oldest backup ended" in too_early.stdout, output(too_early)
 
+    writer.login()
     started = time.monotonic()
-    done = drill.just("restore", "staging", "--to", between)
-    assert done.returncode == 0, output(done)
-    seconds = time.monotonic() - started
+    with Writer(writer) as during:
+        done = drill.just("restore", "staging", "--to", between)
+        assert done.returncode == 0, output(done)
+        seconds = time.monotonic() - started
+        time.sleep(3)  # the writer's first answers from the restored database
+    assert "restoring along timeline" in done.stdout, output(done)
+    assert unexpected(during.answers) == [], during.answers
+    assert during.answers["503"] + during.answers["login 503"] > 0, during.answers
     api.login()
     assert api.served(earlier) == 200
     assert api.served(later) == 404
-    print(f"point-in-time restore to {between}: the earlier write only, in {seconds:.0f} s")
+    refused = ghost.call("GET", "/batches")
+    assert refused.status_code == 401, refused.text
+    print(f"point-in-time restore to {between}: the earlier write only, in {seconds:.0f} s; "
+          f"a writer through the edge meanwhile got {dict(during.answers)}")  # fmt: skip
+
+
+def test_a_restore_to_a_later_time_never_drops_the_newer_timeline_silently(drill: Drill):
+    # The operator's sequence: a point-in-time restore, writes after it, then a restore to a
+    # time after the first one's target, when the write it discarded still existed.
+    api, db = drill.api, drill.db
+    newer = [batch for n in range(5) if (batch := api.write_batch(f"newer-timeline-{n}"))]
+    assert len(newer) == 5
+    wait_until_archived(db)
+    stop_database(drill)
+    refused = drill.just("restore", "staging", "--to", drill.points["later_at"])
+    assert refused.returncode != 0
+    assert "would discard every write on timeline" in refused.stdout, output(refused)
+    assert "WAL segments" in refused.stdout
+    assert "--discard-newer-timelines" in refused.stdout
+
+    # Refused before anything was touched: the newer timeline's writes are all there.
+    start = host_shell(db, "systemctl start postgresql@15-main")
+    assert start.returncode == 0, start.stderr
+    api.login()
+    assert [api.served(batch) for batch in newer] == [200] * len(newer)
+    listed = drill.just("backups", "staging")
+    assert listed.returncode == 0, output(listed)
+    assert "(current): branched from timeline" in listed.stdout, output(listed)
+
+    # Told explicitly, it goes back to that time on the old timeline.
+    stop_database(drill)
+    chosen = drill.just(
+        "restore", "staging", "--to", drill.points["later_at"], "--discard-newer-timelines"
+    )
+    assert chosen.returncode == 0, output(chosen)
+    assert "it discards every write on timeline" in chosen.stdout, output(chosen)
+    api.login()
+    assert api.served(drill.points["later"]) == 200
+    assert [api.served(batch) for batch in newer] == [404] * len(newer)
+
+
+def test_a_restore_after_which_archiving_fails_does_not_report_success(drill: Drill):
+    db, backup = drill.db, drill.backup
+    # The repository refuses the next timeline's segments (a full disk, a wrong owner...).
+    archive = "/var/lib/pgbackrest/archive/agrobridge/15-1"
+    histories = host_shell(backup, f"ls {archive} | grep -E '^[0-9A-F]{{8}}[.]history$'")
+    following = max(int(name[:8], 16) for name in histories.stdout.split()) + 1
+    blocked = " ".join(f"{archive}/{following:08X}{log:08X}" for log in range(2))
+    block = host_shell(backup, f"mkdir -p {blocked}; chown root: {blocked}; chmod 555 {blocked}")
+    assert block.returncode == 0, block.stderr
+    stop_database(drill)
+    failed = drill.just("restore", "staging", "--", "-e", "backups_restore_archive_wait=20")
+    assert failed.returncode != 0
+    assert "WAL archiving has not resumed" in failed.stdout, output(failed)
+
+    # Fixed, archiving resumes by itself: the database was restored and kept running.
+    unblock = host_shell(backup, f"rmdir {blocked}")
+    assert unblock.returncode == 0, unblock.stderr
+    drill.api.login()
+    assert drill.api.write_batch("after-archiving-resumed")
+    wait_until_archived(db)
 
 
 def test_the_repository_cannot_be_read_without_the_passphrase(drill: Drill):
