@@ -317,8 +317,8 @@ class Auth:
         await self.refresh_tokens.add(
             user.id, family_id, hash_refresh_token(token), expires_at, session_expires_at, now, ctx
         )
-        await self.revocations.open_epoch()
-        access, ttl = self.tokens.issue(user, family_id, now)
+        epoch = await self.revocations.open_epoch()
+        access, ttl = self.tokens.issue(user, family_id, now, epoch)
         return TokenPair(access, ttl, token, int((expires_at - now).total_seconds()))
 
     async def _audit(

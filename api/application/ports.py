@@ -205,8 +205,9 @@ class Revocations(Protocol):
 
     async def revoke_sessions(self, session_ids: list[str], ttl_seconds: int) -> None: ...
 
-    async def open_epoch(self) -> None:
-        """Mark the deny-list as complete from now on (before the first token is issued)."""
+    async def open_epoch(self) -> str:
+        """The deny-list's epoch, begun now if there is none (before the first token is
+        issued). A token names the epoch it was issued in; a new one refuses them all."""
         ...
 
 
@@ -255,10 +256,12 @@ class AccessClaims:
     token_id: str
     expires_at: datetime
     issued_at: datetime | None = None
+    # The deny-list epoch the token was issued in (none in tokens issued before epochs were named).
+    epoch: str | None = None
 
 
 class TokenIssuer(Protocol):
-    def issue(self, user: User, session_id: UUID, at: datetime) -> tuple[str, int]:
+    def issue(self, user: User, session_id: UUID, at: datetime, epoch: str = "") -> tuple[str, int]:
         """Return a signed access token and its lifetime in seconds."""
         ...
 

@@ -34,6 +34,7 @@ class Guard(Protocol):
         token_id: str | None = None,
         session_id: str | None = None,
         issued_at: int = 0,
+        epoch: str | None = None,
     ) -> Verdict: ...
 
 

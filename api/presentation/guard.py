@@ -60,6 +60,7 @@ async def guard_request(request: Request) -> None:
             claims.token_id if claims else None,
             str(claims.session_id) if claims else None,
             int(claims.issued_at.timestamp()) if claims and claims.issued_at else 0,
+            claims.epoch if claims else None,
         )
     except UNAVAILABLE_ERRORS:
         if claims is not None:

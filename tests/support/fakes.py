@@ -313,8 +313,9 @@ class FakeRevocations:
     async def revoke_sessions(self, session_ids: list[str], ttl_seconds: int) -> None:
         self.sessions.update(session_ids)
 
-    async def open_epoch(self) -> None:
+    async def open_epoch(self) -> str:
         self.epoch_opened = True
+        return "1"
 
 
 class FakeAuditLog:
@@ -466,6 +467,7 @@ class FakeGuard:
         token_id: str | None = None,
         session_id: str | None = None,
         issued_at: int = 0,
+        epoch: str | None = None,
     ) -> Verdict:
         if self.down:
             raise RedisConnectionError("Connection refused")

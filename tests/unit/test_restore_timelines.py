@@ -4,6 +4,7 @@ repository listings shaped as `pgbackrest repo-ls --recurse --output=json` print
 import importlib.util
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -36,7 +37,7 @@ def segment(
     return name, {"type": "file", "size": 4096, "time": at}
 
 
-def repository() -> dict[str, object]:
+def repository() -> dict[int, Any]:
     listing: dict[str, dict[str, object]] = {}
     for number, at in ((1, 1000), (2, 1100), (3, 1300), (4, 1500)):
         listing.update([segment(1, number, at)])
@@ -45,7 +46,8 @@ def repository() -> dict[str, object]:
     for number, at in ((2, 1700), (3, 2000), (4, 2400)):
         listing.update([segment(2, number, at)])
     histories = {"00000002.history": "1\t0/2A00000\tbefore 1970-01-01 00:20:00+00\n"}
-    return timelines_script.read_timelines(listing, histories.__getitem__)
+    found: dict[int, Any] = timelines_script.read_timelines(listing, histories.__getitem__)
+    return found
 
 
 def test_the_listing_gives_each_timeline_its_branch_and_wal():

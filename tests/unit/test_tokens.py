@@ -75,6 +75,20 @@ def test_a_token_verifies_and_carries_who_and_which_session(tokens):
     assert claims.token_id
 
 
+def test_a_token_names_the_deny_list_epoch_it_was_issued_in(tokens):
+    token, _ = tokens.issue(user(), uuid4(), datetime.now(UTC), "1765000000.000123")
+
+    assert tokens.verify(token).epoch == "1765000000.000123"
+
+
+@pytest.mark.parametrize("epoch", [1765000000, None, ["1"]])
+def test_a_well_signed_token_naming_an_epoch_of_the_wrong_type_is_rejected(key, tokens, epoch):
+    token = jwt.encode({**good_claims(), "epo": epoch}, key.private, "RS256", {"kid": key.kid})
+
+    with pytest.raises(NotAuthenticated):
+        tokens.verify(token)
+
+
 def test_a_hand_made_token_signed_with_our_key_verifies(key, tokens):
     claims = good_claims()
     token = jwt.encode(claims, key.private, "RS256", {"kid": key.kid})

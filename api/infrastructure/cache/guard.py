@@ -8,16 +8,27 @@ from api.infrastructure.metrics import timed
 from api.infrastructure.per_turn import PerTurn
 
 # Several requests' checks in one call: ARGV[1] of them, in order, each taking its keys from
-# KEYS and five arguments from ARGV. Keys: the caller's rate bucket, then (optional) deny-list
+# KEYS and six arguments from ARGV. Keys: the caller's rate bucket, then (optional) deny-list
 # entries for the token id and the session id, and the deny-list's epoch. Arguments: the key
 # count (1 or 4); emission interval and burst tolerance, in microseconds; the token's issue
-# time in seconds; the tolerated clock skew. One reply per check, in milliseconds. Time comes
-# from Redis so that every worker agrees on it.
+# time in seconds; the tolerated clock skew; the epoch the token names ('' if none). One reply
+# per check, in milliseconds. Time comes from Redis so that every worker agrees on it.
 #
-# The epoch is when the deny-list became complete. Every token issue sets it if missing, so it
-# is only missing here when Redis lost its data (a restart without persistence): revocations
-# may have been lost with it, so tokens issued before now are refused (clients refresh).
-GUARD_LUA = """
+# The epoch is when the deny-list became complete, to the microsecond. Every token issue sets
+# it if missing and writes it into the token, so it is only missing here when Redis lost its
+# data (a restart without persistence) or a restore of the database deleted it: revocations
+# may have been lost, so every token of another epoch is refused (clients refresh). Tokens
+# that name no epoch (issued before tokens did) are judged by their issue time.
+NEW_EPOCH = """
+local function new_epoch(key, t)
+  local epoch = t[1] .. '.' .. string.rep('0', 6 - #t[2]) .. t[2]
+  redis.call('SET', key, epoch)
+  return epoch
+end
+"""
+GUARD_LUA = (
+    NEW_EPOCH
+    + """
 local t = redis.call('TIME')
 local now = t[1] * 1000000 + t[2]
 local replies = {}
@@ -27,17 +38,18 @@ for i = 1, tonumber(ARGV[1]) do
   local interval = tonumber(ARGV[a + 1])
   local tolerance = tonumber(ARGV[a + 2])
   local issued, skew = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
-  a = a + 5
+  local named = ARGV[a + 5]
+  a = a + 6
   local bucket = KEYS[k]
   local revoked = 0
   if nkeys > 1 then
     revoked = redis.call('EXISTS', KEYS[k + 1], KEYS[k + 2])
-    local epoch = redis.call('GET', KEYS[k + 3])
-    if not epoch then
-      epoch = t[1]
-      redis.call('SET', KEYS[k + 3], epoch)
+    local epoch = redis.call('GET', KEYS[k + 3]) or new_epoch(KEYS[k + 3], t)
+    if named ~= '' then
+      if named ~= epoch then revoked = 1 end
+    elseif issued + skew < tonumber(epoch) then
+      revoked = 1
     end
-    if issued + skew < tonumber(epoch) then revoked = 1 end
   end
   k = k + nkeys
   local tat = tonumber(redis.call('GET', bucket) or now)
@@ -54,12 +66,22 @@ for i = 1, tonumber(ARGV[1]) do
 end
 return replies
 """
+)
 
 
 EPOCH_KEY = "deny:epoch"
 # Tolerated difference between the API hosts' clocks (token iat) and Redis's clock (epoch).
 CLOCK_SKEW_SECONDS = 2
-OPEN_EPOCH_LUA = "return redis.call('SET', KEYS[1], redis.call('TIME')[1], 'NX')"
+OPEN_EPOCH_LUA = (
+    NEW_EPOCH
+    + """
+return redis.call('GET', KEYS[1]) or new_epoch(KEYS[1], redis.call('TIME'))
+"""
+)
+
+
+# One request's check: its keys and its arguments (GUARD_LUA).
+Check = tuple[list[str], list[int | str]]
 
 
 @dataclass(frozen=True)
@@ -82,7 +104,7 @@ class RedisGuard:
     def __init__(self, client: Redis) -> None:
         self._client = client
         self._script = client.register_script(GUARD_LUA)
-        self._batch: PerTurn[tuple[list[str], list[int]], list[int]] = PerTurn(self._check_many)
+        self._batch: PerTurn[Check, list[int]] = PerTurn(self._check_many)
 
     @timed("redis", "guard.check")
     async def check(
@@ -92,12 +114,14 @@ class RedisGuard:
         token_id: str | None = None,
         session_id: str | None = None,
         issued_at: int = 0,
+        epoch: str | None = None,
     ) -> Verdict:
         keys = [f"rl:{bucket}"]
         if token_id and session_id:
             keys += [f"deny:jti:{token_id}", f"deny:sid:{session_id}", EPOCH_KEY]
         interval_us = max(1, 60_000_000 // per_minute)
-        args = [len(keys), interval_us, interval_us * per_minute, issued_at, CLOCK_SKEW_SECONDS]
+        args: list[int | str] = [len(keys), interval_us, interval_us * per_minute, issued_at]
+        args += [CLOCK_SKEW_SECONDS, epoch or ""]
         allowed, remaining, reset_ms, retry_ms, revoked = await self._batch.call((keys, args))
         return Verdict(
             allowed=bool(allowed),
@@ -108,7 +132,7 @@ class RedisGuard:
             revoked=bool(revoked),
         )
 
-    async def _check_many(self, checks: list[tuple[list[str], list[int]]]) -> list[list[int]]:
+    async def _check_many(self, checks: list[Check]) -> list[list[int]]:
         keys = [key for check_keys, _ in checks for key in check_keys]
         args = [len(checks), *(arg for _, check_args in checks for arg in check_args)]
         replies: list[list[int]] = await self._script(keys=keys, args=args)
@@ -123,8 +147,9 @@ class RedisRevocations:
         self._open_epoch = client.register_script(OPEN_EPOCH_LUA)
 
     @timed("redis", "guard.open_epoch")
-    async def open_epoch(self) -> None:
-        await self._open_epoch(keys=[EPOCH_KEY])
+    async def open_epoch(self) -> str:
+        epoch: bytes | str = await self._open_epoch(keys=[EPOCH_KEY])
+        return epoch.decode() if isinstance(epoch, bytes) else epoch
 
     @timed("redis", "guard.revoke_token")
     async def revoke_token(self, token_id: str, ttl_seconds: int) -> None:

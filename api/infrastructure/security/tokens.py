@@ -30,8 +30,8 @@ class JwtTokens:
     cache_size: int = 4096
     _verified: "OrderedDict[str, AccessClaims]" = field(default_factory=OrderedDict, repr=False)
 
-    def issue(self, user: User, session_id: UUID, at: datetime) -> tuple[str, int]:
-        claims = {
+    def issue(self, user: User, session_id: UUID, at: datetime, epoch: str = "") -> tuple[str, int]:
+        claims: dict[str, object] = {
             "iss": self.issuer,
             "aud": self.audience,
             "sub": str(user.id),
@@ -43,6 +43,8 @@ class JwtTokens:
             "typ": "access",
             "role": user.role.value,
         }
+        if epoch:
+            claims["epo"] = epoch
         token = jwt.encode(
             claims,
             self.keys.signing_key,
@@ -87,6 +89,7 @@ class JwtTokens:
                 token_id=claims["jti"],
                 expires_at=datetime.fromtimestamp(claims["exp"], UTC),
                 issued_at=datetime.fromtimestamp(claims["iat"], UTC),
+                epoch=claims.get("epo"),
             )
         except jwt.ExpiredSignatureError as exc:
             raise NotAuthenticated("access token has expired") from exc
@@ -99,6 +102,7 @@ class JwtTokens:
 def _well_typed(claims: dict[str, object]) -> bool:
     """A correctly signed token may still carry claims of the wrong type: refuse those."""
     strings = all(isinstance(claims[name], str) for name in ("sub", "sid", "jti", "role"))
+    strings = strings and isinstance(claims.get("epo", ""), str)
     times = [claims[name] for name in ("exp", "iat")]
     numbers = all(isinstance(t, int | float) and not isinstance(t, bool) for t in times)
     return strings and numbers
