@@ -13,7 +13,7 @@ from tests.support.server import api_server
 pytestmark = pytest.mark.e2e
 
 
-def test_with_the_api_stopped_nginx_answers_502_with_the_json_error(
+def test_with_the_api_stopped_nginx_answers_503_to_retry_with_the_json_error(
     start_site: StartSite,
     backends: Backends,
     database_url: str,
@@ -31,6 +31,7 @@ def test_with_the_api_stopped_nginx_answers_502_with_the_json_error(
     # The API has shut down (SIGTERM, as systemd stops it); nginx is still up.
     request_id = f"edge-{uuid.uuid4().hex}"
     down = edge.get("/api/v1/health", headers={"X-Request-ID": request_id})
-    assert_edge_error(down, 502, "unavailable")
+    assert_edge_error(down, 503, "unavailable")
+    assert down.header("retry-after") == "5"
     assert down.json()["error"]["request_id"] == request_id
     assert down.header("strict-transport-security").startswith("max-age=")
