@@ -76,12 +76,13 @@ create-user email role full_name: sync
 makemigration name: sync
     uv run --frozen aerich migrate --name {{name}}
 
-# Lint and type-check: ruff (lint + format check) and mypy
+# Lint and type-check: ruff (lint + format check), mypy, and the layer rules (import-linter)
 [group('check')]
 lint: sync
     uv run --frozen ruff check .
     uv run --frozen ruff format --check .
     uv run --frozen mypy
+    uv run --frozen lint-imports --no-cache
 
 # Format the code
 [group('check')]
