@@ -4,10 +4,15 @@ nginx/ is rendered with the nginx role's values and the api role's environment f
 into the API's settings, both from the same defaults (the playbooks' group_vars/all/limits.yml).
 nginx must drop an idle connection to the API before the API closes it (else a request sent on
 it meets a closing socket: a 502), wait longer than the API's own timeouts (so that the client
-gets the API's 408 or 503 rather than nginx's 504), and refuse no body the API accepts.
+gets the API's 408 or 503 rather than nginx's 504), and refuse no body the API accepts. The
+nginx role checks the order itself before rendering, for values an inventory changes.
 """
 
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +22,11 @@ from api.settings import Settings
 from tests.edge.render import TEMPLATES, render
 from tests.support.limits import (
     API_LIMIT_VARIABLES,
+    LIMITS_FILE,
+    NGINX_ROLE,
+    ROOT,
     limits,
+    load_yaml,
     nginx_limit_values,
     rendered_api_env,
 )
@@ -123,3 +132,28 @@ def test_the_apis_own_defaults_are_the_deployments_limits(
 
 def test_the_limits_are_plain_numbers_the_edge_tests_can_read():
     assert all(type(value) is int for value in limits().values()), limits()
+
+
+def provision_assert(tmp_path: Path, **overrides: int) -> subprocess.CompletedProcess[str]:
+    """The nginx role's own check of the order, run by the real Ansible with the defaults."""
+    tasks = load_yaml(NGINX_ROLE / "tasks" / "main.yml")
+    (check,) = [task for task in tasks if "ansible.builtin.assert" in task]
+    play = [{"hosts": "localhost", "gather_facts": False, "vars_files": [str(LIMITS_FILE)],
+             "tasks": [check]}]  # fmt: skip
+    (tmp_path / "check.yml").write_text(json.dumps(play))
+    extra = [arg for name, value in overrides.items() for arg in ("-e", f"{name}={value}")]
+    return subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+         str(tmp_path / "check.yml"), *extra],
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_PYTHON_INTERPRETER": sys.executable},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_provisioning_refuses_an_edge_that_keeps_idle_connections_longer_than_the_api(
+    tmp_path: Path,
+):
+    assert provision_assert(tmp_path).returncode == 0
+    refused = provision_assert(tmp_path, agrobridge_edge_upstream_idle_seconds=60)
+    assert refused.returncode != 0
+    assert "nginx must drop an idle connection to the API before the API does" in refused.stdout
