@@ -131,15 +131,23 @@ async def _sample_process() -> None:
         await asyncio.sleep(5)
 
 
+def server_limits(settings: Settings) -> dict[str, float]:
+    """Sanic's body limit and timeouts. nginx in front must fit inside them (the Ansible
+    variables in ansible/playbooks/group_vars/all/limits.yml set both)."""
+    return {
+        "REQUEST_MAX_SIZE": settings.max_body_bytes,
+        "REQUEST_TIMEOUT": settings.request_read_timeout_seconds,
+        "RESPONSE_TIMEOUT": settings.response_timeout_seconds,
+        "KEEP_ALIVE_TIMEOUT": settings.keep_alive_timeout_seconds,
+    }
+
+
 def _configure(app: App, settings: Settings) -> None:
     app.config.update(
-        REQUEST_MAX_SIZE=settings.max_body_bytes,
+        **server_limits(settings),
         FALLBACK_ERROR_FORMAT="json",
         OAS=False,  # the document is ours: api/presentation/openapi.py
         HEALTH=False,
-        REQUEST_TIMEOUT=settings.request_read_timeout_seconds,
-        RESPONSE_TIMEOUT=settings.response_timeout_seconds,
-        KEEP_ALIVE_TIMEOUT=settings.keep_alive_timeout_seconds,
         GRACEFUL_SHUTDOWN_TIMEOUT=settings.shutdown_grace_seconds,
         # Client addresses come from proxies we trust, never from what a client claims.
         PROXIES_COUNT=settings.proxies_count,

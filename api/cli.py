@@ -16,7 +16,6 @@ from types import FrameType
 from sanic import Sanic
 from sanic.server.socket import bind_socket
 from sanic.worker.loader import AppLoader
-from sanic.worker.manager import WorkerManager
 
 from api.app import create_app
 from api.bootstrap import build_registration, close_registration
@@ -25,10 +24,15 @@ from api.domain.errors import Conflict, ValidationFailed
 from api.domain.users import Role, User
 from api.infrastructure.db.grants import RuntimeRoleError
 from api.infrastructure.db.migrate import upgrade
+from api.infrastructure.patches import (
+    BoundedReadProtocol,
+    check_versions,
+    set_worker_start_timeout,
+    stop_waiting_on_shutdown,
+)
 from api.infrastructure.security import keys
-from api.presentation.lifecycle import BoundedReadProtocol
 from api.settings import DatabaseSettings, Settings, load_database_settings, load_settings
-from api.supervisor import Supervisor, stop_waiting_on_shutdown
+from api.supervisor import Supervisor
 
 
 def _exit_before_start(signum: int, frame: FrameType | None) -> None:
@@ -61,9 +65,7 @@ def serve(_: argparse.Namespace) -> None:
         access_log=False,
         motd=False,
     )
-    # Sanic gives workers 30 s to come up, then shuts down: too short for a small host whose
-    # CPU credits have run out. Its manager reads this class attribute (tenths of a second).
-    WorkerManager.THRESHOLD = int(settings.worker_start_timeout_seconds * 10)
+    set_worker_start_timeout(settings.worker_start_timeout_seconds)
     stop_waiting_on_shutdown()
     supervisors: list[Supervisor] = []
 
@@ -176,4 +178,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main() -> None:
     args = parser().parse_args()
+    # Before anything uses Sanic or Tortoise: our patches of their private parts need the
+    # versions they were tested on.
+    check_versions()
     args.run(args)

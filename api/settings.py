@@ -62,10 +62,15 @@ class Settings(DatabaseSettings):
     worker_start_timeout_seconds: float = Field(90.0, ge=10, le=600)
     # After SIGTERM: stop accepting at once, let requests in flight finish within this time.
     shutdown_grace_seconds: float = Field(8.0, gt=0, le=60)
+    # Sanic's REQUEST_TIMEOUT, RESPONSE_TIMEOUT and KEEP_ALIVE_TIMEOUT. nginx in front must
+    # drop idle connections sooner and wait longer: the deployment sets both sides from the
+    # same variables (ansible/playbooks/group_vars/all/limits.yml, whose values these equal).
     # A request must arrive whole (headers and body) within this time; slow clients are cut.
     request_read_timeout_seconds: float = Field(10.0, gt=0, le=300)
     # A handler that takes longer answers 503 (every database wait is bounded well below it).
     response_timeout_seconds: float = Field(20.0, gt=0, le=300)
+    # An idle connection is closed after this (Sanic checks every min(timeouts) / 2 seconds, so
+    # between 5 and 7.5 s with the defaults).
     keep_alive_timeout_seconds: float = Field(5.0, gt=0, le=300)
     # How long an Idempotency-Key and the response it produced are kept.
     idempotency_ttl_seconds: int = Field(24 * 3600, ge=60)
@@ -118,6 +123,8 @@ class Settings(DatabaseSettings):
     public_cache_seconds: int = Field(60, ge=0, le=86400)
     rate_limit_public_per_minute: int = Field(60, ge=1)
 
+    # Sanic's REQUEST_MAX_SIZE: larger bodies get 413 before they are read (nginx's limit is
+    # the same number, from the same variable).
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     # /docs and the OpenAPI document: on in development and test, off elsewhere unless set.
     docs_enabled: bool | None = None

@@ -12,7 +12,6 @@ from types import FrameType
 from typing import Any
 
 from loguru import logger
-from sanic.worker.constants import ProcessState
 from sanic.worker.manager import WorkerManager
 
 # More deaths than this within the window is a crash loop: stop, and let the service manager
@@ -93,44 +92,3 @@ class Supervisor:
         while self._restarts and now - self._restarts[0] > RESTART_WINDOW_SECONDS:
             self._restarts.popleft()
         return len(self._restarts) > MAX_RESTARTS
-
-
-def stop_waiting_on_shutdown() -> None:
-    """Let a SIGTERM that arrives while workers start stop the server.
-
-    Sanic's manager (25.12) waits for every worker's readiness before it reads its pipe, and
-    puts any message it reads meanwhile back; the stop message that the signal sends then
-    circles forever and the server never exits. This waits the same way but stops waiting once
-    the manager is shutting down, so its loop reads the stop message and ends. Workers still
-    starting then are killed: they hold no request, and one that already took Sanic's signal
-    handlers would otherwise finish starting before it stops.
-    """
-    WorkerManager.wait_for_ack = _wait_for_ack  # type: ignore[method-assign]
-
-
-def _wait_for_ack(manager: WorkerManager) -> None:
-    misses = 0
-    while not manager._all_workers_ack():  # type: ignore[no-untyped-call]
-        if manager._shutting_down:
-            _kill_starting(manager)
-            return
-        if manager.monitor_subscriber.poll(0.1):
-            message = manager.monitor_subscriber.recv()
-            if message != "__TERMINATE_EARLY__":
-                manager.monitor_publisher.send(message)
-                continue
-            misses = manager.THRESHOLD  # a worker died while starting: give up now
-        misses += 1
-        if misses > manager.THRESHOLD:
-            logger.error(
-                "not all workers came up within {:.0f} s: stopping", manager.THRESHOLD / 10
-            )
-            manager.kill()  # type: ignore[no-untyped-call]
-
-
-def _kill_starting(manager: WorkerManager) -> None:
-    for process in manager.processes:
-        state = manager.worker_state.get(process.name, {}).get("state")
-        if state != ProcessState.ACKED.name and process.is_alive():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(process.pid, signal.SIGKILL)

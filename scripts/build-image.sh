@@ -143,7 +143,8 @@ if [[ $target == test ]]; then
   tar -C "$root" -c --exclude-vcs --exclude=./api --exclude=./.venv --exclude=./.tools --exclude=./.data \
     --exclude=./dist --exclude=./build --exclude=./containers/.secrets --exclude=__pycache__ \
     --exclude=.pytest_cache --exclude=.mypy_cache --exclude=.ruff_cache --exclude='*.py[cod]' \
-    --exclude='*.pem' --exclude=./.env . | tar -C "$ctx/source" -x
+    --exclude='*.pem' --exclude=./.env --exclude='./.coverage*' --exclude=./.import_linter_cache . \
+    | tar -C "$ctx/source" -x
 fi
 
 build=("$engine" build -f "$root/containers/Containerfile" --target "$target" -t "$tag"

@@ -1,30 +1,15 @@
-"""A worker's connection handling at its edges: slow clients are cut, and on shutdown kept-alive
-connections are closed after their current answer while writes in flight finish."""
+"""A worker's connection handling on shutdown: kept-alive connections are closed after their
+current answer while writes in flight finish. (Slow clients are cut by BoundedReadProtocol, in
+api/infrastructure/patches.py.)"""
 
 import asyncio
 from typing import Any
 
 from loguru import logger
 from sanic import Request, Sanic
-from sanic.http import Stage
 from sanic.response import BaseHTTPResponse
-from sanic.server.protocols.http_protocol import HttpProtocol
 
 DRAIN_PAUSE_SECONDS = 0.5
-
-
-class BoundedReadProtocol(HttpProtocol):
-    """Sanic restarts its request timer on every byte received, so a client that trickles its
-    headers one byte at a time is never timed out. Here a request's time to arrive runs from
-    its first byte."""
-
-    def data_received(self, data: bytes) -> None:
-        http = getattr(self, "_http", None)
-        reading = http is not None and http.stage is Stage.REQUEST
-        started = self._time
-        super().data_received(data)
-        if reading:
-            self._time = started
 
 
 async def start_draining(app: Sanic[Any, Any]) -> None:

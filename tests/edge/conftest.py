@@ -2,7 +2,8 @@
 
 Every test gets its own nginx (its own rate-limit counters) on free loopback ports, with a
 certificate from a CA made for the run. The API behind it trusts one proxy
-(AGROBRIDGE_PROXIES_COUNT=1) and has the production body limit, as it would in production.
+(AGROBRIDGE_PROXIES_COUNT=1) and has the deployment's body limit and timeouts, as it would in
+production.
 """
 
 import shutil
@@ -19,6 +20,7 @@ from tests.edge.curl import Curl, Reply
 from tests.edge.nginx import Site, install_certificate, nginx_binary, prepare_site, running_nginx
 from tests.edge.pki import Issued, issue, make_ca
 from tests.support.backends import Backends
+from tests.support.limits import api_limit_env
 from tests.support.server import RunningServer, api_server
 
 __all__ = ["auditor"]  # the e2e fixture, made by the operator command, against this API
@@ -29,9 +31,10 @@ On Debian: apt-get install -y nginx pebble curl openssl
 (curl must be built with HTTP/2, as Debian's is.)
 """
 
+# What the api role writes into a release's environment beside these (templates/api.env.j2).
 EDGE_API = {
     "AGROBRIDGE_PROXIES_COUNT": "1",
-    "AGROBRIDGE_MAX_BODY_BYTES": str(1024 * 1024),
+    **api_limit_env(),
 }
 
 

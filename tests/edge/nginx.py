@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.edge.render import TEMPLATES, render_tree
+from tests.support.limits import nginx_limit_values
 from tests.support.processes import stop_group
 from tests.support.server import free_port
 from tests.support.waiting import listening, wait_until
@@ -93,14 +94,14 @@ def prepare_site(root: Path, api_address: str, public_docs: str = "off") -> Site
         "agrobridge_nginx_https_url": f"https://{site.domain}:{site.https_port}",
         "agrobridge_nginx_upstream": f"server {api_address};",
         "agrobridge_nginx_forwarded_proto": "$scheme",
-        "agrobridge_nginx_connect_timeout": "5s",
-        "agrobridge_nginx_max_body_size": "1m",
         "agrobridge_nginx_public_docs": public_docs,
         "agrobridge_nginx_resolver": "127.0.0.1",
         "agrobridge_nginx_tls_dir": str(site.tls_dir),
         "agrobridge_nginx_acme_webroot": str(site.webroot),
         "agrobridge_nginx_reload_command": " ".join(site.nginx("-s", "reload")),
         "agrobridge_certbot_command": str(Path(sys.executable).parent / "certbot"),
+        # Timeouts and the body limit as a host gets them (group_vars/all/limits.yml).
+        **nginx_limit_values(),
     }
     render_tree(values, prefix / "conf")
     return site
