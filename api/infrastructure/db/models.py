@@ -98,6 +98,10 @@ class BatchEventRow(Model):
     data: fields.Field[dict[str, object]] = fields.JSONField(default=dict)
     prev_hash = fields.CharField(max_length=64)
     hash = fields.CharField(max_length=64)
+    # The secret 32 bytes (hex) of the data's commitment; never published.
+    salt = fields.CharField(max_length=64)
+    # The hash an event had before the chain was salted (what earlier anchors vouch for).
+    legacy_hash = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "batch_events"
