@@ -89,7 +89,7 @@ def test_the_public_timeline_cannot_be_used_to_test_guesses_of_private_data(
     shipment = {"status": "in_transit", "recipient": recipient, "note": note}
     assert client.post(f"/batches/{batch['id']}/status", json=shipment, headers=producer).is_success
 
-    view = public.get(f"/api/v1/public/batches/{batch['code']}").json()
+    view = public.get(f"/api/v1/public/batches/{batch['public_code']}").json()
 
     assert view["verification"]["valid"] is True
     assert dictionary_attack(view, buyer_ids) == (None, None)
@@ -115,7 +115,7 @@ def test_the_same_attack_recovers_everything_from_unsalted_hashes(
     batch = client.post("/batches", json=batch_body(origin=origin), headers=producer).json()
     shipment = {"status": "in_transit", "recipient": recipient, "note": "truck 7"}
     assert client.post(f"/batches/{batch['id']}/status", json=shipment, headers=producer).is_success
-    view = public.get(f"/api/v1/public/batches/{batch['code']}").json()
+    view = public.get(f"/api/v1/public/batches/{batch['public_code']}").json()
     owned = client.get(f"/batches/{batch['id']}/events", headers=producer).json()["data"]
 
     unsalted = [

@@ -141,6 +141,7 @@ def test_existing_batches_get_chains_that_verify(old_database: Database) -> None
     applied = _migrate(old_database)
     assert "3_" in applied
     assert "4_" in applied
+    assert "5_" in applied
 
     chains, txs = asyncio.run(_chains(old_database.owner_url))
     assert set(chains) == set(ids.values())
@@ -199,3 +200,33 @@ def test_migrated_history_cannot_be_changed(old_database: Database) -> None:
     # Neither the tables' owner (the triggers refuse) nor the API's role (no grant) may.
     asyncio.run(tamper(old_database.owner_url))
     asyncio.run(tamper(old_database.api_url))
+
+
+def test_only_lots_that_were_shipped_are_public_after_the_migration(
+    old_database: Database,
+) -> None:
+    ids = asyncio.run(_seed(old_database.owner_url))
+    _migrate(old_database)
+
+    async def batches(url: str) -> dict[uuid.UUID, asyncpg.Record]:
+        connection = await asyncpg.connect(url)
+        try:
+            rows = await connection.fetch("SELECT id, code, public_code, published_at FROM batches")
+        finally:
+            await connection.close()
+        return {row["id"]: row for row in rows}
+
+    rows = asyncio.run(batches(old_database.owner_url))
+    published = {status: rows[batch]["published_at"] for status, batch in ids.items()}
+    # Public from their shipment (the audit entry's time where there is one).
+    assert published == {
+        "registered": None,
+        "in_transit": T0 + timedelta(days=3),
+        "delivered": T0 + timedelta(days=1),
+        "cancelled": None,
+    }
+    # Their codes were the clients' own: public only under a random suffix.
+    for row in rows.values():
+        code, public_code = row["code"], row["public_code"]
+        assert public_code.startswith(code + ".")
+        assert len(public_code) == len(code) + 13
