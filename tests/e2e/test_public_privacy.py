@@ -89,12 +89,17 @@ def test_the_public_timeline_cannot_be_used_to_test_guesses_of_private_data(
     shipment = {"status": "in_transit", "recipient": recipient, "note": note}
     assert client.post(f"/batches/{batch['id']}/status", json=shipment, headers=producer).is_success
 
-    view = public.get(f"/api/v1/public/batches/{batch['public_code']}").json()
+    answer = public.get(f"/api/v1/public/batches/{batch['public_code']}")
+    view = answer.json()
 
     assert view["verification"]["valid"] is True
     assert dictionary_attack(view, buyer_ids) == (None, None)
     # Those who may see the data get each event's salt, and can check the published hash.
     owned = client.get(f"/batches/{batch['id']}/events", headers=producer).json()["data"]
+    # The public never gets what opens a commitment.
+    assert all(e["salt"] not in answer.text for e in owned)
+    assert all(set(e) == set(view["timeline"][0]) for e in view["timeline"])
+    assert not {"data", "salt", "legacy_hash"} & set(view["timeline"][0])
     for mine, published in zip(owned, view["timeline"], strict=True):
         salted = bytes.fromhex(mine["salt"]) + canonical(mine["data"])
         assert _sha256(salted) == mine["data_hash"] == published["data_hash"]
