@@ -1,6 +1,7 @@
 import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -16,6 +17,8 @@ from api.domain.events import (
     timestamp,
     verify,
 )
+from api.presentation.schemas.events import EVENT_EXAMPLE
+from api.presentation.schemas.public import PublicBatchOut
 
 BATCH = UUID("0b6f1c3e-2d4a-4f5e-9a7b-8c9d0e1f2a3b")
 T0 = datetime(2031, 3, 14, 9, 26, 53, 58979, tzinfo=UTC)
@@ -144,3 +147,15 @@ def test_resealing_does_not_hide_data_changed_before_it() -> None:
 
     assert result.broken_at is not None
     assert (result.broken_at.reason, result.broken_at.seq) == ("legacy_hash_mismatch", 2)
+
+
+def test_the_documents_example_event_hashes_as_documented() -> None:
+    examples: Any = PublicBatchOut.model_config.get("json_schema_extra", {})
+    [public] = examples["examples"]
+    event: dict[str, Any] = EVENT_EXAMPLE
+    salt = bytes.fromhex(event["salt"])
+    assert event["data_hash"] == hashlib.sha256(salt + canonical(event["data"])).hexdigest()
+    at = datetime.fromisoformat(event["at"])
+    again = link(UUID(public["batch_id"]), None, event["type"], at, "producer", event["data"], salt)
+    assert (again.data_hash, again.hash) == (event["data_hash"], event["hash"])
+    assert public["timeline"][0]["hash"] == event["hash"]
