@@ -55,7 +55,7 @@ def new_salt() -> bytes:
     return secrets.token_bytes(SALT_BYTES)
 
 
-def data_commitment(salt: bytes, data: "EventData") -> str:
+def data_commitment(salt: bytes, data: EventData) -> str:
     """SHA-256(salt || JCS(data)); with NO_SALT, the unsalted data hash of the first chains."""
     return sha256_hex(salt + canonical(data))
 
