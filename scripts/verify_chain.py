@@ -8,12 +8,15 @@ Usage:
 
 Prints the verdict as JSON in the API's `verification` shape and exits 0 when the chain is
 intact, 1 when it is not, 2 on bad input. The algorithm is the one docs/API.md documents:
-  data_hash = SHA-256(JCS(data))            (only when the events carry their data)
+  data_hash = SHA-256(salt || JCS(data))    (only when the events carry their data and salt;
+                                             the public timeline gives data_hash alone)
   hash      = SHA-256(JCS({"batch_id", "seq", "type", "at", "actor_role", "data_hash",
                            "prev_hash"}))
-with JCS the JSON Canonicalization Scheme (RFC 8785), seq running 1, 2, 3..., prev_hash of
-the first event 64 zeros, each later prev_hash the hash before it, and every transaction's
-anchor_hash the hash of one of the events.
+with JCS the JSON Canonicalization Scheme (RFC 8785), salt the event's 32 bytes (given in
+hex), seq running 1, 2, 3..., prev_hash of the first event 64 zeros, each later prev_hash the
+hash before it, and every transaction's anchor_hash the hash of one of the events. An event
+made before the chain was salted also carries its legacy_hash, the same formula over the
+unsalted SHA-256(JCS(data)) with the legacy hash before it as prev_hash; it is checked too.
 """
 
 import hashlib
@@ -46,8 +49,27 @@ def jcs(value: Any) -> str:
     raise ValueError(f"a chain holds no {type(value).__name__} values")
 
 
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def sha256(text: str, salt: bytes = b"") -> str:
+    return hashlib.sha256(salt + text.encode("utf-8")).hexdigest()
+
+
+def event_hash(batch_id: str, event: dict[str, Any], data_hash: str, prev_hash: str) -> str:
+    body = {
+        "batch_id": batch_id,
+        "seq": event["seq"],
+        "type": event["type"],
+        "at": event["at"],
+        "actor_role": event["actor_role"],
+        "data_hash": data_hash,
+        "prev_hash": prev_hash,
+    }
+    return sha256(jcs(body))
+
+
+def data_hash(event: dict[str, Any]) -> str:
+    if "data" not in event:
+        return str(event["data_hash"])
+    return sha256(jcs(event["data"]), bytes.fromhex(event.get("salt") or ""))
 
 
 def verdict(events: list[dict[str, Any]], batch_id: str, anchors: list[dict[str, Any]]) -> dict:
@@ -57,25 +79,20 @@ def verdict(events: list[dict[str, Any]], batch_id: str, anchors: list[dict[str,
         where = {"reason": reason, "seq": seq, "tx_hash": tx_hash}
         return {"valid": False, "length": len(events), "head_hash": head, "broken_at": where}
 
-    prev = GENESIS
+    prev = legacy_prev = GENESIS
     for expected, event in enumerate(events, start=1):
-        data_hash = sha256(jcs(event["data"])) if "data" in event else event["data_hash"]
-        body = {
-            "batch_id": batch_id,
-            "seq": event["seq"],
-            "type": event["type"],
-            "at": event["at"],
-            "actor_role": event["actor_role"],
-            "data_hash": data_hash,
-            "prev_hash": event["prev_hash"],
-        }
+        legacy = event.get("legacy_hash")
         if event["seq"] != expected:
             return broken("sequence_gap", event["seq"])
         if event["prev_hash"] != prev:
             return broken("prev_hash_mismatch", event["seq"])
-        if sha256(jcs(body)) != event["hash"]:
+        if event_hash(batch_id, event, data_hash(event), prev) != event["hash"]:
             return broken("hash_mismatch", event["seq"])
-        prev = event["hash"]
+        if legacy and "data" in event:
+            unsalted = sha256(jcs(event["data"]))
+            if event_hash(batch_id, event, unsalted, legacy_prev) != legacy:
+                return broken("legacy_hash_mismatch", event["seq"])
+        prev, legacy_prev = event["hash"], legacy or legacy_prev
     hashes = {event["hash"] for event in events}
     for record in anchors:
         if record.get("anchor_hash") is not None and record["anchor_hash"] not in hashes:

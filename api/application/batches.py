@@ -112,6 +112,31 @@ class Batches:
             )
         return changed
 
+    async def publish(self, actor: Actor, batch_id: UUID, ctx: RequestContext) -> Batch:
+        """Its owner makes a lot public before it ships (docs/security.md, "When a lot becomes
+        public"); a lot once public stays so."""
+        now = self.clock.now()
+        async with self.unit_of_work.atomic(serial_key=f"batch:{batch_id}"):
+            current = ensure_can_read(actor, await self.repo.get_for_update(batch_id), batch_id)
+            if actor.id != current.owner_id:
+                raise NotPermitted(
+                    "only the batch's owner can publish it",
+                    target_type="batch",
+                    target_id=str(batch_id),
+                )
+            if current.is_public:
+                return current
+            published = current.publish(now)
+            await self.repo.save_status(published)
+            await self.audit.record(
+                AuditEvent(
+                    "batch.published", actor.id, "batch", str(batch_id), ctx,
+                    {"public_code": published.public_code},
+                ),
+                now,
+            )  # fmt: skip
+        return published
+
     async def _buyer(self, reference: str) -> User:
         try:
             user = await self.users.by_id(UUID(reference))

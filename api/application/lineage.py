@@ -115,6 +115,8 @@ class Lots:
             unit=parent.unit,
             variety=parent.variety,
             farm_public=parent.farm_public,
+            # A part of a public lot is public from the start (a buyer's packs of a pallet).
+            publish=parent.is_public,
         )
         code = part.code or new_code()
         child = await self.repo.add(actor.id, new, code, now, parent_id=parent.id)

@@ -68,7 +68,7 @@ class BatchRepository(Protocol):
 
     async def get(self, batch_id: UUID) -> Batch | None: ...
 
-    async def by_code(self, code: str) -> Batch | None: ...
+    async def by_public_code(self, public_code: str) -> Batch | None: ...
 
     async def get_for_update(self, batch_id: UUID) -> Batch | None: ...
 
@@ -113,6 +113,7 @@ class BatchSnapshot:
     """A batch with everything its public view shows, read at one instant."""
 
     batch: Batch
+    # The parent's public code, when the parent is public too.
     parent_code: str | None
     events: list[BatchEvent]
     # Oldest first.
@@ -120,7 +121,9 @@ class BatchSnapshot:
 
 
 class PublicReadRepository(Protocol):
-    async def snapshot(self, code: str) -> BatchSnapshot | None: ...
+    async def snapshot(self, public_code: str) -> BatchSnapshot | None:
+        """The public batch with this public code; None for any other code."""
+        ...
 
 
 class LineageRepository(Protocol):

@@ -1,4 +1,5 @@
-"""What anyone holding a product may learn from its batch code: no token, no personal data."""
+"""What anyone holding a product may learn from its public code: no token, no personal data,
+and only for a lot its holder made public (docs/security.md, "When a lot becomes public")."""
 
 from dataclasses import dataclass
 
@@ -30,8 +31,9 @@ class PublicRecords:
 
     async def by_code(self, code: str) -> PublicBatch:
         found = await self.reads.snapshot(code) if _plausible(code) else None
-        if found is None:
-            # The same answer for every unknown code, so answers reveal nothing about others.
+        if found is None or not found.batch.is_public:
+            # The same answer for every code that names no public batch, so answers reveal
+            # nothing about others: not even that a private lot has this code.
             raise NotFound("no batch has this code")
         anchors = [(t.tx_hash, t.anchor_hash) for t in found.transactions]
         result = verify(found.events, anchors)
@@ -39,4 +41,7 @@ class PublicRecords:
         return PublicBatch(found.batch, found.parent_code, chain)
 
     async def exists(self, code: str) -> bool:
-        return _plausible(code) and await self.batches.by_code(code) is not None
+        if not _plausible(code):
+            return False
+        batch = await self.batches.by_public_code(code)
+        return batch is not None and batch.is_public

@@ -4,6 +4,7 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID, uuid4
 
+from api.domain.batch_codes import public_code_for
 from api.domain.errors import Conflict
 from api.domain.users import Actor
 
@@ -64,6 +65,8 @@ class NewBatch:
     code: str | None = None
     # The producer's consent to show the farm's name on the public verification page.
     farm_public: bool = False
+    # Public from the start (the producer's wish, or a sub-lot of a public lot).
+    publish: bool = False
 
     def register(
         self, owner_id: UUID, code: str, at: datetime, parent_id: UUID | None = None
@@ -84,6 +87,8 @@ class NewBatch:
             updated_at=at,
             parent_id=parent_id,
             farm_public=self.farm_public,
+            public_code=public_code_for(code),
+            published_at=at if self.publish else None,
         )
 
 
@@ -105,15 +110,28 @@ class Batch:
     recipient_id: UUID | None = None
     parent_id: UUID | None = None
     farm_public: bool = False
+    # What its public page answers to, and since when it does (None: not public). A lot is
+    # public once its holder publishes it, once it is shipped (its label travels with it), or
+    # from its start when split from a public lot (docs/security.md, "When a lot becomes public").
+    public_code: str = ""
+    published_at: datetime | None = None
+
+    @property
+    def is_public(self) -> bool:
+        return self.published_at is not None
+
+    def publish(self, at: datetime) -> "Batch":
+        return self if self.is_public else replace(self, published_at=at)
 
     def transition_to(
         self, status: BatchStatus, at: datetime, recipient_id: UUID | None = None
     ) -> "Batch":
         if status not in TRANSITIONS[self.status]:
             raise IllegalTransition(f"a {self.status} batch cannot become {status}")
-        return replace(
+        moved = replace(
             self, status=status, updated_at=at, recipient_id=recipient_id or self.recipient_id
         )
+        return moved.publish(at) if status == BatchStatus.IN_TRANSIT else moved
 
 
 @dataclass(frozen=True)

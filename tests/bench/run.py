@@ -139,8 +139,9 @@ async def seed_public(base: str, token: str, ids: list[str], count: int = 50) ->
                 (await client.post(url, json=body, headers=auth)).raise_for_status()
             events = (await client.get(f"/batches/{batch_id}/events", headers=auth)).json()
             assert len(events["data"]) == 10, events
-            batch = (await client.get(f"/batches/{batch_id}", headers=auth)).json()
-            return str(batch["code"])
+            # Only a public lot has a public view.
+            published = await client.post(f"/batches/{batch_id}/publish", headers=auth)
+            return str(published.raise_for_status().json()["public_code"])
 
         return list(await asyncio.gather(*(chain(i) for i in ids[:count])))
 

@@ -3,6 +3,7 @@
 import pytest
 
 from api.domain.users import Role
+from api.presentation.schemas.common import rfc3339
 from tests.http.harness import PASSWORD, bearer
 
 BATCH = {
@@ -71,7 +72,7 @@ async def test_refresh_rotates_and_logout_ends_the_session(api, fakes):
     assert after.json()["error"]["message"] == "access token has been revoked"
 
 
-async def test_a_batch_from_creation_to_its_public_page(api, producer):
+async def test_a_batch_from_creation_to_its_public_page(api, fakes, producer):
     created = await api.post("/api/v1/batches", json=BATCH, headers=producer)
     batch = created.json()
     path = f"/api/v1/batches/{batch['id']}"
@@ -81,9 +82,11 @@ async def test_a_batch_from_creation_to_its_public_page(api, producer):
     tx = await api.post(f"{path}/transactions", json=TX, headers=producer)
     txs = await api.get(f"{path}/transactions", headers=producer)
     events = await api.get(f"{path}/events", headers=producer)
-    public = await api.get(f"/api/v1/public/batches/{batch['code']}")
-    page = await api.get(f"/verify/{batch['code']}")
-    qr = await api.get(f"/api/v1/public/batches/{batch['code']}/qr.svg")
+    private = await api.get(f"/api/v1/public/batches/{batch['public_code']}")
+    published = await api.post(f"{path}/publish", headers=producer)
+    public = await api.get(f"/api/v1/public/batches/{batch['public_code']}")
+    page = await api.get(f"/verify/{batch['public_code']}")
+    qr = await api.get(f"/api/v1/public/batches/{batch['public_code']}/qr.svg")
 
     assert created.status_code == 201, created.text
     assert created.headers["Location"] == path
@@ -92,6 +95,8 @@ async def test_a_batch_from_creation_to_its_public_page(api, producer):
     assert tx.status_code == 201, tx.text
     assert [t["tx_hash"] for t in txs.json()["data"]] == [TX["tx_hash"]]
     assert events.json()["verification"]["valid"] is True
+    assert private.status_code == 404
+    assert published.json()["published_at"] == rfc3339(fakes.clock.now())
     assert public.status_code == 200, public.text
     assert public.json()["code"] == batch["code"]
     assert "owner_id" not in public.text
@@ -103,7 +108,8 @@ async def test_a_batch_from_creation_to_its_public_page(api, producer):
 
 
 async def test_a_current_copy_is_answered_304(api, producer):
-    code = (await api.post("/api/v1/batches", json=BATCH, headers=producer)).json()["code"]
+    body = BATCH | {"publish": True}
+    code = (await api.post("/api/v1/batches", json=body, headers=producer)).json()["public_code"]
     first = await api.get(f"/api/v1/public/batches/{code}")
 
     again = await api.get(

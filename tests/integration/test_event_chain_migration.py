@@ -1,5 +1,6 @@
-"""Migration 3 on a database that holds data from the schema before it: every existing batch
-gets the chain its stored rows tell, and every chain verifies."""
+"""Migrations 3 and 4 on a database that holds data from the schema before them: every existing
+batch gets the chain its stored rows tell, that chain is salted, and every chain verifies, its
+old hashes too."""
 
 import asyncio
 import json
@@ -8,13 +9,14 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import pytest
 
-from api.domain.events import GENESIS, BatchEvent, verify
+from api.domain.events import GENESIS, NO_SALT, BatchEvent, verify
 from api.infrastructure.db.config import MIGRATIONS_DIR
 from tests.support.backends import Backends, Database, throwaway_database
 from tests.support.server import run_module
@@ -116,16 +118,30 @@ async def _chains(url: str) -> tuple[dict[uuid.UUID, list[BatchEvent]], list[asy
     for row in rows:
         event = BatchEvent(
             row["batch_id"], row["seq"], row["type"], row["at"], row["actor_role"],
-            json.loads(row["data"]), row["prev_hash"], row["hash"],
+            json.loads(row["data"]), row["prev_hash"], row["hash"], bytes.fromhex(row["salt"]),
+            row["legacy_hash"],
         )  # fmt: skip
         chains.setdefault(row["batch_id"], []).append(event)
     return chains, txs
 
 
+def _as_it_was(chain: list[BatchEvent]) -> list[BatchEvent]:
+    """The unsalted chain a holder of the data rebuilds from the legacy hashes."""
+    prev, out = GENESIS, []
+    for e in chain:
+        assert e.legacy_hash is not None
+        out.append(replace(e, salt=NO_SALT, prev_hash=prev, hash=e.legacy_hash, legacy_hash=None))
+        prev = e.legacy_hash
+    return out
+
+
 def test_existing_batches_get_chains_that_verify(old_database: Database) -> None:
     ids = asyncio.run(_seed(old_database.owner_url))
 
-    assert "3_" in _migrate(old_database)
+    applied = _migrate(old_database)
+    assert "3_" in applied
+    assert "4_" in applied
+    assert "5_" in applied
 
     chains, txs = asyncio.run(_chains(old_database.owner_url))
     assert set(chains) == set(ids.values())
@@ -145,6 +161,10 @@ def test_existing_batches_get_chains_that_verify(old_database: Database) -> None
     for chain in chains.values():
         assert chain[0].prev_hash == GENESIS
         assert verify(chain).valid
+        # Salted (no two salts alike), and each event keeps its unsalted hash for holders.
+        assert len({e.salt for e in chain}) == len(chain)
+        assert all(len(e.salt) == 32 and e.legacy_hash for e in chain)
+        assert verify(_as_it_was(chain)).valid
     delivered = chains[ids["delivered"]]
     # Times come from what was stored: the audit entry for the shipment, updated_at otherwise.
     assert delivered[0].at == T0
@@ -152,9 +172,10 @@ def test_existing_batches_get_chains_that_verify(old_database: Database) -> None
     assert delivered[2].data == {"note": "truck 7"}
     assert delivered[4].at == T0 + timedelta(days=3)
     assert delivered[0].data["quantity"] == "1250.500"
-    # Each transaction anchors the event before it, and its own event names that anchor.
+    # Each transaction anchors the event before it (now by its salted hash), and its own event
+    # names the anchor as it was made: the hash that event had before salting.
     assert [t["anchor_hash"] for t in txs] == [delivered[0].hash, delivered[2].hash]
-    assert delivered[1].data["anchor_hash"] == delivered[0].hash
+    assert delivered[1].data["anchor_hash"] == delivered[0].legacy_hash
     anchors = [(t["tx_hash"], t["anchor_hash"]) for t in txs]
     assert verify(delivered, anchors).valid
 
@@ -179,3 +200,33 @@ def test_migrated_history_cannot_be_changed(old_database: Database) -> None:
     # Neither the tables' owner (the triggers refuse) nor the API's role (no grant) may.
     asyncio.run(tamper(old_database.owner_url))
     asyncio.run(tamper(old_database.api_url))
+
+
+def test_only_lots_that_were_shipped_are_public_after_the_migration(
+    old_database: Database,
+) -> None:
+    ids = asyncio.run(_seed(old_database.owner_url))
+    _migrate(old_database)
+
+    async def batches(url: str) -> dict[uuid.UUID, asyncpg.Record]:
+        connection = await asyncpg.connect(url)
+        try:
+            rows = await connection.fetch("SELECT id, code, public_code, published_at FROM batches")
+        finally:
+            await connection.close()
+        return {row["id"]: row for row in rows}
+
+    rows = asyncio.run(batches(old_database.owner_url))
+    published = {status: rows[batch]["published_at"] for status, batch in ids.items()}
+    # Public from their shipment (the audit entry's time where there is one).
+    assert published == {
+        "registered": None,
+        "in_transit": T0 + timedelta(days=3),
+        "delivered": T0 + timedelta(days=1),
+        "cancelled": None,
+    }
+    # Their codes were the clients' own: public only under a random suffix.
+    for row in rows.values():
+        code, public_code = row["code"], row["public_code"]
+        assert public_code.startswith(code + ".")
+        assert len(public_code) == len(code) + 13

@@ -94,11 +94,13 @@ class Producer(Client):
 
     @task(2)
     def create_batch(self) -> None:
-        response = self.client.post("/api/v1/batches", json=BATCH, name="/batches [create]")
+        # Published at once, so that the public view has lots to show.
+        body = BATCH | {"publish": True}
+        response = self.client.post("/api/v1/batches", json=body, name="/batches [create]")
         if response.status_code == 201:
             self.batches.append(response.json()["id"])
             self.fresh.append(response.json()["id"])
-            self.codes.append(response.json()["code"])
+            self.codes.append(response.json()["public_code"])
 
     @task(1)
     def ship_and_anchor(self) -> None:

@@ -128,8 +128,8 @@ class FakeBatches:
     async def get(self, batch_id: UUID) -> Batch | None:
         return self.rows.get(batch_id)
 
-    async def by_code(self, code: str) -> Batch | None:
-        return next((b for b in self.rows.values() if b.code == code), None)
+    async def by_public_code(self, public_code: str) -> Batch | None:
+        return next((b for b in self.rows.values() if b.public_code == public_code), None)
 
     async def get_for_update(self, batch_id: UUID) -> Batch | None:
         return self.rows.get(batch_id)
@@ -140,6 +140,7 @@ class FakeBatches:
             status=batch.status,
             updated_at=batch.updated_at,
             recipient_id=batch.recipient_id,
+            published_at=batch.published_at,
         )
 
     async def page(
@@ -416,14 +417,14 @@ class FakePublicReads:
     ) -> None:
         self.batches, self.events, self.transactions = batches, events, transactions
 
-    async def snapshot(self, code: str) -> BatchSnapshot | None:
-        batch = await self.batches.by_code(code)
-        if batch is None:
+    async def snapshot(self, public_code: str) -> BatchSnapshot | None:
+        batch = await self.batches.by_public_code(public_code)
+        if batch is None or not batch.is_public:
             return None
         parent = self.batches.rows.get(batch.parent_id) if batch.parent_id else None
         return BatchSnapshot(
             batch,
-            parent.code if parent else None,
+            parent.public_code if parent and parent.is_public else None,
             await self.events.chain(batch.id),
             list(await self.transactions.oldest_first(batch.id, 1000)),
         )

@@ -52,7 +52,9 @@ def test_a_legal_transition_moves_the_batch_and_stamps_the_time(current, target)
     assert moved.updated_at == later
     assert moved.created_at == START
     assert batch.status == current
-    assert moved == replace(batch, status=target, updated_at=later)
+    # Shipping a lot makes it public (its label travels with it); nothing else does.
+    published = later if target == BatchStatus.IN_TRANSIT else None
+    assert moved == replace(batch, status=target, updated_at=later, published_at=published)
 
 
 @pytest.mark.parametrize(("current", "target"), ILLEGAL)
@@ -92,3 +94,16 @@ def test_a_batch_can_be_walked_from_registration_to_delivery():
 
     assert batch.status == BatchStatus.DELIVERED
     assert batch.updated_at == START + timedelta(days=2)
+
+
+def test_a_lot_is_published_once_and_stays_so():
+    later = START + timedelta(hours=3)
+    batch = batch_in(BatchStatus.REGISTERED)
+    assert not batch.is_public
+
+    published = batch.publish(START)
+
+    assert published.is_public
+    assert published.publish(later).published_at == START
+    assert published.transition_to(BatchStatus.IN_TRANSIT, later).published_at == START
+    assert published.transition_to(BatchStatus.CANCELLED, later).is_public

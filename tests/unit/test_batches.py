@@ -7,7 +7,7 @@ from api.application.batches import Batches
 from api.domain.batch_codes import is_valid_server_code
 from api.domain.batches import BatchFilter, BatchStatus, IllegalTransition
 from api.domain.errors import Conflict, MalformedInput, NotFound, NotPermitted, ValidationFailed
-from api.domain.users import Role
+from api.domain.users import Actor, Role
 from tests.support.builders import CTX, actor, new_batch
 from tests.support.fakes import (
     FakeAuditLog,
@@ -265,3 +265,32 @@ async def test_an_illegal_status_change_leaves_the_batch_and_the_log_alone(
 
     assert await batches.get(producer, batch.id) == batch
     assert audit.of("batch.status_changed") == []
+
+
+async def test_only_the_owner_publishes_a_lot_and_once_is_enough(
+    batches, producer, buyer, audit, clock
+):
+    batch = await batches.create(producer, new_batch(code="LOT-2026-0001"), CTX)
+    assert not batch.is_public
+    assert batch.public_code.startswith("LOT-2026-0001.")
+    with pytest.raises(NotFound):
+        await batches.publish(actor(Role.PRODUCER), batch.id, CTX)
+    with pytest.raises(NotPermitted):
+        await batches.publish(actor(Role.AUDITOR), batch.id, CTX)
+
+    published = await batches.publish(producer, batch.id, CTX)
+    clock.advance(minutes=5)
+    again = await batches.publish(producer, batch.id, CTX)
+
+    assert published.is_public
+    assert again.published_at == published.published_at
+    assert (await batches.get(producer, batch.id)).is_public
+    assert audit.actions().count("batch.published") == 1
+    # The recipient of a shipped lot cannot publish what is not theirs (it is public already).
+    shipped = await batches.create(producer, new_batch(), CTX)
+    await batches.change_status(
+        producer, shipped.id, BatchStatus.IN_TRANSIT, None, CTX, recipient=buyer.email
+    )
+    assert (await batches.get(producer, shipped.id)).published_at == clock.now()
+    with pytest.raises(NotPermitted):
+        await batches.publish(Actor(buyer.id, Role.BUYER), shipped.id, CTX)

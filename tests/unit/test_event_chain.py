@@ -1,11 +1,24 @@
 import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
 
-from api.domain.events import GENESIS, BatchEvent, canonical, link, timestamp, verify
+from api.domain.events import (
+    GENESIS,
+    NO_SALT,
+    SALT_BYTES,
+    BatchEvent,
+    canonical,
+    link,
+    reseal,
+    timestamp,
+    verify,
+)
+from api.presentation.schemas.events import EVENT_EXAMPLE
+from api.presentation.schemas.public import PublicBatchOut
 
 BATCH = UUID("0b6f1c3e-2d4a-4f5e-9a7b-8c9d0e1f2a3b")
 T0 = datetime(2031, 3, 14, 9, 26, 53, 58979, tzinfo=UTC)
@@ -28,8 +41,10 @@ def test_the_canonical_encoding_is_rfc_8785_for_the_values_events_hold() -> None
 
 
 def test_an_event_hash_is_sha256_over_the_documented_fields() -> None:
-    first = link(BATCH, None, "created", T0, "producer", {"code": "AGB-1"})
-    data_hash = hashlib.sha256(b'{"code":"AGB-1"}').hexdigest()
+    salt = bytes(range(32))
+    first = link(BATCH, None, "created", T0, "producer", {"code": "AGB-1"}, salt)
+    data_hash = hashlib.sha256(salt + b'{"code":"AGB-1"}').hexdigest()
+    assert first.data_hash == data_hash
     body = (
         '{"actor_role":"producer","at":"2031-03-14T09:26:53.058979Z",'
         f'"batch_id":"{BATCH}","data_hash":"{data_hash}","prev_hash":"{GENESIS}",'
@@ -88,3 +103,59 @@ def test_a_rewritten_tail_leaves_an_anchor_pointing_nowhere() -> None:
         "anchor_not_in_chain",
         "0xfeed",
     )
+
+
+def test_every_event_gets_a_salt_of_its_own_so_equal_data_commits_differently() -> None:
+    first = link(BATCH, None, "shipped", T0, "producer", {"recipient_id": "b"})
+    second = link(BATCH, None, "shipped", T0, "producer", {"recipient_id": "b"})
+    assert len(first.salt) == SALT_BYTES
+    assert first.salt != second.salt
+    assert first.data_hash != second.data_hash
+    unsalted = hashlib.sha256(canonical({"recipient_id": "b"})).hexdigest()
+    assert unsalted not in (first.data_hash, second.data_hash)
+
+
+def unsalted_chain() -> list[BatchEvent]:
+    events, head = [], None
+    for n in range(3):
+        head = link(BATCH, head, "shipped", T0 + timedelta(hours=n), "producer", {"n": n}, NO_SALT)
+        events.append(head)
+    return events
+
+
+def test_a_resealed_chain_verifies_and_keeps_the_old_hashes_checkable() -> None:
+    old = unsalted_chain()
+    sealed = reseal(old)
+
+    assert verify(sealed, [("0xabc", sealed[1].hash)]).valid
+    assert [e.legacy_hash for e in sealed] == [e.hash for e in old]
+    assert [e.seq for e in sealed] == [1, 2, 3]
+    assert all(len(e.salt) == SALT_BYTES for e in sealed)
+    assert not {e.hash for e in sealed} & {e.hash for e in old}
+    # Whoever holds the data recomputes the old hashes from it.
+    prev = GENESIS
+    for event in sealed:
+        assert event.computed_legacy_hash(prev) == event.legacy_hash
+        prev = event.hash if event.legacy_hash is None else event.legacy_hash
+
+
+def test_resealing_does_not_hide_data_changed_before_it() -> None:
+    old = unsalted_chain()
+    old[1] = replace(old[1], data={"n": 99})
+
+    result = verify(reseal(old))
+
+    assert result.broken_at is not None
+    assert (result.broken_at.reason, result.broken_at.seq) == ("legacy_hash_mismatch", 2)
+
+
+def test_the_documents_example_event_hashes_as_documented() -> None:
+    examples: Any = PublicBatchOut.model_config.get("json_schema_extra", {})
+    [public] = examples["examples"]
+    event: dict[str, Any] = EVENT_EXAMPLE
+    salt = bytes.fromhex(event["salt"])
+    assert event["data_hash"] == hashlib.sha256(salt + canonical(event["data"])).hexdigest()
+    at = datetime.fromisoformat(event["at"])
+    again = link(UUID(public["batch_id"]), None, event["type"], at, "producer", event["data"], salt)
+    assert (again.data_hash, again.hash) == (event["data_hash"], event["hash"])
+    assert public["timeline"][0]["hash"] == event["hash"]

@@ -10,7 +10,16 @@ from uuid import uuid4
 
 import pytest
 
-from api.domain.events import EventData, canonical, link, timestamp, verify
+from api.domain.events import (
+    NO_SALT,
+    ChainBreak,
+    EventData,
+    canonical,
+    link,
+    reseal,
+    timestamp,
+    verify,
+)
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "verify_chain.py"
 
@@ -46,7 +55,7 @@ def test_the_script_reaches_the_same_verdict_on_a_chain(script: ModuleType) -> N
         events.append(head)
     served = [
         {"seq": e.seq, "type": e.type, "at": timestamp(e.at), "actor_role": e.actor_role,
-         "data": e.data, "prev_hash": e.prev_hash, "hash": e.hash}
+         "data": e.data, "salt": e.salt.hex(), "prev_hash": e.prev_hash, "hash": e.hash}
         for e in events
     ]  # fmt: skip
     assert script.verdict(served, str(batch), [])["valid"] is True
@@ -59,3 +68,28 @@ def test_the_script_reaches_the_same_verdict_on_a_chain(script: ModuleType) -> N
         "seq": ours.broken_at.seq,
         "tx_hash": None,
     }
+
+
+def test_the_script_checks_the_legacy_hashes_of_a_resealed_chain(script: ModuleType) -> None:
+    batch, head, events = uuid4(), None, []
+    for n in range(3):
+        head = link(batch, head, "shipped", datetime(2031, 1, 1, n, tzinfo=UTC), "producer",
+                    {"n": n}, NO_SALT)  # fmt: skip
+        events.append(head)
+    sealed = reseal(events)
+    served = [
+        {"seq": e.seq, "type": e.type, "at": timestamp(e.at), "actor_role": e.actor_role,
+         "data": e.data, "salt": e.salt.hex(), "prev_hash": e.prev_hash, "hash": e.hash,
+         "legacy_hash": e.legacy_hash}
+        for e in sealed
+    ]  # fmt: skip
+    assert script.verdict(served, str(batch), [])["valid"] is True
+    served[2]["legacy_hash"] = events[1].hash
+    assert script.verdict(served, str(batch), [])["broken_at"] == {
+        "reason": "legacy_hash_mismatch",
+        "seq": 3,
+        "tx_hash": None,
+    }
+    assert verify([*sealed[:2], replace(sealed[2], legacy_hash=events[1].hash)]).broken_at == (
+        ChainBreak("legacy_hash_mismatch", seq=3)
+    )

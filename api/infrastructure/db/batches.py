@@ -19,11 +19,11 @@ from api.infrastructure.per_turn import PerTurn
 COLUMNS = (
     "id", "code", "owner_id", "product", "variety", "origin_farm", "origin_region",
     "origin_country", "harvest_date", "quantity", "unit", "status", "created_at", "updated_at",
-    "recipient_id", "parent_id", "farm_public",
+    "recipient_id", "parent_id", "farm_public", "public_code", "published_at",
 )  # fmt: skip
 SELECT = f"SELECT {column_list(COLUMNS)} FROM batches"  # noqa: S608 - constant
 SELECT_BY_ID = f"{SELECT} WHERE id = $1"
-SELECT_BY_CODE = f"{SELECT} WHERE code = $1"
+SELECT_BY_PUBLIC_CODE = f"{SELECT} WHERE public_code = $1"
 SELECT_BY_IDS = f"{SELECT} WHERE id = ANY($1::uuid[])"
 SELECT_FOR_UPDATE = f"{SELECT} WHERE id = $1 FOR UPDATE"
 INSERT = (
@@ -49,6 +49,8 @@ def batch_from_row(row: Mapping[str, Any]) -> Batch:
         recipient_id=row["recipient_id"] and as_uuid(row["recipient_id"]),
         parent_id=row["parent_id"] and as_uuid(row["parent_id"]),
         farm_public=row["farm_public"],
+        public_code=row["public_code"],
+        published_at=row["published_at"] and as_datetime(row["published_at"]),
     )
 
 
@@ -57,7 +59,8 @@ def batch_values(batch: Batch) -> list[Any]:
         batch.id, batch.code, batch.owner_id, batch.product, batch.variety, batch.origin.farm,
         batch.origin.region, batch.origin.country, batch.harvest_date, batch.quantity,
         batch.unit.value, batch.status.value, batch.created_at, batch.updated_at,
-        batch.recipient_id, batch.parent_id, batch.farm_public,
+        batch.recipient_id, batch.parent_id, batch.farm_public, batch.public_code,
+        batch.published_at,
     ]  # fmt: skip
 
 
@@ -91,9 +94,11 @@ class PgBatches:
         rows = await client.execute_query_dict(SELECT_BY_ID, [batch_id])
         return batch_from_row(rows[0]) if rows else None
 
-    @timed("db", "batches.by_code")
-    async def by_code(self, code: str) -> Batch | None:
-        rows = await connections.get("default").execute_query_dict(SELECT_BY_CODE, [code])
+    @timed("db", "batches.by_public_code")
+    async def by_public_code(self, public_code: str) -> Batch | None:
+        rows = await connections.get("default").execute_query_dict(
+            SELECT_BY_PUBLIC_CODE, [public_code]
+        )
         return batch_from_row(rows[0]) if rows else None
 
     async def _by_ids(self, ids: list[UUID]) -> list[Batch | None]:
@@ -113,7 +118,10 @@ class PgBatches:
     @timed("db", "batches.save_status")
     async def save_status(self, batch: Batch) -> None:
         await BatchRow.filter(id=batch.id).update(
-            status=batch.status, updated_at=batch.updated_at, recipient_id=batch.recipient_id
+            status=batch.status,
+            updated_at=batch.updated_at,
+            recipient_id=batch.recipient_id,
+            published_at=batch.published_at,
         )
 
     @timed("db", "batches.page")

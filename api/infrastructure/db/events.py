@@ -11,10 +11,11 @@ from api.infrastructure.metrics import timed
 
 # The batch_events table's columns; event_from_row() is its one row mapper (the public
 # snapshot reads through them too).
-COLUMNS = ("batch_id", "seq", "type", "at", "actor_role", "data", "prev_hash", "hash")
+COLUMNS = ("batch_id", "seq", "type", "at", "actor_role", "data", "prev_hash", "hash", "salt",
+           "legacy_hash")  # fmt: skip
 INSERT = (
     f"INSERT INTO batch_events ({column_list(COLUMNS)}) "  # noqa: S608 - constant
-    "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)"
+    "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10)"
 )
 SELECT = f"SELECT {column_list(COLUMNS)} FROM batch_events WHERE batch_id = $1"  # noqa: S608
 CHAIN = f"{SELECT} ORDER BY seq"
@@ -32,6 +33,9 @@ def event_from_row(row: Mapping[str, Any]) -> BatchEvent:
         data=as_json(row["data"]),
         prev_hash=row["prev_hash"],
         hash=row["hash"],
+        # Hex in the column: readable the same way through asyncpg and json_agg.
+        salt=bytes.fromhex(row["salt"]),
+        legacy_hash=row["legacy_hash"],
     )
 
 
@@ -42,9 +46,10 @@ class PgEvents:
     @timed("db", "events.add")
     async def add(self, events: Sequence[BatchEvent]) -> None:
         values = [
-            [e.batch_id, e.seq, e.type, e.at, e.actor_role, json.dumps(e.data), e.prev_hash, e.hash]
+            [e.batch_id, e.seq, e.type, e.at, e.actor_role, json.dumps(e.data), e.prev_hash, e.hash,
+             e.salt.hex(), e.legacy_hash]
             for e in events
-        ]
+        ]  # fmt: skip
         await connections.get("default").execute_many(INSERT, values)
 
     @timed("db", "events.head")

@@ -49,6 +49,10 @@ class BatchRow(Model):
         "models.BatchRow", related_name="children", on_delete=fields.RESTRICT, null=True
     )
     farm_public = fields.BooleanField(default=False)
+    # What the public page answers to: the code, or a client's code and a random suffix.
+    public_code = fields.CharField(max_length=48, unique=True)
+    # When the lot became public (shipped, split from a public lot, published); null: not public.
+    published_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "batches"
@@ -98,6 +102,10 @@ class BatchEventRow(Model):
     data: fields.Field[dict[str, object]] = fields.JSONField(default=dict)
     prev_hash = fields.CharField(max_length=64)
     hash = fields.CharField(max_length=64)
+    # The secret 32 bytes (hex) of the data's commitment; never published.
+    salt = fields.CharField(max_length=64)
+    # The hash an event had before the chain was salted (what earlier anchors vouch for).
+    legacy_hash = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "batch_events"

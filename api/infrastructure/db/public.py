@@ -1,5 +1,5 @@
-"""The public view of a batch in one round trip: the batch, its parent's code, its chain and its
-transaction records (the hottest anonymous read)."""
+"""The public view of a batch in one round trip: the batch, its parent's public code, its chain
+and its transaction records (the hottest anonymous read); only for a public batch."""
 
 import orjson
 from tortoise import connections
@@ -12,7 +12,8 @@ from api.infrastructure.metrics import timed
 MAX_TRANSACTIONS = 1000
 # Each table's own column list and row mapper: the JSON aggregates carry the same columns.
 SNAPSHOT = f"""
-SELECT {column_list(batches.COLUMNS, "b")}, p.code AS parent_code,
+SELECT {column_list(batches.COLUMNS, "b")},
+    CASE WHEN p.published_at IS NOT NULL THEN p.public_code END AS parent_code,
     (SELECT coalesce(json_agg(e ORDER BY e.seq), '[]')
        FROM (SELECT {column_list(events.COLUMNS)}
                FROM batch_events WHERE batch_id = b.id) e) AS chain,
@@ -21,14 +22,14 @@ SELECT {column_list(batches.COLUMNS, "b")}, p.code AS parent_code,
                FROM transactions WHERE batch_id = b.id
               ORDER BY created_at, id LIMIT {MAX_TRANSACTIONS}) t) AS records
 FROM batches b LEFT JOIN batches p ON p.id = b.parent_id
-WHERE b.code = $1
+WHERE b.public_code = $1 AND b.published_at IS NOT NULL
 """  # noqa: S608 - constant
 
 
 class PgPublicReads:
     @timed("db", "public.snapshot")
-    async def snapshot(self, code: str) -> BatchSnapshot | None:
-        rows = await connections.get("default").execute_query_dict(SNAPSHOT, [code])
+    async def snapshot(self, public_code: str) -> BatchSnapshot | None:
+        rows = await connections.get("default").execute_query_dict(SNAPSHOT, [public_code])
         if not rows:
             return None
         row = rows[0]

@@ -9,7 +9,7 @@ from tortoise import BaseDBAsyncClient
 
 from api.domain import history
 from api.domain.batches import Batch, BatchStatus, Origin, Unit
-from api.domain.events import BatchEvent, link
+from api.domain.events import NO_SALT, BatchEvent, link
 
 RUN_IN_TRANSACTION = True
 
@@ -120,8 +120,9 @@ async def _build_chains(db: BaseDBAsyncClient) -> None:
         for tx in txs:
             steps.append((tx["created_at"], 1, "transaction_recorded", tx))
         steps.sort(key=lambda step: (step[0], step[1]))
+        # Chains were not salted yet (migration 4 does it).
         head: BatchEvent = link(
-            batch.id, None, "created", batch.created_at, role, history.created(batch)
+            batch.id, None, "created", batch.created_at, role, history.created(batch), NO_SALT
         )
         chain = [head]
         for at, _, kind, payload in steps:
@@ -131,7 +132,7 @@ async def _build_chains(db: BaseDBAsyncClient) -> None:
                     "UPDATE transactions SET anchor_hash = $1 WHERE id = $2", [anchor, payload["id"]]
                 )
                 payload = history.transaction_recorded(payload["tx_hash"], payload["network"], anchor)
-            head = link(batch.id, head, kind, at, role, payload)
+            head = link(batch.id, head, kind, at, role, payload, NO_SALT)
             chain.append(head)
         for event in chain:
             await db.execute_query(

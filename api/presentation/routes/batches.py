@@ -34,6 +34,7 @@ def _batch_links() -> dict[str, dict[str, object]]:
             ("Split", "batches_split", "Split the batch into sub-lots"),
             ("Lineage", "batches_lineage", "The lots around the batch"),
             ("ListEvents", "events_list", "The batch's event chain"),
+            ("Publish", "batches_publish", "Make the batch public"),
         )
     }
 
@@ -94,6 +95,7 @@ async def create_batch(request: Request) -> HTTPResponse:
         unit=body.unit,
         code=body.code,
         farm_public=body.farm_public,
+        publish=body.publish,
     )
     batch = await services(request).batches.create(actor, new, request_context(request))
     location = f"{request.path.rstrip('/')}/{batch.id}"
@@ -156,5 +158,33 @@ async def change_status(request: Request, batch_id: str) -> HTTPResponse:
         request_context(request),
         recipient=body.recipient,
         reason=body.reason,
+    )
+    return json(batch_json(batch))
+
+
+@bp.post("/<batch_id:str>/publish")
+@operation(
+    Operation(
+        id="batches_publish",
+        summary="Make a batch public",
+        description=(
+            "The owner makes the batch readable by anyone at its `public_code` (its public page"
+            " and QR code) before it is shipped; shipping does so by itself. Publishing a public"
+            " batch changes nothing."
+        ),
+        tag="batches",
+        access=Access.BEARER,
+        path_ids=("batch_id",),
+        replies=(
+            Reply(200, "The batch, public", BatchOut),
+            error(403, "The caller may see the batch but does not own it"),
+            error(404, "No such batch for this caller"),
+        ),
+    )
+)
+async def publish_batch(request: Request, batch_id: str) -> HTTPResponse:
+    actor = current_actor(request)
+    batch = await services(request).batches.publish(
+        actor, parse_id(batch_id), request_context(request)
     )
     return json(batch_json(batch))

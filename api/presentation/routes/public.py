@@ -1,4 +1,5 @@
-"""Public verification by batch code: no token, no personal data, cacheable, limited per address."""
+"""Public verification by public code: no token, no personal data, cacheable, limited per address;
+only for lots their holders made public (docs/security.md, "When a lot becomes public")."""
 
 import io
 from typing import Any
@@ -32,12 +33,13 @@ API_PATH = "/api/v1/public/batches/"
 
 CODE = PathParam(
     "code",
-    "The batch's code, as printed on its label. Any text that names no batch is a 404.",
+    "The batch's `public_code`, as its QR code carries it (a server-made code is its own; a"
+    " client's code has a random suffix). Any text that names no public batch is a 404.",
     {"type": "string", "minLength": 1},
 )
 CACHED = ("ETag",)
 NOT_MODIFIED = Reply(304, "The copy the client holds is current (`If-None-Match`)", None, CACHED)
-UNKNOWN = error(404, "No batch has this code")
+UNKNOWN = error(404, "No public batch has this code")
 
 
 def _public(op_id: str, summary: str, description: str, body: Reply) -> Operation:

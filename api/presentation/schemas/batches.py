@@ -101,6 +101,8 @@ class BatchIn(RequestModel):
     code: BatchCode | None = None
     # Show the farm's name on the public verification page.
     farm_public: bool = False
+    # Public at once; otherwise once shipped or published (POST /batches/{id}/publish).
+    publish: bool = False
 
 
 class StatusIn(RequestModel):
@@ -156,6 +158,8 @@ BATCH_OUT_EXAMPLE: dict[str, Any] = {
     "recipient_id": None,
     "parent_id": None,
     "farm_public": False,
+    "public_code": "AGB-7K3Q-9XD2-M4TN",
+    "published_at": None,
 }
 
 
@@ -179,6 +183,12 @@ class BatchOut(ResponseModel):
     recipient_id: UUID | None
     parent_id: UUID | None
     farm_public: bool
+    # What the public page and QR code answer to: the code itself when the server made it,
+    # otherwise the code, a dot and 12 random symbols.
+    public_code: str
+    # Since when anyone may read it by public_code (shipped, split from a public lot, or
+    # published); null while it is not public.
+    published_at: UtcDatetime | None
 
 
 class BatchPage(BaseModel):
@@ -201,6 +211,7 @@ class SplitOut(BaseModel):
                             **BATCH_OUT_EXAMPLE,
                             "id": "7e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b",
                             "code": "AGB-2QX8-PZ4M-6TR3",
+                            "public_code": "AGB-2QX8-PZ4M-6TR3",
                             "quantity": "1000.000",
                             "parent_id": BATCH_OUT_EXAMPLE["id"],
                         },
@@ -208,6 +219,7 @@ class SplitOut(BaseModel):
                             **BATCH_OUT_EXAMPLE,
                             "id": "8f2a3b4c-5d6e-4f7a-9b0c-1d2e3f4a5b6c",
                             "code": "AGB-5HN3-WQ7C-2KDW",
+                            "public_code": "AGB-5HN3-WQ7C-2KDW",
                             "quantity": "250.500",
                             "parent_id": BATCH_OUT_EXAMPLE["id"],
                         },
@@ -241,4 +253,6 @@ def batch_json(batch: Batch) -> dict[str, object]:
         "recipient_id": str(batch.recipient_id) if batch.recipient_id else None,
         "parent_id": str(batch.parent_id) if batch.parent_id else None,
         "farm_public": batch.farm_public,
+        "public_code": batch.public_code,
+        "published_at": rfc3339(batch.published_at) if batch.published_at else None,
     }

@@ -1,21 +1,26 @@
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.domain.events import BatchEvent, ChainBreak, Verification, timestamp
 
-# An example event, for the document.
+# An example event, for the document: its hashes are what steps 2 and 3 of docs/API.md give for
+# this data and salt, in the batch of PublicBatchOut's example.
 EVENT_EXAMPLE: dict[str, Any] = {
     "seq": 1,
     "type": "created",
     "at": "2026-10-03T08:15:00.000000Z",
     "actor_role": "producer",
     "data": {"code": "AGB-7K3Q-9XD2-M4TN", "product": "avocado"},
-    "data_hash": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "salt": "5c1f0e4a9b7d3c2e8f6a1b0d9c8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e",
+    "data_hash": "c41673bf6728e742ffa6f2a3dc33420377a2f43438edb00ff7eb19ff2dc33420",
     "prev_hash": "0" * 64,
-    "hash": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
+    "hash": "d2ef65f13ecd11adbc2a3a9eea9a0cdb265f96083d72b263de6060a219ff45f1",
+    "legacy_hash": None,
 }
+# What the public timeline shows of an event: no data, nothing that opens its commitment.
+PRIVATE_FIELDS = ("data", "salt", "legacy_hash")
 
 
 class ChainBreakOut(BaseModel):
@@ -36,8 +41,8 @@ class VerificationOut(BaseModel):
 
 
 class EventOut(BaseModel):
-    """One event of the chain: its data, the hash of that data, and the link to the previous
-    event."""
+    """One event of the chain: its data, the secret salt and the commitment to both
+    (`data_hash` = SHA-256(salt || JCS(data))), and the link to the previous event."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [EVENT_EXAMPLE]})
 
@@ -47,9 +52,14 @@ class EventOut(BaseModel):
     at: str
     actor_role: str
     data: dict[str, Any]
+    # 32 random bytes, hex: with the data, it opens data_hash. Never published.
+    salt: str = Field(pattern="^[0-9a-f]{64}$")
     data_hash: str
     prev_hash: str
     hash: str
+    # The hash the event had before the chain was salted (unsalted data hash, linked to the
+    # legacy hash before it), for events made then; null for later ones.
+    legacy_hash: str | None
 
 
 class EventsOut(BaseModel):
@@ -86,5 +96,5 @@ def event_json(event: BatchEvent, with_data: bool = True) -> dict[str, Any]:
         "hash": event.hash,
     }
     if with_data:
-        out["data"] = event.data
+        out |= {"data": event.data, "salt": event.salt.hex(), "legacy_hash": event.legacy_hash}
     return out

@@ -13,6 +13,7 @@ from api.presentation.schemas.batches import QuantityOut
 from api.presentation.schemas.common import UtcDatetime, rfc3339
 from api.presentation.schemas.events import (
     EVENT_EXAMPLE,
+    PRIVATE_FIELDS,
     VerificationOut,
     event_json,
     verification_json,
@@ -29,7 +30,9 @@ class PublicOriginOut(BaseModel):
 
 
 class PublicEventOut(BaseModel):
-    """One event of the chain, without its data: what happened, when, and its hashes."""
+    """One event of the chain, without its data: what happened, when, and its hashes. The
+    data_hash is a salted commitment: it proves the data unchanged to whoever is shown the data
+    and its salt, and lets nobody else test guesses of it."""
 
     seq: int
     type: str
@@ -69,7 +72,9 @@ class PublicBatchOut(BaseModel):
                     "unit": "kg",
                     "status": "registered",
                     "parent_code": None,
-                    "timeline": [{k: v for k, v in EVENT_EXAMPLE.items() if k != "data"}],
+                    "timeline": [
+                        {k: v for k, v in EVENT_EXAMPLE.items() if k not in PRIVATE_FIELDS}
+                    ],
                     "transactions": [],
                     "verification": {
                         "valid": True,
