@@ -1,24 +1,12 @@
 """The WAL metrics of the backup role's script (ansible/roles/backups/files), which the
 WalNotArchived alert reads: written WAL waiting for the archive, and since when."""
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
+from tests.support.scripts import load_script
 
-SCRIPT = Path(__file__).parents[2] / "ansible/roles/backups/files/agrobridge_backup_metrics.py"
 MIB_16 = 16 * 1024 * 1024
 
 
-def load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("agrobridge_backup_metrics", SCRIPT)
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-metrics = load()
+metrics = load_script("ansible/roles/backups/files/agrobridge_backup_metrics.py")
 
 
 def test_wal_past_the_last_archived_segment_waits():

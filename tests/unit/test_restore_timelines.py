@@ -1,30 +1,19 @@
 """The restore's choice of timeline (ansible/roles/backups/files/agrobridge_timelines.py) on
 repository listings shaped as `pgbackrest repo-ls --recurse --output=json` prints them."""
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-SCRIPT = Path(__file__).parents[2] / "ansible/roles/backups/files/agrobridge_timelines.py"
+from tests.support.scripts import load_script
+
 SHA = "0" * 40
 # Timeline 1 written from 1000 to 1500; a restore ended at 1600 went back to 1200 (timeline 2),
 # which was then written until 2400.
 FIRST_RESTORE_TARGET, FIRST_RESTORE_END = 1200.0, 1600.0
 
 
-def load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("agrobridge_timelines", SCRIPT)
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-timelines_script = load()
+timelines_script = load_script("ansible/roles/backups/files/agrobridge_timelines.py")
 
 
 def segment(

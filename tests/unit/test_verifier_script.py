@@ -1,10 +1,8 @@
 """scripts/verify_chain.py re-implements the documented encoding with the standard library; it
 must agree with the API's on every value a chain can hold."""
 
-import importlib.util
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from types import ModuleType
 from uuid import uuid4
 
@@ -20,18 +18,12 @@ from api.domain.events import (
     timestamp,
     verify,
 )
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "verify_chain.py"
+from tests.support.scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("verify_chain", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts/verify_chain.py")
 
 
 @pytest.mark.parametrize(
