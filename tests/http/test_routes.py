@@ -156,6 +156,24 @@ async def test_a_status_change_and_a_split_through_their_routes(api, producer):
     assert status.json()["error"]["code"] == "conflict"
 
 
+async def test_a_split_retried_with_its_idempotency_key_splits_once(api, fakes, producer):
+    batch = (await api.post("/api/v1/batches", json=BATCH, headers=producer)).json()
+    path = f"/api/v1/batches/{batch['id']}/split"
+    parts = {"parts": [{"quantity": "1000"}, {"quantity": "250.5"}]}
+    headers = {**producer, "Idempotency-Key": "split-after-a-timeout"}
+
+    first = await api.post(path, json=parts, headers=headers)
+    retry = await api.post(path, json=parts, headers=headers)
+    other_body = await api.post(path, json={"parts": parts["parts"][::-1]}, headers=headers)
+
+    assert first.status_code == retry.status_code == 201, retry.text
+    assert retry.json() == first.json()
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert len(fakes.batches.rows) == 3  # the parent and its two sub-lots, once
+    assert other_body.status_code == 422
+    assert other_body.json()["error"]["details"][0]["field"] == "Idempotency-Key"
+
+
 async def test_only_admins_manage_accounts(api, fakes, producer):
     admin = bearer(fakes.token(await fakes.user(Role.ADMIN)))
     buyer = await fakes.user(Role.BUYER)
