@@ -91,3 +91,32 @@ async def test_trusted_logins_are_never_paused():
     async with queue.admit("honest", GOOD):
         waited = asyncio.get_running_loop().time() - started
     assert waited < 0.05
+
+
+async def test_an_address_never_seen_before_is_not_paused_behind_a_storm():
+    """A storm's hashes leave the hasher idle half the time; a login from an address we know
+    nothing of (a phone on a new network) takes that idle time instead of waiting it out."""
+    queue = BoundedHashQueue(slots=1, max_waiting=8, per_client=1, untrusted_share=0.5)
+    async with queue.admit("storm", FAILING):
+        await asyncio.sleep(0.2)
+    started = asyncio.get_running_loop().time()
+    async with queue.admit("new-phone", UNKNOWN):
+        waited = asyncio.get_running_loop().time() - started
+    assert waited < 0.05
+
+
+async def test_a_new_address_goes_before_a_waiting_storm_and_is_not_shed_by_it():
+    queue = BoundedHashQueue(slots=1, max_waiting=2, per_client=1, untrusted_share=0.5)
+    order: list[str] = []
+    gate = asyncio.Event()
+    running = asyncio.create_task(hold(queue, "storm-1", FAILING, order, gate))
+    await asyncio.sleep(0)
+    waiting = [asyncio.create_task(hold(queue, f"storm-{i}", FAILING, order, gate)) for i in (2, 3)]
+    await asyncio.sleep(0)
+    new = asyncio.create_task(hold(queue, "new-phone", UNKNOWN, order, gate))
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(running, new, waiting[0])
+    with pytest.raises(Overloaded):
+        await waiting[1]
+    assert order[:2] == ["storm-1", "new-phone"]

@@ -7,10 +7,13 @@ may have only `per_client` logins in hand at once (429). Better priorities go fi
 arrival order. An address this worker has shed lately gets the worst priority, whatever the
 caller says: a storm's requests that never reach the hasher never fail a login either.
 
-Priority 0 (an address a login succeeded from lately) is trusted. The others may keep the
-hasher busy only `untrusted_share` of the time: after an untrusted hash, the next untrusted one
-waits in proportion to how long it took. Otherwise a storm keeps every core hashing, and an
-honest login, first in line, still waits for CPU behind it.
+Priority 0 (an address a login succeeded from lately) is trusted; priority 1 is an address we
+know nothing of. Addresses that failed lately (priority 2 and worse) may keep the hasher busy
+only `untrusted_share` of the time: after such a hash, the next one waits in proportion to how
+long it took. Otherwise a storm keeps every core hashing, and an honest login, first in line,
+still waits for CPU behind it. An address never seen before is not held to that pause: it
+would wait out every storm hash's pause before its own (seconds, in a storm of 60 addresses),
+and an address gets only one such unpaused try before its failure makes it a failing one.
 """
 
 import asyncio
@@ -30,6 +33,8 @@ SHED_MEMORY_SECONDS = 900
 SHED_MEMORY_SIZE = 100_000
 WORST = 1_000
 TRUSTED = 0
+# Addresses whose hashes count against the storm's share of the hasher: failing lately, or shed.
+PAUSED_FROM = 2
 
 
 @dataclass(order=True)
@@ -70,7 +75,7 @@ class BoundedHashQueue:
             try:
                 yield
             finally:
-                if priority > TRUSTED:
+                if priority >= PAUSED_FROM:
                     ended = time.monotonic()
                     pause = (ended - started) * self._untrusted_pause
                     self._untrusted_at = max(self._untrusted_at, ended + pause)
@@ -110,10 +115,10 @@ class BoundedHashQueue:
         self._dispatch()
 
     def _may_start(self, priority: int) -> bool:
-        return priority <= TRUSTED or time.monotonic() >= self._untrusted_at
+        return priority < PAUSED_FROM or time.monotonic() >= self._untrusted_at
 
     def _dispatch(self) -> None:
-        """Hand free slots to the best waiters; untrusted ones only once their pause is over."""
+        """Hand free slots to the best waiters; failing ones only once their pause is over."""
         while self._running < self._slots and self._waiting:
             head = self._waiting[0]
             if head.future.done():
