@@ -115,7 +115,7 @@ async def honest_user(url: str, count: int, during: Callable[[], Awaitable[None]
         print(summary("honest login, during the storm", await honest_logins(http, email, count)))
 
 
-def storm(url: str, addresses: int, seconds: float, honest: int) -> None:
+def storm(url: str, addresses: int, seconds: float, honest: int, build_up: float = 2) -> None:
     """The attackers run in a process of their own, as they would on machines of their own: the
     honest user's times are the API's, not those of a client loop busy with the storm."""
     results: Queue[dict[int, int]] = multiprocessing.Queue()
@@ -125,7 +125,7 @@ def storm(url: str, addresses: int, seconds: float, honest: int) -> None:
 
     async def start_storm() -> None:
         attackers.start()
-        await asyncio.sleep(2)  # let the storm build up
+        await asyncio.sleep(build_up)  # let the storm build up (0: measure its first seconds)
 
     asyncio.run(honest_user(url, honest, start_storm))
     seen = results.get(timeout=seconds + 120)
@@ -138,6 +138,9 @@ def main() -> None:
     parser.add_argument("--addresses", type=int, default=60)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--honest", type=int, default=20, help="honest logins in each phase")
+    parser.add_argument(
+        "--build-up", type=float, default=2, help="seconds of storm before the honest logins"
+    )
     parser.add_argument(
         "--unbounded", action="store_true", help="no queue bounds (as before they existed)"
     )
@@ -157,7 +160,7 @@ def main() -> None:
                 "AGROBRIDGE_HASH_QUEUE_PER_ADDRESS": "100000",
             }
         with api_server(env, Path(tmp) / "api.log") as server:
-            storm(server.url, args.addresses, args.seconds, args.honest)
+            storm(server.url, args.addresses, args.seconds, args.honest, args.build_up)
 
 
 if __name__ == "__main__":
