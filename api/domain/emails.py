@@ -53,6 +53,11 @@ def _homoglyphs() -> dict[str, list[dict[str, str]]]:
     return data
 
 
+def load_confusables() -> None:
+    """Read the confusables data now (at start-up), not during the first registration."""
+    _homoglyphs()
+
+
 def _latin_skeleton(text: str) -> str:
     """Each character that Unicode lists as confusable with one ASCII letter or digit becomes
     that character; the others stay as they are."""
