@@ -21,6 +21,7 @@ SERVICE_WORDS = ("agrobridge", "agro bridge")
 MIN_CONTEXT_WORD = 4
 # What people put around a common word to pass composition rules: digits and symbols.
 _AROUND = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+_SYMBOLS_AROUND = re.compile(r"^[\W_]+|[\W_]+$")
 # Seasons and months, in English and Spanish ("Summer2026!", "Septiembre#2026").
 _SEASON_OR_MONTH = re.compile(
     r"(spring|summer|autumn|fall|winter|primavera|verano|oto[nñ]o|invierno"
@@ -49,11 +50,12 @@ def legacy_form(password: str) -> str:
 
 
 def guessable_forms(password: str) -> tuple[str, ...]:
-    """The password as a guesser tries it: case-folded, then without the digits and symbols
-    at its ends (`Passw0rd!` is `passw0rd`, `password123!` is `password`)."""
+    """The password as a guesser tries it: case-folded, then without the symbols at its ends,
+    then without the digits and symbols there too (`Passw0rd!` is `passw0rd`, `password123!`
+    is `password123` and `password`); the last is the core the patterns are checked on."""
     whole = normalise_password(password).strip().casefold()
-    core = _AROUND.sub("", whole)
-    return (whole, core) if core and core != whole else (whole,)
+    forms = [whole, _SYMBOLS_AROUND.sub("", whole), _AROUND.sub("", whole)]
+    return tuple(dict.fromkeys(form for form in forms if form))
 
 
 def _is_keyboard_walk(text: str) -> bool:

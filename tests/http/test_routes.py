@@ -102,6 +102,29 @@ async def test_a_batch_from_creation_to_its_public_page(api, producer):
     assert qr.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
 
 
+# The harness's list holds only "password123"; the shipped one is tested in tests/unit.
+@pytest.mark.parametrize("password", ["PASSWORD123", "#password123#", "Summer2026!", "Qwerasdf1!"])
+async def test_a_common_password_in_disguise_is_a_422_at_registration(api, password):
+    body = {"email": "pat@example.com", "password": password, "full_name": "Pat"}
+
+    response = await api.post("/api/v1/auth/register", json=body)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"][0]["field"] == "password"
+
+
+async def test_an_email_in_cyrillic_letters_that_reads_as_an_account_is_a_409(api):
+    taken = {"email": "ops@coop.com", "password": PASSWORD, "full_name": "Ops"}
+    assert (await api.post("/api/v1/auth/register", json=taken)).status_code == 201
+    # Cyrillic o, er and dze.
+    twin = {**taken, "email": "\u043e\u0440\u0455@coop.com", "full_name": "Mallory"}
+
+    response = await api.post("/api/v1/auth/register", json=twin)
+
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "conflict"
+
+
 async def test_a_current_copy_is_answered_304(api, producer):
     code = (await api.post("/api/v1/batches", json=BATCH, headers=producer)).json()["code"]
     first = await api.get(f"/api/v1/public/batches/{code}")
