@@ -53,7 +53,7 @@ def _tokens(pair: TokenPair) -> HTTPResponse:
         body=RegisterIn,
         replies=(
             Reply(201, "The new account", UserOut),
-            error(409, "An account with this email exists"),
+            error(409, "An account with this email, or one that reads the same, exists"),
             error(422, "The body breaks the schema, or the password is too common"),
         ),
     )
