@@ -14,7 +14,7 @@ from api.infrastructure.loop_lag import watch_loop_lag
 from api.infrastructure.metrics import metrics
 from api.infrastructure.sentry import flush as flush_sentry
 from api.infrastructure.sentry import init_sentry
-from api.presentation import lifecycle, middleware, openapi
+from api.presentation import lifecycle, middleware, openapi, strict_http
 from api.presentation.access import Access, access
 from api.presentation.context import App, AppContext, Services
 from api.presentation.errors import JsonErrorHandler
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.blueprint(metrics_route.bp)
     middleware.register(app)
     lifecycle.register(app)
+    strict_http.register(app)
     if settings.serves_docs:
         app.add_route(_docs_page, "/docs", name="docs_page")
         document = access(Access.UNGUARDED)(

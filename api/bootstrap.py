@@ -16,6 +16,7 @@ from api.application.lineage import Lots
 from api.application.public import PublicRecords
 from api.application.registration import Registration
 from api.application.transactions import Transactions
+from api.domain.emails import load_confusables
 from api.domain.passwords import PasswordPolicy
 from api.infrastructure.cache.audit_quota import RedisAuditQuota
 from api.infrastructure.cache.guard import RedisGuard, RedisRevocations
@@ -77,6 +78,7 @@ async def build_services(settings: Settings) -> Services:
     batch_repo, events, records = PgBatches(), PgEvents(), PgTransactions()
     common_passwords = CommonPasswords()
     len(common_passwords)  # read the list now, not during the first registration
+    load_confusables()  # likewise the data look-alike emails are found with
     throttle = RedisLoginThrottle(
         redis,
         ThrottlePolicy(

@@ -3,12 +3,19 @@
 import os
 import re
 from enum import StrEnum
-from ipaddress import IPv4Network, IPv6Network
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from pathlib import Path
 from typing import Annotated, Literal, Self, TypeVar
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Passwords that ship in examples and must never reach a production database; compared
@@ -51,6 +58,19 @@ class DatabaseSettings(BaseSettings):
     db_pool_reserved_for_reads: int = Field(2, ge=0)
     # The API's own database role: `migrate`, run as the tables' owner, grants it its rights.
     db_runtime_role: str | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _refuse_repeated_parameters(cls, url: SecretStr) -> SecretStr:
+        # Our checks would read one copy and the driver another (`?sslmode=require&sslmode=
+        # disable` passed the TLS check and connected without TLS): a URL says each once.
+        names = [name for name, _ in parse_qsl(urlsplit(url.get_secret_value()).query, True)]
+        if repeated := sorted({name for name in names if names.count(name) > 1}):
+            raise ValueError(
+                f"AGROBRIDGE_DATABASE_URL: the query parameter {', '.join(repeated)} is given"
+                " more than once"
+            )
+        return url
 
 
 class Settings(DatabaseSettings):
@@ -180,6 +200,8 @@ class Settings(DatabaseSettings):
             raise ValueError(
                 f"AGROBRIDGE_JWT_PRIVATE_KEY_FILE: {self.jwt_private_key_file} does not exist"
             )
+        if self.env == Environment.PRODUCTION and (problem := self._public_base_url_problem()):
+            raise ValueError(f"AGROBRIDGE_PUBLIC_BASE_URL: {problem} in production")
         return self
 
     def _refuse_plain_transports(self) -> None:
@@ -189,6 +211,17 @@ class Settings(DatabaseSettings):
             raise ValueError(
                 "AGROBRIDGE_REDIS_URL: a Redis URL without a password is refused in production"
             )
+
+    def _public_base_url_problem(self) -> str | None:
+        """The QR codes printed on boxes encode this URL: it must be the public HTTPS name."""
+        if "public_base_url" not in self.model_fields_set:
+            return "it must be set (the QR codes on the boxes encode it)"
+        parts = urlsplit(self.public_base_url)
+        if parts.scheme != "https":
+            return "it must be an https:// URL"
+        if _is_loopback(parts.hostname or ""):
+            return "a loopback address is refused"
+        return None
 
     @property
     def is_production_like(self) -> bool:
@@ -205,6 +238,17 @@ class Settings(DatabaseSettings):
         if self.log_json is not None:
             return self.log_json
         return self.env != Environment.DEVELOPMENT
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 def _database_transport_problem(url: SecretStr, allow_unix_socket: bool) -> str | None:

@@ -12,8 +12,8 @@ from api.application.ports import (
     UserRepository,
 )
 from api.domain.audit import AuditEvent, RequestContext
-from api.domain.emails import InvalidEmail, canonical_email
-from api.domain.errors import FieldIssue, ValidationFailed
+from api.domain.emails import InvalidEmail, canonical_email, latin_look_alike
+from api.domain.errors import Conflict, FieldIssue, ValidationFailed
 from api.domain.passwords import PasswordPolicy, normalise_password
 from api.domain.users import SELF_REGISTERABLE_ROLES, Role, User
 
@@ -64,6 +64,9 @@ class Registration:
             ) from None
         if problem := self.passwords.problem(password, email, full_name):
             raise ValidationFailed("password is not acceptable", [problem])
+        if (twin := latin_look_alike(email)) and await self.users.by_email(twin):
+            # To the eye it is that account's address: as good as taken (see docs/security.md).
+            raise Conflict("an account with this email, or one that looks the same, exists")
         async with self.hash_queue.admit(ctx.ip or "unknown", UNKNOWN_ADDRESS):
             password_hash = await self.hasher.hash(normalise_password(password))
         now = self.clock.now()

@@ -3,6 +3,7 @@ call inside them, rather than a middleware of its own, since Sanic's per-middlew
 costs more than most of the steps."""
 
 from sanic import Request, Sanic
+from sanic.compat import Header
 from sanic.response import BaseHTTPResponse
 
 from api.presentation import lifecycle, observe
@@ -34,6 +35,19 @@ def stamp_response(request: Request, response: BaseHTTPResponse) -> None:
     verdict = getattr(request.ctx, "rate", None)
     if verdict is not None:
         headers.update(rate_headers(verdict))
+    if request.app.ctx.settings.cors_origins:
+        vary_on_origin(headers)
+
+
+def vary_on_origin(headers: Header) -> None:
+    """With CORS on, every answer depends on the Origin: an allowed one gets CORS headers, any
+    other (or none) does not. Without `Vary: Origin` a shared cache could hand the answer to a
+    disallowed origin, kept for a minute, to the allowed app, without its CORS headers."""
+    named = {
+        part.strip().lower() for value in headers.getall("vary", []) for part in value.split(",")
+    }
+    if "origin" not in named and "*" not in named:
+        headers.add("Vary", "Origin")
 
 
 async def before(request: Request) -> None:

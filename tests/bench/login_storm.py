@@ -37,15 +37,18 @@ UNLIMITED = {
 
 
 async def honest_logins(
-    http: httpx.AsyncClient, email: str, count: int
+    http: httpx.AsyncClient, email: str, count: int, fresh_addresses: bool = False
 ) -> tuple[list[float], Counter[int]]:
+    """Logins from the user's usual address, or each from an address never seen before (a
+    phone on another network: the API knows nothing good or bad of it)."""
     times, statuses = [], Counter[int]()
-    for _ in range(count):
+    for i in range(count):
+        address = f"203.0.113.{i + 1}" if fresh_addresses else HONEST_ADDRESS
         started = time.perf_counter()
         answer = await http.post(
             "/auth/login",
             json={"email": email, "password": PASSWORD},
-            headers={"X-Forwarded-For": HONEST_ADDRESS},
+            headers={"X-Forwarded-For": address},
         )
         times.append((time.perf_counter() - started) * 1000)
         statuses[answer.status_code] += 1
@@ -106,10 +109,13 @@ async def honest_user(url: str, count: int, during: Callable[[], Awaitable[None]
         assert (await http.post("/auth/register", json=body)).status_code == 201
         print(summary("honest login, no storm", await honest_logins(http, email, count)))
         await during()
+        # New addresses first: early in a storm its own addresses are new as well.
+        fresh = await honest_logins(http, email, count, fresh_addresses=True)
+        print(summary("honest login from a new address, during the storm", fresh))
         print(summary("honest login, during the storm", await honest_logins(http, email, count)))
 
 
-def storm(url: str, addresses: int, seconds: float, honest: int) -> None:
+def storm(url: str, addresses: int, seconds: float, honest: int, build_up: float = 2) -> None:
     """The attackers run in a process of their own, as they would on machines of their own: the
     honest user's times are the API's, not those of a client loop busy with the storm."""
     results: Queue[dict[int, int]] = multiprocessing.Queue()
@@ -119,7 +125,7 @@ def storm(url: str, addresses: int, seconds: float, honest: int) -> None:
 
     async def start_storm() -> None:
         attackers.start()
-        await asyncio.sleep(2)  # let the storm build up
+        await asyncio.sleep(build_up)  # let the storm build up (0: measure its first seconds)
 
     asyncio.run(honest_user(url, honest, start_storm))
     seen = results.get(timeout=seconds + 120)
@@ -130,8 +136,11 @@ def storm(url: str, addresses: int, seconds: float, honest: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--addresses", type=int, default=60)
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--honest", type=int, default=20, help="honest logins in each phase")
+    parser.add_argument(
+        "--build-up", type=float, default=2, help="seconds of storm before the honest logins"
+    )
     parser.add_argument(
         "--unbounded", action="store_true", help="no queue bounds (as before they existed)"
     )
@@ -151,7 +160,7 @@ def main() -> None:
                 "AGROBRIDGE_HASH_QUEUE_PER_ADDRESS": "100000",
             }
         with api_server(env, Path(tmp) / "api.log") as server:
-            storm(server.url, args.addresses, args.seconds, args.honest)
+            storm(server.url, args.addresses, args.seconds, args.honest, args.build_up)
 
 
 if __name__ == "__main__":

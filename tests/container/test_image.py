@@ -34,6 +34,8 @@ def settings(env: str, stack: Stack, redis_db: int, **extra: str) -> dict[str, s
         "DATABASE_URL": stack.database_url(env),
         "REDIS_URL": stack.redis_url(redis_db),
         "AGROBRIDGE_JWT_PRIVATE_KEY_FILE": f"{KEY_DIR_IN_CONTAINER}/jwt-signing.pem",
+        # Production refuses a loopback or plain-http one: the QR codes encode it.
+        "AGROBRIDGE_PUBLIC_BASE_URL": "https://trace.agrobridge.example",
         **extra,
     }
 

@@ -1,11 +1,15 @@
 """Bad input of every kind is a 4xx in the one error shape, never a 500."""
 
+import json
+import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from tests.e2e.conftest import assert_error, batch_body, sign_up
+from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.e2e
 
@@ -98,3 +102,51 @@ def test_a_transaction_hash_must_look_like_one(
     response = client.post(f"/batches/{batch['id']}/transactions", json=body, headers=producer)
     error = assert_error(response, 422, "validation_error")
     assert error["details"][0]["field"] == "tx_hash"
+
+
+def send_raw(server: RunningServer, head: bytes) -> tuple[int, dict[str, str], bytes]:
+    """One request written byte for byte, as no HTTP client library would write it."""
+    parts = urlsplit(server.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(head)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head_bytes, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *lines = head_bytes.decode("latin-1").split("\r\n")
+    headers = {n.strip().lower(): v.strip() for n, v in (line.split(":", 1) for line in lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"Content-Length: 2\r\nTransfer-Encoding: chunked",  # the smuggling shape
+        b"X-Note: a\x00b",  # NUL in a value
+        b"User-Agent: agent\x00",
+        b"X Note: value",  # whitespace inside a field name
+        b"X-Note : value",  # whitespace before the colon
+        b"X-Note\t: value",
+        b"Accept: */*\r\n X-Folded: value",  # a line folded onto the previous one
+        b": value",  # no name at all
+    ],
+    ids=["cl-and-te", "nul", "nul-in-user-agent", "space-in-name", "space-before-colon",
+         "tab-before-colon", "obs-fold", "empty-name"],
+)  # fmt: skip
+def test_a_header_rfc_9112_forbids_is_a_bad_request_in_the_error_shape(
+    server: RunningServer, header: bytes
+) -> None:
+    head = b"GET /api/v1/health HTTP/1.1\r\nHost: test\r\n" + header
+    status, headers, body = send_raw(server, head + b"\r\nConnection: close\r\n\r\n")
+
+    assert status == 400, body
+    assert headers["content-type"].startswith("application/json")
+    error = json.loads(body)["error"]
+    assert error["code"] == "bad_request"
+    assert error["request_id"] == headers["x-request-id"]
+
+
+def test_tabs_and_spaces_around_a_header_value_are_still_fine(server: RunningServer) -> None:
+    head = b"GET /api/v1/health HTTP/1.1\r\nHost: test\r\nX-Note: \t a b\t \r\n"
+    status, _, body = send_raw(server, head + b"Connection: close\r\n\r\n")
+    assert status == 200, body

@@ -46,6 +46,25 @@ def test_a_retried_status_change_answers_as_the_first_did_instead_of_409(
     assert_error(client.post(path, json={"status": "cancelled"}, headers=auth), 409, "conflict")
 
 
+def test_a_retried_split_answers_with_the_first_sub_lots_instead_of_409(
+    client: httpx.Client,
+) -> None:
+    auth = sign_up(client)
+    batch = client.post("/batches", json=batch_body(product="lime"), headers=auth).json()
+    headers = {**auth, **key()}
+    path = f"/batches/{batch['id']}/split"
+    parts = {"parts": [{"quantity": "1000"}, {"quantity": "250.5"}]}
+    first = client.post(path, json=parts, headers=headers)
+    again = client.post(path, json=parts, headers=headers)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    lineage = client.get(f"/batches/{batch['id']}/lineage", headers=auth).json()
+    assert len(lineage["descendants"]) == 2
+    # Without the key, the same split is what it is: the batch is split already.
+    assert_error(client.post(path, json=parts, headers=auth), 409, "conflict")
+
+
 def test_a_key_reused_with_another_body_is_refused(client: httpx.Client) -> None:
     auth = sign_up(client)
     headers = {**auth, **key()}

@@ -118,6 +118,28 @@ def test_public_answers_are_cacheable(client: httpx.Client, public: httpx.Client
     assert again.content == b""
 
 
+def test_cacheable_answers_vary_on_the_origin_whichever_origin_asked(
+    client: httpx.Client, public: httpx.Client
+) -> None:
+    """A shared cache must not hand the answer to another origin (or to none) to the allowed
+    app: that answer has no CORS headers, and the app's browser would refuse it."""
+    batch, _, _ = shipped_batch(client)
+    paths = [f"/api/v1/public/batches/{batch['code']}", "/.well-known/jwks.json"]
+    origins: list[dict[str, str]] = [
+        {"Origin": "https://evil.example"},
+        {},
+        {"Origin": "https://app.example.com"},
+    ]
+    for path in paths:
+        for origin in origins:
+            answer = public.get(path, headers=origin)
+            assert answer.headers["Cache-Control"].startswith("public"), path
+            vary = {v.strip().lower() for v in answer.headers.get("Vary", "").split(",")}
+            assert "origin" in vary, (path, origin, answer.headers)
+        allowed = public.get(path, headers={"Origin": "https://app.example.com"})
+        assert allowed.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+
+
 def test_unknown_codes_are_404_and_say_nothing_about_other_codes(public: httpx.Client) -> None:
     answers = [
         public.get(f"/api/v1/public/batches/{code}")

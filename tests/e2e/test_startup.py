@@ -15,6 +15,7 @@ STRONG = "postgres://agrobridge:4c7f0b1e9a2d8e65@127.0.0.1:5432/agrobridge?sslmo
 PLAIN = "postgres://agrobridge:4c7f0b1e9a2d8e65@127.0.0.1:5432/agrobridge"
 SOCKET = "postgres://agrobridge:4c7f0b1e9a2d8e65@/agrobridge?host=/run/postgresql"
 REDIS_WITH_PASSWORD = "redis://:r3dis-9a8b7c@127.0.0.1:1/0"
+PUBLIC_BASE_URL = "https://trace.agrobridge.example"
 
 
 @pytest.fixture
@@ -25,7 +26,8 @@ def key(tmp_path: Path) -> Path:
 
 
 def serve(**env: str) -> tuple[int, str]:
-    result = run_module(["serve"], {"REDIS_URL": REDIS_WITH_PASSWORD, **env})
+    defaults = {"REDIS_URL": REDIS_WITH_PASSWORD, "AGROBRIDGE_PUBLIC_BASE_URL": PUBLIC_BASE_URL}
+    result = run_module(["serve"], defaults | env)
     return result.returncode, result.stderr
 
 
@@ -79,6 +81,23 @@ def test_production_takes_a_local_socket_only_when_a_setting_allows_it(key: Path
     assert "readable by group or others" in stderr
 
 
+def test_production_refuses_to_print_qr_codes_for_a_local_address(key: Path) -> None:
+    env = {"AGROBRIDGE_ENV": "production", "DATABASE_URL": STRONG}
+    unset = run_module(
+        ["serve"],
+        env | {"REDIS_URL": REDIS_WITH_PASSWORD, "AGROBRIDGE_JWT_PRIVATE_KEY_FILE": str(key)},
+    )
+    assert unset.returncode != 0
+    assert "AGROBRIDGE_PUBLIC_BASE_URL: it must be set" in unset.stderr
+    code, stderr = serve(
+        **env,
+        AGROBRIDGE_JWT_PRIVATE_KEY_FILE=str(key),
+        AGROBRIDGE_PUBLIC_BASE_URL="http://127.0.0.1:8000",
+    )
+    assert code != 0
+    assert "AGROBRIDGE_PUBLIC_BASE_URL: it must be an https:// URL in production" in stderr
+
+
 def test_production_refuses_a_redis_url_without_a_password(key: Path) -> None:
     code, stderr = serve(
         AGROBRIDGE_ENV="production",
@@ -101,6 +120,7 @@ def test_production_serves_no_docs_unless_a_setting_asks(
         "AGROBRIDGE_DB_ALLOW_UNIX_SOCKET": "true",
         "REDIS_URL": REDIS_WITH_PASSWORD,
         "AGROBRIDGE_JWT_PRIVATE_KEY_FILE": str(key),
+        "AGROBRIDGE_PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         **({"AGROBRIDGE_DOCS_ENABLED": docs_setting} if docs_setting else {}),
     }
     with api_server(env, tmp_path / "api.log", workers=1) as server:

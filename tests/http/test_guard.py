@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jwt
 import pytest
 
 from api.domain.users import Role
@@ -78,6 +79,32 @@ async def test_an_expired_token_is_refused_but_not_audited_as_foreign(api, fakes
 
     assert "expired" in error["message"]
     assert fakes.audit.of("auth.token.rejected") == []
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "nbf"])
+@pytest.mark.parametrize("value", ["0", "1700000000", True, None, [0], {"t": 0}])
+async def test_a_well_signed_token_with_a_time_claim_of_the_wrong_type_is_refused(
+    api, fakes, claim, value
+):
+    user = await fakes.user()
+    now = int(datetime.now(UTC).timestamp())
+    claims = {
+        "iss": "agrobridge",
+        "aud": "agrobridge-api",
+        "sub": str(user.id),
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "jti": uuid.uuid4().hex,
+        "sid": str(uuid.uuid4()),
+        "typ": "access",
+        "role": user.role.value,
+    }
+    claims[claim] = value
+    keys = fakes.tokens.keys
+    token = jwt.encode(claims, keys.signing_key, "RS256", {"kid": keys.signing_kid})
+
+    assert_refused(await api.get(ME, headers=bearer(token)), 401, "unauthorized")
 
 
 @pytest.mark.parametrize("what", ["token", "session"])

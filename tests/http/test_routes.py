@@ -107,6 +107,29 @@ async def test_a_batch_from_creation_to_its_public_page(api, fakes, producer):
     assert qr.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
 
 
+# The harness's list holds only "password123"; the shipped one is tested in tests/unit.
+@pytest.mark.parametrize("password", ["PASSWORD123", "#password123#", "Summer2026!", "Qwerasdf1!"])
+async def test_a_common_password_in_disguise_is_a_422_at_registration(api, password):
+    body = {"email": "pat@example.com", "password": password, "full_name": "Pat"}
+
+    response = await api.post("/api/v1/auth/register", json=body)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"][0]["field"] == "password"
+
+
+async def test_an_email_in_cyrillic_letters_that_reads_as_an_account_is_a_409(api):
+    taken = {"email": "ops@coop.com", "password": PASSWORD, "full_name": "Ops"}
+    assert (await api.post("/api/v1/auth/register", json=taken)).status_code == 201
+    # Cyrillic o, er and dze.
+    twin = {**taken, "email": "\u043e\u0440\u0455@coop.com", "full_name": "Mallory"}
+
+    response = await api.post("/api/v1/auth/register", json=twin)
+
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "conflict"
+
+
 async def test_a_current_copy_is_answered_304(api, producer):
     body = BATCH | {"publish": True}
     code = (await api.post("/api/v1/batches", json=body, headers=producer)).json()["public_code"]
@@ -160,6 +183,24 @@ async def test_a_status_change_and_a_split_through_their_routes(api, producer):
     assert len(lineage.json()["descendants"]) == 2
     assert status.status_code == 409  # a split batch is closed
     assert status.json()["error"]["code"] == "conflict"
+
+
+async def test_a_split_retried_with_its_idempotency_key_splits_once(api, fakes, producer):
+    batch = (await api.post("/api/v1/batches", json=BATCH, headers=producer)).json()
+    path = f"/api/v1/batches/{batch['id']}/split"
+    parts = {"parts": [{"quantity": "1000"}, {"quantity": "250.5"}]}
+    headers = {**producer, "Idempotency-Key": "split-after-a-timeout"}
+
+    first = await api.post(path, json=parts, headers=headers)
+    retry = await api.post(path, json=parts, headers=headers)
+    other_body = await api.post(path, json={"parts": parts["parts"][::-1]}, headers=headers)
+
+    assert first.status_code == retry.status_code == 201, retry.text
+    assert retry.json() == first.json()
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert len(fakes.batches.rows) == 3  # the parent and its two sub-lots, once
+    assert other_body.status_code == 422
+    assert other_body.json()["error"]["details"][0]["field"] == "Idempotency-Key"
 
 
 async def test_only_admins_manage_accounts(api, fakes, producer):

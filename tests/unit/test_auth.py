@@ -106,6 +106,29 @@ async def test_the_same_email_in_another_case_cannot_register_twice(auth, alice)
         await auth.register("ALICE@example.COM", "another passphrase", "Alice 2", Role.BUYER, CTX)
 
 
+async def test_an_address_in_another_script_that_looks_like_an_account_cannot_register(auth):
+    await auth.register("ops@coop.com", PASSWORD, "Ops", Role.PRODUCER, CTX)
+
+    # Cyrillic o, er and dze: the same three letters to the eye.
+    with pytest.raises(Conflict):
+        await auth.register(
+            "\u043e\u0440\u0455@coop.com", "another passphrase", "Mallory", Role.BUYER, CTX
+        )
+    with pytest.raises(Conflict):
+        await auth.register(
+            "ops@\u0441\u043e\u043e\u0440.com", "another passphrase", "Mallory", Role.BUYER, CTX
+        )
+    # An address in another script that looks like no account is anyone's to take.
+    other = await auth.register(
+        "\u0438\u0432\u0430\u043d@coop.com", "another passphrase", "Ivan", Role.BUYER, CTX
+    )
+    assert other.email == "\u0438\u0432\u0430\u043d@coop.com"
+    alone = await auth.register(
+        "\u043e\u0440\u0455@example.org", "another passphrase", "Ops", Role.BUYER, CTX
+    )
+    assert alone.email == "\u043e\u0440\u0455@example.org"
+
+
 async def test_login_works_with_a_differently_cased_email(auth, alice, issuer):
     pair = await auth.login("ALICE@EXAMPLE.COM", PASSWORD, CTX)
 

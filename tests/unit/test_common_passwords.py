@@ -1,3 +1,4 @@
+import gzip
 from pathlib import Path
 
 import pytest
@@ -19,16 +20,30 @@ def test_a_long_random_passphrase_is_not_found():
     assert "correct-horse-battery-staple-violet-anvil-7431" not in SHIPPED
 
 
-def test_the_shipped_file_holds_the_10000_published_entries_and_its_header_names_the_source():
-    lines = DEFAULT_PATH.read_text(encoding="utf-8").split("\n")
-    header = "\n".join(line for line in lines[:60] if line.startswith("#"))
+def test_the_shipped_file_holds_both_published_lists_and_its_header_names_the_sources():
+    lines = gzip.decompress(DEFAULT_PATH.read_bytes()).decode("utf-8").split("\n")
+    header = "\n".join(line for line in lines[:100] if line.startswith("#"))
 
-    assert len(SHIPPED) == 10_000
+    assert len(SHIPPED) == 55_860
     assert "Django 5.2.19" in header
     assert "common-passwords.txt.gz" in header
     assert "Royce Williams" in header
     assert "BSD-3-Clause" in header
-    assert "head -n 10000" in header
+    assert "@zxcvbn-ts/language-common 4.1.3" in header
+    assert "Dan Wheeler and Dropbox" in header  # the MIT notice it asks to keep
+    assert DEFAULT_PATH.stat().st_size < 300_000
+
+
+@pytest.mark.parametrize("password", ["passw0rd", "summer", "trustno1", "1qaz2wsx3edc"])
+def test_breached_passwords_beyond_the_first_ten_thousand_are_found(password):
+    assert password in SHIPPED
+
+
+def test_a_compressed_list_is_read_like_a_plain_one(tmp_path: Path):
+    path = tmp_path / "list.txt.gz"
+    path.write_bytes(gzip.compress(b"# header\nhunter2\n"))
+
+    assert "HUNTER2" in CommonPasswords(path)
 
 
 def test_an_entry_after_the_header_that_begins_with_a_hash_is_a_password(tmp_path: Path):

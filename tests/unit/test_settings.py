@@ -32,6 +32,7 @@ def base_env(monkeypatch, key_file):
     monkeypatch.setenv("AGROBRIDGE_DATABASE_URL", STRONG_URL)
     monkeypatch.setenv("AGROBRIDGE_REDIS_URL", "redis://:redis-pw-77@cache.internal:6379/0")
     monkeypatch.setenv("AGROBRIDGE_JWT_PRIVATE_KEY_FILE", str(key_file))
+    monkeypatch.setenv("AGROBRIDGE_PUBLIC_BASE_URL", "https://trace.agrobridge.example")
 
 
 @pytest.mark.parametrize("env", ["production", "staging"])
@@ -177,6 +178,7 @@ def test_secrets_can_come_from_mounted_files(
     monkeypatch.setenv("AGROBRIDGE_ENV", "production")
     monkeypatch.setenv("REDIS_URL", "redis://:pw-1@cache:6379/0")
     monkeypatch.setenv("AGROBRIDGE_JWT_PRIVATE_KEY_FILE", str(key_file))
+    monkeypatch.setenv("AGROBRIDGE_PUBLIC_BASE_URL", "https://trace.agrobridge.example")
 
     settings = load_settings()
 
@@ -222,6 +224,62 @@ def test_production_refuses_a_database_url_without_tls(monkeypatch, base_env, ur
     assert "AGROBRIDGE_DATABASE_URL" in str(caught.value)
     assert problem in str(caught.value)
     assert STRONG not in str(caught.value)
+
+
+@pytest.mark.parametrize("env", ["development", "test", "staging", "production"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sslmode=require&sslmode=disable",
+        "sslmode=verify-full&SSLMODE=verify-full&sslmode=",
+        "sslmode=verify-full&host=db.internal&host=/tmp",
+    ],
+)
+def test_a_database_url_that_repeats_a_parameter_is_refused(monkeypatch, base_env, env, query):
+    url = f"postgres://agrobridge:{STRONG}@db.internal/agrobridge?{query}"
+    monkeypatch.setenv("AGROBRIDGE_ENV", env)
+    monkeypatch.setenv("AGROBRIDGE_DATABASE_URL", url)
+
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+
+    assert "AGROBRIDGE_DATABASE_URL" in str(caught.value)
+    assert "more than once" in str(caught.value)
+    assert STRONG not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        (None, "must be set"),
+        ("http://trace.agrobridge.example", "https://"),
+        ("https://127.0.0.1:8000", "loopback"),
+        ("https://localhost", "loopback"),
+        ("https://[::1]:8443/trace", "loopback"),
+        ("https://0.0.0.0", "loopback"),
+    ],
+)
+def test_production_refuses_a_public_base_url_that_no_phone_can_reach_safely(
+    monkeypatch, base_env, url, problem
+):
+    monkeypatch.setenv("AGROBRIDGE_ENV", "production")
+    if url is None:
+        monkeypatch.delenv("AGROBRIDGE_PUBLIC_BASE_URL")
+    else:
+        monkeypatch.setenv("AGROBRIDGE_PUBLIC_BASE_URL", url)
+
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+
+    assert "AGROBRIDGE_PUBLIC_BASE_URL" in str(caught.value)
+    assert problem in str(caught.value)
+
+
+def test_staging_and_development_keep_the_local_public_base_url(monkeypatch, base_env):
+    monkeypatch.delenv("AGROBRIDGE_PUBLIC_BASE_URL")
+    for env in ("development", "staging"):
+        monkeypatch.setenv("AGROBRIDGE_ENV", env)
+        assert Settings().public_base_url == "http://127.0.0.1:8000"
 
 
 def test_a_local_socket_is_allowed_by_its_setting(monkeypatch, base_env):

@@ -103,6 +103,6 @@ def _well_typed(claims: dict[str, object]) -> bool:
     """A correctly signed token may still carry claims of the wrong type: refuse those."""
     strings = all(isinstance(claims[name], str) for name in ("sub", "sid", "jti", "role"))
     strings = strings and isinstance(claims.get("epo", ""), str)
-    times = [claims[name] for name in ("exp", "iat")]
+    times = [claims[name] for name in ("exp", "iat", "nbf")]
     numbers = all(isinstance(t, int | float) and not isinstance(t, bool) for t in times)
     return strings and numbers

@@ -46,13 +46,14 @@ def _tokens(pair: TokenPair) -> HTTPResponse:
         summary="Create an account",
         description=(
             "A producer (the default) or buyer account. Passwords are 8 to 256 characters of"
-            " any kind and not one of the most common passwords (422)."
+            " any kind and not a common or breached password, even with digits and symbols at"
+            " its ends, a season and a year, or a keyboard walk (422)."
         ),
         tag="auth",
         body=RegisterIn,
         replies=(
             Reply(201, "The new account", UserOut),
-            error(409, "An account with this email exists"),
+            error(409, "An account with this email, or one that reads the same, exists"),
             error(422, "The body breaks the schema, or the password is too common"),
         ),
     )

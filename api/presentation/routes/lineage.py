@@ -7,6 +7,7 @@ from api.application.lineage import Part
 from api.presentation.access import Access
 from api.presentation.context import services
 from api.presentation.http import current_actor, parse_body, parse_id, request_context
+from api.presentation.idempotency import idempotent
 from api.presentation.schemas.batches import SplitIn, SplitOut, batch_json
 from api.presentation.schemas.lineage import LineageOut, lineage_json
 from api.presentation.schemas.operations import Operation, Reply, error, operation
@@ -27,6 +28,7 @@ bp = Blueprint("lineage", url_prefix="/batches/<batch_id:str>")
         access=Access.BEARER,
         path_ids=("batch_id",),
         body=SplitIn,
+        idempotent=True,
         replies=(
             Reply(201, "The split batch and its sub-lots", SplitOut),
             error(403, "The caller may see the batch but does not hold it"),
@@ -36,6 +38,7 @@ bp = Blueprint("lineage", url_prefix="/batches/<batch_id:str>")
         ),
     )
 )
+@idempotent
 async def split(request: Request, batch_id: str) -> HTTPResponse:
     actor = current_actor(request)
     body = parse_body(request, SplitIn)
