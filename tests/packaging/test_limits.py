@@ -76,6 +76,8 @@ def api(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, float]:
     monkeypatch.setenv("AGROBRIDGE_JWT_PRIVATE_KEY_FILE", str(key))
     monkeypatch.setenv("AGROBRIDGE_DATABASE_URL", "postgres://api:a-long-secret@db/agrobridge")
     monkeypatch.setenv("AGROBRIDGE_REDIS_URL", "redis://:a-long-secret@cache:6379/0")
+    # The role derives it from the site's domain, which only an inventory names.
+    monkeypatch.setenv("AGROBRIDGE_PUBLIC_BASE_URL", "https://api.example.com")
     return server_limits(Settings())
 
 
