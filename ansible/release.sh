@@ -25,7 +25,8 @@ Environment:
   ANSIBLE_VAULT_PASSWORD_FILE   the vault password file (docs/deploy.md: where it comes from)
   AGROBRIDGE_REGISTRY           REGISTRY/REPOSITORY to pull release images from by digest
                                 (the image must have been pushed there); unset: podman save/load over SSH
-Everything after -- goes to ansible-playbook (e.g. -e ansible_user=admin for a first run).
+Everything after -- goes to ansible-playbook (e.g. -e ansible_user=admin for a first run of
+every host; for some hosts only, set ansible_user on their lines in hosts.yml: docs/deploy.md).
 EOF
 }
 
