@@ -243,8 +243,7 @@ def test_stop_signals_to_the_whole_group_end_every_process_within_the_grace(
         if moment == "launched":
             time.sleep(0.5)  # the interpreter is still importing the API
         elif moment == "serving":
-            assert wait_until(lambda: log_count(server, "Worker ready") >= 2, seconds=90)
-            assert httpx.get(server.url + "/api/v1/health", timeout=5).status_code == 200
+            assert wait_until(lambda: serving(server), seconds=90), server.log_text()[-3000:]
         else:
             assert wait_until(lambda: moment in server.log_text(), seconds=90)
         signalled = time.monotonic()
@@ -261,7 +260,9 @@ def test_stop_signals_to_the_whole_group_end_every_process_within_the_grace(
         print(f"{storm} at {moment!r}: exit code {code} after {exited:.2f} s")
         # A stop before Python has set any handler is the default one: killed by SIGTERM or
         # SIGINT, which systemd counts as a clean stop too.
-        assert code == 0 or (moment == "launched" and code in (-signal.SIGTERM, -signal.SIGINT))
+        assert code == 0 or (moment == "launched" and code in (-signal.SIGTERM, -signal.SIGINT)), (
+            f"exit code {code}:\n{log[-3000:]}"
+        )
         assert left, f"a process of the group outlived the server: {group_members(process.pid)}"
         if moment == "serving":
             assert log.count("Worker complete") == 2, log[-3000:]
@@ -269,6 +270,15 @@ def test_stop_signals_to_the_whole_group_end_every_process_within_the_grace(
             assert "Traceback" not in log, log[-3000:]
     finally:
         stop_group(process)
+
+
+def serving(server: RunningServer) -> bool:
+    if log_count(server, "Worker ready") < 2:
+        return False
+    try:
+        return httpx.get(server.url + "/api/v1/health", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def group_members(pgid: int) -> list[str]:
