@@ -231,6 +231,11 @@ load url users="1000" duration="4m" spawn_rate="10":
       --host {{quote(url)}} -u {{users}} -r {{spawn_rate}} -t {{duration}} --reset-stats \
       --csv .data/load/locust --html .data/load/report.html
 
+# Memory soak of a running API: mixed reads and writes with renewed tokens for DURATION (1h), each worker's RSS to .data/soak/rss.csv, then a summary
+[group('performance')]
+soak url="http://127.0.0.1:8000" duration="1h" users="6": sync
+    uv run --frozen python -m tests.load.soak {{quote(url)}} --duration {{quote(duration)}} --users {{users}} --out .data/soak/rss.csv
+
 # Provision every host of ENV (staging or production): ansible/playbooks/site.yml; safe to rerun. ARGS go to ansible-playbook
 [group('deploy')]
 provision env *args: sync

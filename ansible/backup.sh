@@ -25,7 +25,8 @@ Commands (ENV is staging or production; docs/backups.md):
 Environment:
   AGROBRIDGE_INVENTORIES        folder holding staging/ and production/ (default ansible/inventories)
   ANSIBLE_VAULT_PASSWORD_FILE   the vault password file (docs/deploy.md: where it comes from)
-Everything after -- goes to ansible-playbook (e.g. -e ansible_user=admin for a first run).
+Everything after -- goes to ansible-playbook (e.g. -e ansible_user=admin for a first run of
+every host; for some hosts only, set ansible_user on their lines in hosts.yml: docs/deploy.md).
 EOF
 }
 

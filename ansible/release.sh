@@ -25,9 +25,13 @@ Environment:
   ANSIBLE_VAULT_PASSWORD_FILE   the vault password file (docs/deploy.md: where it comes from)
   AGROBRIDGE_REGISTRY           REGISTRY/REPOSITORY to pull release images from by digest
                                 (the image must have been pushed there); unset: podman save/load over SSH
-Everything after -- goes to ansible-playbook (e.g. -e ansible_user=admin for a first run).
+Everything after -- goes to ansible-playbook (e.g. -e ansible_user=admin for a first run of
+every host; for some hosts only, set ansible_user on their lines in hosts.yml: docs/deploy.md).
 EOF
 }
+
+# Who runs this, for the release history: the local user, not the SSH user the hosts see.
+operator() { echo "${USER:-$(id -un)}@$(hostname)"; }
 
 command_and_env "$@"
 shift 2
@@ -48,8 +52,8 @@ case $command in
   provision) playbook site "$env" ;;
   releases) playbook releases "$env" ;;
   rollback)
-    args=()
-    [[ -z $image ]] || args=(-e "agrobridge_rollback_image=$image")
+    args=(-e "agrobridge_release_by=$(operator)")
+    [[ -z $image ]] || args+=(-e "agrobridge_rollback_image=$image")
     playbook rollback "$env" "${args[@]+"${args[@]}"}"
     ;;
   deploy)
@@ -63,7 +67,7 @@ case $command in
       die "no image $image here (build it with just image, or give its id)"
     id=${id#sha256:}
     commit=$("$engine" image inspect --format '{{index .Labels "org.opencontainers.image.revision"}}' "$id")
-    by="${USER:-$(id -un)}@$(hostname)"
+    by=$(operator)
     echo "releasing image ${id:0:12} (commit ${commit:0:12}) to $env as $by"
     if [[ $env == production ]]; then
       [[ ${image#sha256:} == "$id" || ${image#sha256:} == "${id:0:${#image}}" ]] ||

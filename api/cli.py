@@ -6,12 +6,10 @@ import getpass
 import os
 import secrets
 import shutil
-import signal
 import sys
 import tempfile
 from functools import partial
 from pathlib import Path
-from types import FrameType
 
 from sanic import Sanic
 from sanic.server.socket import bind_socket
@@ -27,21 +25,20 @@ from api.infrastructure.db.migrate import upgrade
 from api.infrastructure.patches import (
     BoundedReadProtocol,
     check_versions,
+    leave_stop_signals_to_workers,
+    patch_worker_manager,
     set_worker_start_timeout,
-    stop_waiting_on_shutdown,
 )
 from api.infrastructure.security import keys
 from api.settings import DatabaseSettings, Settings, load_database_settings, load_settings
-from api.supervisor import Supervisor
-
-
-def _exit_before_start(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(0)
+from api.supervisor import StopRequest, Supervisor
 
 
 def serve(_: argparse.Namespace) -> None:
-    # Until the worker manager takes SIGTERM over, no worker exists: stopping is just exiting.
-    signal.signal(signal.SIGTERM, _exit_before_start)
+    # From here to the end, SIGTERM and SIGINT are only recorded (api/supervisor.py says why);
+    # the supervisor acts on them once the workers exist, or the server never starts them.
+    stop = StopRequest()
+    stop.install()
     configured = load_settings()
     settings = prepare_metrics_dir(configured)
     try:
@@ -65,18 +62,21 @@ def serve(_: argparse.Namespace) -> None:
         access_log=False,
         motd=False,
     )
+    leave_stop_signals_to_workers(app)
     set_worker_start_timeout(settings.worker_start_timeout_seconds)
-    stop_waiting_on_shutdown()
-    supervisors: list[Supervisor] = []
+    patch_worker_manager(stop.handle)
 
     @app.main_process_ready
     async def supervise(app: Sanic) -> None:  # type: ignore[type-arg]
-        supervisors.append(Supervisor(app.manager, [sock]))
-        supervisors[0].start()
+        Supervisor(app.manager, [sock], stop, settings.shutdown_grace_seconds).start()
 
     try:
+        if stop.requested:
+            sock.close()
+            return  # stopped before any worker existed
         Sanic.serve(primary=app, app_loader=loader)
     finally:
+        stop.ignore_from_now_on()
         if configured.metrics_dir is None and settings.metrics_dir is not None:
             shutil.rmtree(settings.metrics_dir, ignore_errors=True)
 

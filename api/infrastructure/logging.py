@@ -15,7 +15,7 @@ from loguru import logger
 
 from api.infrastructure import log_context
 from api.infrastructure.access_log import HTTP_FIELDS, AccessLog
-from api.infrastructure.log_sinks import DailyFile, TextSink, timestamp, utc_day
+from api.infrastructure.log_sinks import DailyFile, TextSink, WriteFailures, timestamp, utc_day
 from api.infrastructure.redaction import redact
 
 if TYPE_CHECKING:
@@ -109,15 +109,16 @@ def configure(config: LogConfig) -> None:
     logger.configure(patcher=_patch)
     common: dict[str, Any] = {"level": config.level, "backtrace": False, "diagnose": False}
     http_sinks: list[DailyFile | TextSink] = []
+    failures = WriteFailures()  # one warning a minute from this process, whatever the sink
     if not config.json_lines:
         logger.add(sys.stderr, format=PRETTY, colorize=True, **common)
     elif config.stdout:
-        stdout = TextSink(sys.stdout)
+        stdout = TextSink(sys.stdout, failures)
         logger.add(_LoguruSink(stdout).write, **common)
         http_sinks.append(stdout)
     if config.directory is not None:
         for stream, keep in config.retention_days:
-            sink = DailyFile(config.directory, stream, keep)
+            sink = DailyFile(config.directory, stream, keep, failures)
             if stream == "http" and config.json_lines:
                 http_sinks.append(sink)
             else:

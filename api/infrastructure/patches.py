@@ -9,8 +9,10 @@ docs/architecture.md ("Patches of Sanic and Tortoise"), then add the version her
 - `BoundedReadProtocol`: a request's time to arrive runs from its first byte (Sanic restarts
   its timer on every byte).
 - `set_worker_start_timeout`: how long Sanic's worker manager waits for workers to start.
-- `stop_waiting_on_shutdown`: a SIGTERM while workers start stops the server (Sanic's
-  readiness loop would otherwise never end).
+- `patch_worker_manager`: stop signals, any number of them, are only recorded (the supervisor
+  acts on them once); the process holding the workers' states outlives a group signal; a stop
+  while workers start stops the server (Sanic's readiness loop would otherwise never end).
+- `leave_stop_signals_to_workers`: workers take their own stop handlers, not Sanic's.
 - `GuardedTransaction`: a transaction cancelled while opening releases its connection (Tortoise
   would keep it checked out for good).
 """
@@ -18,10 +20,16 @@ docs/architecture.md ("Patches of Sanic and Tortoise"), then add the version her
 import contextlib
 import os
 import signal
+import threading
+import time
 from collections.abc import Callable, Mapping
 from importlib import metadata
+from multiprocessing.managers import SyncManager
+from types import FrameType
 from typing import Any
 
+import sanic
+import sanic.mixins.startup
 from loguru import logger
 from sanic.http import Stage
 from sanic.server.protocols.http_protocol import HttpProtocol
@@ -78,19 +86,62 @@ def set_worker_start_timeout(seconds: float) -> None:
     WorkerManager.THRESHOLD = int(seconds * 10)
 
 
-def stop_waiting_on_shutdown() -> None:
-    """Let a SIGTERM that arrives while workers start stop the server.
+def patch_worker_manager(on_stop: Callable[[int, FrameType | None], None]) -> None:
+    """Three changes to Sanic's worker manager, which the supervisor (api/supervisor.py)
+    relies on. Tested by tests/faults/test_signals.py.
+
+    The process that holds the workers' states outlives a stop signal sent to the group.
+
+    Its signal handler, which the manager installs when it is created, is replaced by
+    `on_stop`, which only records the signal: Sanic's writes to the manager's pipe and, on a
+    second signal, SIGKILLs the whole process group (the main process included).
 
     Sanic's manager waits for every worker's readiness before it reads its pipe, and puts any
-    message it reads meanwhile back; the stop message that the signal sends then circles
-    forever and the server never exits. This replaces that loop (`WorkerManager.wait_for_ack`)
-    with one that waits the same way but stops waiting once the manager is shutting down, so
-    its loop reads the stop message and ends. Workers still starting then are killed: they hold
-    no request, and one that already took Sanic's signal handlers would otherwise finish
-    starting before it stops. Tested by tests/faults/test_signals.py
-    (test_sigterm_while_workers_start_stops_the_server_cleanly).
+    message it reads meanwhile back; the stop message then circles forever and the server never
+    exits. Ours waits the same way but stops waiting once the manager is shutting down, so its
+    loop reads the stop message and ends. Workers still starting then are killed: they hold no
+    request, and one that already took the signal handlers would otherwise finish starting
+    before it stops.
     """
+
+    def shutdown_signal(manager: WorkerManager, signum: int, frame: FrameType | None) -> None:
+        on_stop(signum, frame)
+
+    WorkerManager.shutdown_signal = shutdown_signal  # type: ignore[method-assign]
     WorkerManager.wait_for_ack = _wait_for_ack  # type: ignore[method-assign]
+    sanic.mixins.startup.Manager = _state_manager  # type: ignore[attr-defined]
+
+
+def _state_manager() -> SyncManager:
+    """The process that holds the workers' states for Sanic, deaf to SIGTERM.
+
+    A stop sent to the whole process group (systemd's) killed it at once, and the main process
+    then failed on its next look at a worker's state, before it had waited for the workers.
+    The main process shuts it down on its way out; it exits by itself if the main process dies.
+    """
+    manager = SyncManager()
+    manager.start(_outlive_stop_signals)
+    return manager
+
+
+def _outlive_stop_signals() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def exit_with_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=exit_with_parent, name="exit-with-parent", daemon=True).start()
+
+
+def leave_stop_signals_to_workers(app: sanic.Sanic[Any, Any]) -> None:
+    """Keep Sanic from registering its stop handlers in the workers, which take their own
+    (api/presentation/lifecycle.py). `prepare` refuses `register_sys_signals=False` with more
+    than one worker, so it is set in the settings it hands the workers."""
+    for server_info in app.state.server_info:
+        server_info.settings["register_sys_signals"] = False
 
 
 def _wait_for_ack(manager: WorkerManager) -> None:
@@ -119,6 +170,9 @@ def _kill_starting(manager: WorkerManager) -> None:
         if state != ProcessState.ACKED.name and process.is_alive():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(process.pid, signal.SIGKILL)
+            # Sanic waits for its workers' states to end before it exits; say this one has.
+            with contextlib.suppress(OSError, EOFError):
+                process.set_state(ProcessState.TERMINATED, force=True)
 
 
 class GuardedTransaction(TransactionContextPooled):

@@ -1,6 +1,7 @@
 """SIGTERM drains within the grace period; a worker killed outright is replaced."""
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -196,3 +197,95 @@ def group_gone(pgid: int) -> bool:
     except ProcessLookupError:
         return True
     return False
+
+
+# How a stop reaches the server: systemd's stop signals every process of the unit (the group),
+# `uv run` and tini forward their own copy to the main process, an operator presses Ctrl-C twice.
+STORMS = {
+    "group": [("group", signal.SIGTERM)],
+    "group then main": [("group", signal.SIGTERM), ("main", signal.SIGTERM)],
+    "twenty of both kinds to both": [
+        (("group", "main")[i % 2], (signal.SIGTERM, signal.SIGINT)[i // 2 % 2]) for i in range(20)
+    ],
+}
+
+
+def send_storm(pid: int, storm: list[tuple[str, signal.Signals]]) -> None:
+    for where, signum in storm:
+        with contextlib.suppress(ProcessLookupError):
+            if where == "group":
+                os.killpg(pid, signum)
+            else:
+                os.kill(pid, signum)
+        time.sleep(0.05)  # spread over a second: some land in the middle of the drain
+
+
+@pytest.mark.parametrize(
+    ("moment", "storm"),
+    [
+        ("serving", "group"),
+        ("serving", "group then main"),
+        ("serving", "twenty of both kinds to both"),
+        ("launched", "twenty of both kinds to both"),
+        ("Starting worker", "twenty of both kinds to both"),
+        ("Worker ready", "twenty of both kinds to both"),
+    ],
+)
+def test_stop_signals_to_the_whole_group_end_every_process_within_the_grace(
+    moment: str, storm: str, stack: Stack, signing_key: Path, tmp_path: Path
+) -> None:
+    """However many SIGTERMs and SIGINTs arrive, to the main process or to its whole group,
+    before, during or after start-up, the server exits within its shutdown grace and leaves
+    no process behind; once serving, every worker drains and ends by itself."""
+    server = start_server(fault_env(stack, signing_key), tmp_path / "api.log", workers=2)
+    process = server.process
+    try:
+        if moment == "launched":
+            time.sleep(0.5)  # the interpreter is still importing the API
+        elif moment == "serving":
+            assert wait_until(lambda: serving(server), seconds=90), server.log_text()[-3000:]
+        else:
+            assert wait_until(lambda: moment in server.log_text(), seconds=90)
+        signalled = time.monotonic()
+        sender = threading.Thread(target=send_storm, args=(process.pid, STORMS[storm]))
+        sender.start()
+        try:
+            code = process.wait(timeout=GRACE)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"still running {GRACE} s after the signal:\n{server.log_text()[-3000:]}")
+        exited = time.monotonic() - signalled
+        sender.join()
+        log = server.log_text()
+        left = wait_until(partial(group_gone, process.pid), seconds=3)
+        print(f"{storm} at {moment!r}: exit code {code} after {exited:.2f} s")
+        # A stop before Python has set any handler is the default one: killed by SIGTERM or
+        # SIGINT, which systemd counts as a clean stop too.
+        assert code == 0 or (moment == "launched" and code in (-signal.SIGTERM, -signal.SIGINT)), (
+            f"exit code {code}:\n{log[-3000:]}"
+        )
+        assert left, f"a process of the group outlived the server: {group_members(process.pid)}"
+        if moment == "serving":
+            assert log.count("Worker complete") == 2, log[-3000:]
+            assert "killing" not in log.lower(), log[-3000:]
+            assert "Traceback" not in log, log[-3000:]
+    finally:
+        stop_group(process)
+
+
+def serving(server: RunningServer) -> bool:
+    if log_count(server, "Worker ready") < 2:
+        return False
+    try:
+        return httpx.get(server.url + "/api/v1/health", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def group_members(pgid: int) -> list[str]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:
+                found.append(f"{stat.parent.name} ({fields[0]})")
+    return found

@@ -171,3 +171,18 @@ def test_a_missing_secret_is_named_and_nothing_is_written(checkout: Path, tmp_pa
     assert result.returncode == 1
     assert "STAGING_VAULT_PASSWORD is not set" in result.stderr
     assert not (tmp_path / ".ssh" / "agrobridge-staging").exists()
+
+
+def test_vault_files_stay_out_of_the_repository_and_their_examples_in() -> None:
+    examples = sorted(ROOT.glob("ansible/inventories/*/group_vars/*/vault.yml.example"))
+    assert examples
+    for example in examples:
+        vault = example.with_suffix("")  # vault.yml, where the credentials step writes it
+        ignored = subprocess.run(
+            ["git", "check-ignore", "-q", "--no-index", str(vault)], cwd=ROOT, check=False
+        )
+        assert ignored.returncode == 0, f"{vault} is not ignored"
+        kept = subprocess.run(
+            ["git", "check-ignore", "-q", "--no-index", str(example)], cwd=ROOT, check=False
+        )
+        assert kept.returncode == 1, f"{example} is ignored"

@@ -7,7 +7,7 @@ running while the edge is smoke-tested and watched; any failure switches back to
 then is the old release drained and stopped. Every attempt is recorded.
 
   agrobridge-release start IMAGE_ID [--commit SHA] [--by WHO]
-  agrobridge-release rollback [IMAGE_ID]     (default: the release before the live one)
+  agrobridge-release rollback [IMAGE_ID] [--by WHO]  (default: the release before the live one)
   agrobridge-release list                    the release history, newest last
   agrobridge-release passed IMAGE_ID         exit 0 when IMAGE_ID went live here
   agrobridge-release status                  the live release, as JSON
@@ -354,9 +354,15 @@ def image_id(value: str) -> str:
 
 
 def show(releases: list[dict[str, Any]], state: dict[str, Any]) -> None:
+    # The live release is the newest entry that went live: an image released again (a
+    # rollback to it) has older live entries that are history, not what serves.
+    went_live = [i for i, e in enumerate(releases) if e["result"] == "live"]
+    live = went_live[-1] if went_live else None
+    if live is not None and releases[live]["image"] != state.get("image"):
+        live = None
     print(f"{'time':20}  {'kind':8}  {'result':11}  {'slot':5}  {'image':12}  {'commit':12}  by")
-    for e in releases:
-        mark = " <- live" if e["result"] == "live" and e["image"] == state.get("image") else ""
+    for i, e in enumerate(releases):
+        mark = " <- live" if i == live else ""
         print(
             f"{e['time']:20}  {e['kind']:8}  {e['result']:11}  {e['color']:5}  "
             f"{e['image'][:12]:12}  {e['commit'][:12]:12}  {e['by']}{mark}"
@@ -365,7 +371,7 @@ def show(releases: list[dict[str, Any]], state: dict[str, Any]) -> None:
             print(f"{'':22}why: {e['reason'][:300]}")
 
 
-def main(argv: list[str]) -> int:
+def arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="agrobridge-release",
         description=__doc__,
@@ -375,14 +381,20 @@ def main(argv: list[str]) -> int:
     start = commands.add_parser("start", help="release IMAGE_ID")
     start.add_argument("image")
     start.add_argument("--commit", default="unknown")
+    # Who releases: the operator's name, passed by release.sh; SUDO_USER is only the SSH user.
     start.add_argument("--by", default=os.environ.get("SUDO_USER", "unknown"))
     back = commands.add_parser("rollback", help="go back to the previous release")
     back.add_argument("image", nargs="?")
+    back.add_argument("--by", default=os.environ.get("SUDO_USER", "unknown"))
     commands.add_parser("list", help="the release history")
     passed = commands.add_parser("passed", help="exit 0 when IMAGE_ID went live here")
     passed.add_argument("image")
     commands.add_parser("status", help="the live release as JSON")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = arguments(argv)
     host = Host(json.loads(CONFIG_FILE.read_text()))
 
     if args.command == "start":
@@ -394,7 +406,7 @@ def main(argv: list[str]) -> int:
             raise SystemExit("no previous release to go back to")
         image = image_id(target)
         commit = next((e["commit"] for e in host.releases() if e["image"] == image), "unknown")
-        return host.release(image, "rollback", commit, os.environ.get("SUDO_USER", "unknown"))
+        return host.release(image, "rollback", commit, args.by)
     if args.command == "list":
         show(host.releases(), host.state())
         return 0
