@@ -179,6 +179,7 @@ def test_a_point_in_time_restore_shows_the_earlier_write_only(drill: Drill, run:
     api, db = drill.api, drill.db
     writer = Api(db.https_port, drill.site.pebble.issuing_root)
     writer.register()
+    writer.login()
     earlier = api.write_batch("pitr-earlier")
     assert earlier
     between = psql(db, "SELECT now()::text")
@@ -201,7 +202,6 @@ def test_a_point_in_time_restore_shows_the_earlier_write_only(drill: Drill, run:
     assert too_early.returncode != 0
     assert "is before the oldest backup ended" in too_early.stdout, output(too_early)
 
-    writer.login()
     started = time.monotonic()
     with Writer(writer) as during:
         done = drill.just("restore", "staging", "--to", between)
