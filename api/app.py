@@ -26,6 +26,7 @@ from api.presentation.routes import (
     health,
     jwks,
     lineage,
+    organisations,
     public,
     transactions,
     users,
@@ -67,6 +68,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             public.bp,
             audit.bp,
             users.bp,
+            organisations.bp,
+            organisations.invitations_bp,
             url_prefix="/api/v1",
             strict_slashes=False,
         )

@@ -13,6 +13,7 @@ from api.application.auth import Auth, SessionPolicy
 from api.application.batches import Batches
 from api.application.events import History
 from api.application.lineage import Lots
+from api.application.organisations import Organisations
 from api.application.public import PublicRecords
 from api.application.registration import Registration
 from api.application.transactions import Transactions
@@ -28,7 +29,9 @@ from api.infrastructure.db.audit import PgAuditLog
 from api.infrastructure.db.batches import PgBatches
 from api.infrastructure.db.config import Limits, tortoise_config
 from api.infrastructure.db.events import PgEvents
+from api.infrastructure.db.invitations import PgInvitations
 from api.infrastructure.db.lineage import PgLineage
+from api.infrastructure.db.organisations import PgOrganisations
 from api.infrastructure.db.probe import PostgresProbe
 from api.infrastructure.db.public import PgPublicReads
 from api.infrastructure.db.refresh_tokens import PgRefreshTokens
@@ -43,6 +46,12 @@ from api.infrastructure.security.sealing import AesGcmSealer
 from api.infrastructure.security.tokens import JwtTokens
 from api.presentation.context import Services
 from api.settings import DatabaseSettings, Settings
+
+
+class NullMailer:
+    async def send_invitation(self, *_: object) -> None:
+        return None
+
 
 # Per worker: each hash holds 19 MiB, and more threads than cores buys nothing.
 HASHING_THREADS = 1
@@ -88,7 +97,7 @@ async def build_services(settings: Settings) -> Services:
             window_seconds=settings.login_failure_window_seconds,
         ),
     )
-    users, refresh_tokens = PgUsers(), PgRefreshTokens()
+    users, refresh_tokens, organisations = PgUsers(), PgRefreshTokens(), PgOrganisations()
     revocations = RedisRevocations(redis)
     auth = Auth(
         users=users,
@@ -114,6 +123,7 @@ async def build_services(settings: Settings) -> Services:
             per_client=settings.hash_queue_per_address,
         ),
         dummy_hash=await hasher.hash(secrets.token_urlsafe(16)),
+        organisations=organisations,
     )
     accounts = Accounts(
         users=users,
@@ -127,7 +137,10 @@ async def build_services(settings: Settings) -> Services:
     return Services(
         auth=auth,
         accounts=accounts,
-        batches=Batches(batch_repo, audit, unit_of_work, clock, events, users),
+        batches=Batches(batch_repo, audit, unit_of_work, clock, events, users, organisations),
+        organisations=Organisations(
+            organisations, PgInvitations(), users, audit, unit_of_work, clock, NullMailer()
+        ),
         transactions=Transactions(records, batch_repo, audit, unit_of_work, clock, events),
         history=History(batch_repo, events, records),
         lots=Lots(batch_repo, PgLineage(), events, audit, unit_of_work, clock),
@@ -156,6 +169,7 @@ async def build_registration(settings: DatabaseSettings) -> Registration:
         audit=PgAuditLog(),
         unit_of_work=PgUnitOfWork(1, 0, settings.db_acquire_timeout_seconds),
         clock=SystemClock(),
+        organisations=PgOrganisations(),
     )
 
 

@@ -15,6 +15,7 @@ from api.application.ports import (
     Clock,
     HashQueue,
     LoginThrottle,
+    OrganisationRepository,
     PasswordHasher,
     RefreshToken,
     RefreshTokenRepository,
@@ -100,11 +101,20 @@ class Auth:
     hash_queue: HashQueue
     # Verified against when the email is unknown, so that both paths take as long.
     dummy_hash: str
+    organisations: OrganisationRepository
 
     async def register(
-        self, email: str, password: str, full_name: str, role: Role, ctx: RequestContext
+        self,
+        email: str,
+        password: str,
+        full_name: str,
+        role: Role,
+        ctx: RequestContext,
+        organisation_name: str | None = None,
     ) -> User:
-        return await self.registration().register(email, password, full_name, role, ctx)
+        return await self.registration().register(
+            email, password, full_name, role, ctx, organisation_name
+        )
 
     def registration(self) -> Registration:
         return Registration(
@@ -115,9 +125,17 @@ class Auth:
             self.audit,
             self.unit_of_work,
             self.clock,
+            self.organisations,
         )
 
-    async def login(self, email: str, password: str, ctx: RequestContext) -> TokenPair:
+    async def login(
+        self,
+        email: str,
+        password: str,
+        ctx: RequestContext,
+        organisation_id: UUID | None = None,
+    ) -> TokenPair:
+        """`organisation_id`: the organisation to act for (a member's), else their default."""
         email = lookup_email(email)
         ip = ctx.ip or "unknown"
         standing = await self.throttle.check(email, ip)
@@ -138,9 +156,17 @@ class Auth:
             await self._failed_login(user, email, ip, ctx, now)
             raise NotAuthenticated(BAD_CREDENTIALS)
         await self.throttle.succeeded(email, ip)
+        if organisation_id is not None:
+            if await self.organisations.role_of(organisation_id, user.id) is None:
+                raise ValidationFailed(
+                    "you are not a member of this organisation",
+                    [FieldIssue("organisation_id", "not an organisation of yours")],
+                )
+        else:
+            organisation_id = await self.organisations.default_for(user.id)
         async with self.unit_of_work.atomic():
             absolute = now + self.sessions_policy.absolute
-            pair = await self._issue(user, uuid.uuid4(), absolute, ctx)
+            pair = await self._issue(user, uuid.uuid4(), absolute, ctx, organisation_id)
             await self._audit("auth.login.succeeded", user.id, "user", str(user.id), ctx, now)
         return pair
 
@@ -279,7 +305,15 @@ class Auth:
         user = await self.users.by_id(stored.user_id)
         if user is None or not user.is_active:
             return None
-        pair = await self._issue(user, stored.family_id, stored.session_expires_at, ctx)
+        organisation_id = stored.organisation_id
+        if organisation_id is None or not await self.organisations.role_of(
+            organisation_id, user.id
+        ):
+            # Never chosen, or no longer theirs: the one they act for by default.
+            organisation_id = await self.organisations.default_for(user.id)
+        pair = await self._issue(
+            user, stored.family_id, stored.session_expires_at, ctx, organisation_id
+        )
         sealed = self.sealer.seal(token, pack_pair(pair, now))
         await self.refresh_tokens.mark_used(stored.id, now, sealed)
         await self._audit("auth.refreshed", user.id, "session", str(stored.family_id), ctx, now)
@@ -308,17 +342,44 @@ class Auth:
         )
         return None
 
+    async def switch(
+        self, claims: AccessClaims, organisation_id: UUID, ctx: RequestContext
+    ) -> tuple[str, int]:
+        """Act for another of the person's organisations: a new access token, and the
+        session's refresh token acts for it from now on."""
+        if claims.client_name is not None:
+            raise NotPermitted("a machine client acts for its own organisation only")
+        user = await self.users.by_id(claims.user_id)
+        if user is None or not user.is_active:
+            raise NotAuthenticated("this account cannot act")
+        if await self.organisations.role_of(organisation_id, user.id) is None:
+            raise NotFound(f"organisation {organisation_id} not found")
+        now = self.clock.now()
+        async with self.unit_of_work.atomic():
+            await self.refresh_tokens.set_organisation(claims.session_id, organisation_id)
+            await self._audit(
+                "auth.switched", user.id, "organisation", str(organisation_id), ctx, now
+            )
+        epoch = await self.revocations.open_epoch()
+        return self.tokens.issue(user, claims.session_id, now, epoch, organisation_id)
+
     async def _issue(
-        self, user: User, family_id: UUID, session_expires_at: datetime, ctx: RequestContext
+        self,
+        user: User,
+        family_id: UUID,
+        session_expires_at: datetime,
+        ctx: RequestContext,
+        organisation_id: UUID | None = None,
     ) -> TokenPair:
         now = self.clock.now()
         token = secrets.token_urlsafe(32)
         expires_at = min(now + self.sessions_policy.idle, session_expires_at)
         await self.refresh_tokens.add(
-            user.id, family_id, hash_refresh_token(token), expires_at, session_expires_at, now, ctx
-        )
+            user.id, family_id, hash_refresh_token(token), expires_at, session_expires_at, now,
+            ctx, organisation_id,
+        )  # fmt: skip
         epoch = await self.revocations.open_epoch()
-        access, ttl = self.tokens.issue(user, family_id, now, epoch)
+        access, ttl = self.tokens.issue(user, family_id, now, epoch, organisation_id)
         return TokenPair(access, ttl, token, int((expires_at - now).total_seconds()))
 
     async def _audit(

@@ -11,6 +11,7 @@ from api.application.ports import (
     BatchRepository,
     Clock,
     EventRepository,
+    OrganisationRepository,
     UnitOfWork,
     UserRepository,
 )
@@ -22,13 +23,15 @@ from api.domain.custody import EventType, authorize_move
 from api.domain.emails import lookup_email
 from api.domain.errors import Conflict, FieldIssue, NotPermitted, ValidationFailed
 from api.domain.events import link
-from api.domain.users import Actor, Role, User
+from api.domain.gs1 import GLN_DIGITS
+from api.domain.organisations import Organisation
+from api.domain.users import Actor
 
 # Kept importable from here, where the other use cases have always found them.
 __all__ = ["Batches", "ensure_can_change", "ensure_can_read", "not_found"]
 
-CREATOR_ROLES = frozenset({Role.PRODUCER})
 CODE_ATTEMPTS = 3
+NO_BUYER = "no buyer organisation has this id or GLN, and no member of one this email"
 
 
 @dataclass
@@ -39,10 +42,14 @@ class Batches:
     clock: Clock
     events: EventRepository
     users: UserRepository
+    organisations: OrganisationRepository
 
     async def create(self, actor: Actor, new: NewBatch, ctx: RequestContext) -> Batch:
-        if actor.role not in CREATOR_ROLES:
-            raise NotPermitted("only producers can register batches")
+        organisation = await self.organisations.get(actor.org)
+        if organisation is None or not organisation.produces:
+            raise NotPermitted("only producer organisations register batches")
+        if not actor.operates:
+            raise NotPermitted("viewers of an organisation cannot register batches")
         if new.code is not None and in_server_namespace(new.code):
             raise ValidationFailed(
                 "batch code is not acceptable",
@@ -60,7 +67,7 @@ class Batches:
     async def _add(self, actor: Actor, new: NewBatch, code: str, ctx: RequestContext) -> Batch:
         now = self.clock.now()
         async with self.unit_of_work.atomic():
-            batch = await self.repo.add(actor.id, new, code, now)
+            batch = await self.repo.add(actor.org, new, code, now, created_by=actor.id)
             event = link(
                 batch.id, None, EventType.CREATED, now, actor.role.value, history.created(batch)
             )
@@ -77,12 +84,11 @@ class Batches:
     async def list(
         self, actor: Actor, filters: BatchFilter, cursor: str | None, limit: int
     ) -> Page[Batch]:
-        owner = None if actor.role.reads_everything else actor.id
+        everything = actor.role.reads_everything and not actor.is_client
+        owner = None if everything else actor.org
         after = Cursor.decode(cursor) if cursor else None
-        # Buyers list what was shipped to them (and the sub-lots they split from it).
-        rows = await self.repo.page(
-            owner, filters, after, limit + 1, or_recipient=actor.role == Role.BUYER
-        )
+        # What the organisation owns, and what was shipped to it.
+        rows = await self.repo.page(owner, filters, after, limit + 1, or_recipient=True)
         return Page.from_rows(list(rows), limit)
 
     async def change_status(
@@ -118,7 +124,7 @@ class Batches:
         now = self.clock.now()
         async with self.unit_of_work.atomic(serial_key=f"batch:{batch_id}"):
             current = ensure_can_read(actor, await self.repo.get_for_update(batch_id), batch_id)
-            if actor.id != current.owner_id:
+            if actor.org != current.owner_id or not actor.operates:
                 raise NotPermitted(
                     "only the batch's owner can publish it",
                     target_type="batch",
@@ -137,14 +143,35 @@ class Batches:
             )  # fmt: skip
         return published
 
-    async def _buyer(self, reference: str) -> User:
+    async def _buyer(self, reference: str) -> Organisation:
+        """The buyer organisation a shipment names: by its id or GLN, or by the email or id
+        of a member (their own organisation when it buys, else their only buying one)."""
+        reference = reference.strip()
+        if GLN_DIGITS.fullmatch(reference):
+            found = await self.organisations.by_gln(reference)
+        else:
+            found = await self._buyer_by_id_or_member(reference)
+        if found is None or not found.buys:
+            raise ValidationFailed(
+                "the recipient must be a buyer organisation", [FieldIssue("recipient", NO_BUYER)]
+            )
+        return found
+
+    async def _buyer_by_id_or_member(self, reference: str) -> Organisation | None:
         try:
-            user = await self.users.by_id(UUID(reference))
+            some_id = UUID(reference)
         except ValueError:
             user = await self.users.by_email(lookup_email(reference))
-        if user is None or not user.is_active or user.role != Role.BUYER:
+        else:
+            user = await self.users.by_id(some_id)
+            if user is None:
+                return await self.organisations.get(some_id)
+        if user is None or not user.is_active:
+            return None
+        buyers = await self.organisations.buyers_of(user.id)
+        if len(buyers) > 1 and buyers[0].id != user.id:
             raise ValidationFailed(
-                "the recipient must be a buyer account",
-                [FieldIssue("recipient", "no buyer account has this email or id")],
+                "this person buys for several organisations; name one",
+                [FieldIssue("recipient", "name the buyer organisation by its id or GLN")],
             )
-        return user
+        return buyers[0] if buyers else None

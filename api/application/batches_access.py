@@ -30,4 +30,10 @@ def ensure_can_change(actor: Actor, batch: Batch | None, batch_id: UUID) -> Batc
             target_type="batch",
             target_id=str(batch_id),
         )
+    if not actor.operates:
+        raise NotPermitted(
+            "viewers of an organisation cannot change its batches",
+            target_type="batch",
+            target_id=str(batch_id),
+        )
     return batch

@@ -119,7 +119,7 @@ class Lots:
             publish=parent.is_public,
         )
         code = part.code or new_code()
-        child = await self.repo.add(actor.id, new, code, now, parent_id=parent.id)
+        child = await self.repo.add(actor.org, new, code, now, parent.id, actor.id)
         data = history.created(child, parent_code=parent.code)
         event = link(child.id, None, EventType.CREATED, now, actor.role.value, data)
         await self.events.add([event])

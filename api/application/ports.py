@@ -12,6 +12,14 @@ from api.domain.audit import AuditEntry, AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, NewBatch
 from api.domain.events import BatchEvent
 from api.domain.lineage import Relative
+from api.domain.organisations import (
+    Invitation,
+    Member,
+    MemberRole,
+    Membership,
+    NewOrganisation,
+    Organisation,
+)
 from api.domain.transactions import NewTransaction, Transaction
 from api.domain.users import Role, User
 
@@ -56,6 +64,67 @@ class UserRepository(Protocol):
         ...
 
 
+class OrganisationRepository(Protocol):
+    async def add(
+        self, new: NewOrganisation, at: datetime, organisation_id: UUID | None = None
+    ) -> Organisation:
+        """A new organisation (with this id, for a person's own); a taken GLN is a Conflict."""
+        ...
+
+    async def get(self, organisation_id: UUID) -> Organisation | None: ...
+
+    async def by_gln(self, gln: str) -> Organisation | None: ...
+
+    async def update(self, organisation: Organisation) -> None: ...
+
+    async def add_member(
+        self, organisation_id: UUID, user_id: UUID, role: MemberRole, at: datetime
+    ) -> None:
+        """A person already a member is a Conflict."""
+        ...
+
+    async def role_of(self, organisation_id: UUID, user_id: UUID) -> MemberRole | None: ...
+
+    async def default_for(self, user_id: UUID) -> UUID | None:
+        """The organisation a person acts for unless they choose: their own, else the first
+        they joined."""
+        ...
+
+    async def memberships(self, user_id: UUID) -> list[Membership]: ...
+
+    async def members(self, organisation_id: UUID) -> list[Member]: ...
+
+    async def owners_for_update(self, organisation_id: UUID) -> list[UUID]:
+        """The owners' ids, locked until the transaction ends."""
+        ...
+
+    async def set_role(
+        self, organisation_id: UUID, user_id: UUID, role: MemberRole, at: datetime
+    ) -> None: ...
+
+    async def remove_member(self, organisation_id: UUID, user_id: UUID) -> None: ...
+
+    async def buyers_of(self, user_id: UUID) -> list[Organisation]:
+        """The buying organisations a person is a member of, their own first."""
+        ...
+
+
+class InvitationRepository(Protocol):
+    async def add(self, invitation: Invitation, token_hash: str) -> None: ...
+
+    async def get(self, invitation_id: UUID) -> Invitation | None: ...
+
+    async def by_hash_for_update(self, token_hash: str) -> Invitation | None: ...
+
+    async def save(self, invitation: Invitation) -> None:
+        """Store its acceptance or revocation."""
+        ...
+
+    async def of(self, organisation_id: UUID) -> list[Invitation]:
+        """Newest first."""
+        ...
+
+
 class BatchRepository(Protocol):
     async def add(
         self,
@@ -64,6 +133,7 @@ class BatchRepository(Protocol):
         code: str,
         at: datetime,
         parent_id: UUID | None = None,
+        created_by: UUID | None = None,
     ) -> Batch: ...
 
     async def get(self, batch_id: UUID) -> Batch | None: ...
@@ -145,6 +215,8 @@ class RefreshToken:
     revoked_at: datetime | None
     # The sealed pair this token was exchanged for (see Sealer).
     successor: str | None = None
+    # The organisation the session acts for; None: the person's default.
+    organisation_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +241,12 @@ class RefreshTokenRepository(Protocol):
         session_expires_at: datetime,
         at: datetime,
         context: RequestContext,
+        organisation_id: UUID | None = None,
     ) -> RefreshToken: ...
+
+    async def set_organisation(self, family_id: UUID, organisation_id: UUID) -> None:
+        """The session's live tokens act for this organisation from now on."""
+        ...
 
     async def by_hash(self, token_hash: str) -> RefreshToken | None: ...
 
@@ -261,10 +338,23 @@ class AccessClaims:
     issued_at: datetime | None = None
     # The deny-list epoch the token was issued in (none in tokens issued before epochs were named).
     epoch: str | None = None
+    # The organisation the caller acts for (none in tokens issued before organisations: the
+    # person's own, which shares their id).
+    organisation_id: UUID | None = None
+    # A machine client's name and scopes; None for a person.
+    client_name: str | None = None
+    scopes: frozenset[str] = frozenset()
 
 
 class TokenIssuer(Protocol):
-    def issue(self, user: User, session_id: UUID, at: datetime, epoch: str = "") -> tuple[str, int]:
+    def issue(
+        self,
+        user: User,
+        session_id: UUID,
+        at: datetime,
+        epoch: str = "",
+        organisation_id: UUID | None = None,
+    ) -> tuple[str, int]:
         """Return a signed access token and its lifetime in seconds."""
         ...
 

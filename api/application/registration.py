@@ -7,6 +7,7 @@ from api.application.ports import (
     AuditLog,
     Clock,
     HashQueue,
+    OrganisationRepository,
     PasswordHasher,
     UnitOfWork,
     UserRepository,
@@ -14,6 +15,7 @@ from api.application.ports import (
 from api.domain.audit import AuditEvent, RequestContext
 from api.domain.emails import InvalidEmail, canonical_email, latin_look_alike
 from api.domain.errors import Conflict, FieldIssue, ValidationFailed
+from api.domain.organisations import Activity, MemberRole, NewOrganisation
 from api.domain.passwords import PasswordPolicy, normalise_password
 from api.domain.users import SELF_REGISTERABLE_ROLES, Role, User
 
@@ -27,9 +29,16 @@ class Registration:
     audit: AuditLog
     unit_of_work: UnitOfWork
     clock: Clock
+    organisations: OrganisationRepository
 
     async def register(
-        self, email: str, password: str, full_name: str, role: Role, ctx: RequestContext
+        self,
+        email: str,
+        password: str,
+        full_name: str,
+        role: Role,
+        ctx: RequestContext,
+        organisation_name: str | None = None,
     ) -> User:
         """Self-registration: producers and buyers only; the new user is the actor."""
         if role not in SELF_REGISTERABLE_ROLES:
@@ -37,7 +46,9 @@ class Registration:
                 "this role is not open to registration",
                 [FieldIssue("role", "auditors and admins are created by an operator")],
             )
-        return await self._add(email, password, full_name, role, ctx, "auth.registered", {})
+        return await self._add(
+            email, password, full_name, role, ctx, "auth.registered", {}, organisation_name
+        )
 
     async def create(
         self, email: str, password: str, full_name: str, role: Role, ctx: RequestContext
@@ -55,6 +66,7 @@ class Registration:
         ctx: RequestContext,
         action: str,
         metadata: dict[str, object],
+        organisation_name: str | None = None,
     ) -> User:
         try:
             email = canonical_email(email)
@@ -72,8 +84,19 @@ class Registration:
         now = self.clock.now()
         async with self.unit_of_work.atomic():
             user = await self.users.add(email, full_name, role, password_hash, now)
+            # Their own organisation shares their id: what they hold is its, as before.
+            await self.organisations.add(
+                personal_organisation(organisation_name or full_name, role), now, user.id
+            )
+            await self.organisations.add_member(user.id, user.id, MemberRole.OWNER, now)
             # A registration is its new user's own act; an operator's command has no actor here.
             actor = user.id if action == "auth.registered" else None
             event = AuditEvent(action, actor, "user", str(user.id), ctx, metadata)
             await self.audit.record(event, now)
         return user
+
+
+def personal_organisation(name: str, role: Role) -> NewOrganisation:
+    """A person's own organisation, doing what their role does."""
+    activities = {Role.PRODUCER: {Activity.PRODUCER}, Role.BUYER: {Activity.BUYER}}
+    return NewOrganisation(name, None, frozenset(activities.get(role, set())))

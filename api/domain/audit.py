@@ -12,6 +12,10 @@ class RequestContext:
     ip: str | None = None
     user_agent: str | None = None
     client_request_id: str | None = None  # what the client sent as X-Request-ID
+    # The organisation the caller acts for, and the machine client when one calls.
+    organisation_id: UUID | None = None
+    client_id: UUID | None = None
+    client_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,9 @@ class AuditEntry:
     request_id: str
     metadata: dict[str, Any]
     client_request_id: str | None = None
+    organisation_id: UUID | None = None
+    client_id: UUID | None = None
+    client_name: str | None = None
 
     @property
     def created_at(self) -> datetime:
@@ -50,3 +57,4 @@ class AuditFilter:
     target_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    organisation_id: UUID | None = None

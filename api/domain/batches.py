@@ -69,9 +69,15 @@ class NewBatch:
     publish: bool = False
 
     def register(
-        self, owner_id: UUID, code: str, at: datetime, parent_id: UUID | None = None
+        self,
+        owner_id: UUID,
+        code: str,
+        at: datetime,
+        parent_id: UUID | None = None,
+        created_by: UUID | None = None,
     ) -> "Batch":
-        """The batch as it is first stored: registered, owned by `owner_id`, made at `at`."""
+        """The batch as it is first stored: registered, owned by the organisation `owner_id`,
+        made at `at` by `created_by` (a person or a machine client)."""
         return Batch(
             id=uuid4(),
             code=code,
@@ -89,6 +95,7 @@ class NewBatch:
             farm_public=self.farm_public,
             public_code=public_code_for(code),
             published_at=at if self.publish else None,
+            created_by=created_by,
         )
 
 
@@ -115,6 +122,8 @@ class Batch:
     # from its start when split from a public lot (docs/security.md, "When a lot becomes public").
     public_code: str = ""
     published_at: datetime | None = None
+    # Who registered it: a member of the owning organisation, or its machine client.
+    created_by: UUID | None = None
 
     @property
     def is_public(self) -> bool:
@@ -143,5 +152,7 @@ class BatchFilter:
 
 
 def can_read(actor: Actor, batch: Batch) -> bool:
-    # A buyer sees a batch from the moment it is shipped to them.
-    return actor.role.reads_everything or actor.id in (batch.owner_id, batch.recipient_id)
+    # Owners and recipients are organisations; a buyer sees a batch once it is shipped to it.
+    if actor.role.reads_everything and not actor.is_client:
+        return True
+    return actor.org in (batch.owner_id, batch.recipient_id)

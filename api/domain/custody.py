@@ -57,12 +57,13 @@ SPLITS: dict[BatchStatus, Party] = {S.REGISTERED: Party.OWNER, S.DELIVERED: Part
 
 
 def parties(actor: Actor, batch: Batch) -> frozenset[Party]:
+    """The parts the caller's organisation plays in the batch's custody."""
     mine = set()
-    if batch.owner_id == actor.id:
+    if batch.owner_id == actor.org:
         mine.add(Party.OWNER)
         if batch.recipient_id is None:
             mine.add(Party.RECIPIENT)
-    if batch.recipient_id == actor.id:
+    if batch.recipient_id == actor.org:
         mine.add(Party.RECIPIENT)
     return frozenset(mine)
 
@@ -76,6 +77,8 @@ def _ensure_party(actor: Actor, batch: Batch) -> frozenset[Party]:
     mine = parties(actor, batch)
     if not mine:
         raise _forbidden("only the batch's owner or recipient can change it", batch)
+    if not actor.operates:
+        raise _forbidden("viewers of an organisation cannot change its batches", batch)
     return mine
 
 

@@ -3,6 +3,8 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from api.domain.organisations import MemberRole
+
 
 class Role(StrEnum):
     """What an account may do; auditors and admins are made by an operator."""
@@ -33,7 +35,27 @@ class User:
 
 @dataclass(frozen=True)
 class Actor:
-    """The authenticated caller of a use case."""
+    """The authenticated caller of a use case: a person acting for one of their organisations,
+    or an organisation's machine client."""
 
-    id: UUID
+    id: UUID  # the person, or the machine client
     role: Role
+    # None: the person's own organisation, which shares their id.
+    organisation_id: UUID | None = None
+    member_role: MemberRole = MemberRole.OWNER
+    # A machine client's name and scopes; a person has neither (their roles decide).
+    client_name: str | None = None
+    scopes: frozenset[str] = frozenset()
+
+    @property
+    def org(self) -> UUID:
+        return self.organisation_id or self.id
+
+    @property
+    def is_client(self) -> bool:
+        return self.client_name is not None
+
+    @property
+    def operates(self) -> bool:
+        """May change what the organisation owns (batches, custody, locations)."""
+        return self.member_role.operates

@@ -16,6 +16,7 @@ from api.application.auth import Auth
 from api.application.batches import Batches
 from api.application.events import History
 from api.application.lineage import Lots
+from api.application.organisations import Organisations
 from api.application.ports import DependencyProbe, TokenIssuer
 from api.application.public import PublicRecords
 from api.application.transactions import Transactions
@@ -58,6 +59,7 @@ class Services:
     transactions: Transactions
     history: History
     lots: Lots
+    organisations: Organisations
     public: PublicRecords
     audit_trail: AuditTrail
     tokens: TokenIssuer

@@ -1,6 +1,7 @@
 """Turning requests into use-case inputs: bodies, query strings, callers."""
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TypeVar
 from uuid import UUID
 
@@ -12,6 +13,7 @@ from api.domain.audit import RequestContext
 from api.domain.errors import MalformedInput, ValidationFailed
 from api.domain.users import Actor
 from api.presentation.client_address import client_ip
+from api.presentation.context import services
 from api.presentation.errors import UnsupportedMediaType, validation_issues
 from api.presentation.request_id import client_request_id, server_request_id
 from api.presentation.schemas.fields import UUID_RE
@@ -49,11 +51,21 @@ def parse_query(request: Request, model: type[M]) -> M:
 
 
 def request_context(request: Request) -> RequestContext:
-    return RequestContext(
+    claims: AccessClaims | None = getattr(request.ctx, "caller", None)
+    context = RequestContext(
         request_id=server_request_id(request),
         ip=client_ip(request),
         user_agent=header_text(request, "user-agent"),
         client_request_id=client_request_id(request),
+    )
+    if claims is None:
+        return context
+    client = claims.client_name is not None
+    return replace(
+        context,
+        organisation_id=claims.organisation_id or claims.user_id,
+        client_id=claims.user_id if client else None,
+        client_name=claims.client_name,
     )
 
 
@@ -77,9 +89,15 @@ def current_claims(request: Request) -> AccessClaims:
     return claims
 
 
-def current_actor(request: Request) -> Actor:
-    claims = current_claims(request)
-    return Actor(claims.user_id, claims.role)
+async def current_actor(request: Request) -> Actor:
+    """The caller as the use cases see them: a person with their role in the organisation
+    they act for now, or a machine client; read once per request."""
+    actor: Actor | None = getattr(request.ctx, "actor", None)
+    if actor is None:
+        actor = request.ctx.actor = await services(request).organisations.actor(
+            current_claims(request)
+        )
+    return actor
 
 
 def parse_id(value: str, kind: str = "batch") -> UUID:

@@ -16,6 +16,7 @@ from api.application.auth import Auth, SessionPolicy
 from api.application.batches import Batches
 from api.application.events import History
 from api.application.lineage import Lots
+from api.application.organisations import Organisations
 from api.application.public import PublicRecords
 from api.application.transactions import Transactions
 from api.domain.passwords import PasswordPolicy
@@ -34,7 +35,10 @@ from tests.support.fakes import (
     FakeGuard,
     FakeHasher,
     FakeIdempotency,
+    FakeInvitations,
     FakeLineage,
+    FakeMailer,
+    FakeOrganisations,
     FakeProbe,
     FakePublicReads,
     FakeRefreshTokens,
@@ -89,6 +93,9 @@ class Fakes:
 
     def __post_init__(self) -> None:
         self.guard = FakeGuard(self.revocations)
+        self.organisations = FakeOrganisations(self.users)
+        self.invitations = FakeInvitations()
+        self.mailer = FakeMailer()
 
     def services(self) -> Services:
         unit_of_work, clock, audit = NullUnitOfWork(), self.clock, self.audit
@@ -112,6 +119,7 @@ class Fakes:
             sealer=AesGcmSealer(),
             hash_queue=BoundedHashQueue(slots=1, max_waiting=8, per_client=2),
             dummy_hash="hashed:dummy-never-matches",
+            organisations=self.organisations,
         )
         accounts = Accounts(
             users=self.users,
@@ -126,7 +134,18 @@ class Fakes:
         return Services(
             auth=auth,
             accounts=accounts,
-            batches=Batches(batches, audit, unit_of_work, clock, events, self.users),
+            batches=Batches(
+                batches, audit, unit_of_work, clock, events, self.users, self.organisations
+            ),
+            organisations=Organisations(
+                self.organisations,
+                self.invitations,
+                self.users,
+                audit,
+                unit_of_work,
+                clock,
+                self.mailer,
+            ),
             transactions=Transactions(records, batches, audit, unit_of_work, clock, events),
             history=History(batches, events, records),
             lots=Lots(batches, FakeLineage(batches), events, audit, unit_of_work, clock),

@@ -31,6 +31,7 @@ EXPECTED = {
     "/api/v1/auth/logout-all": Access.ACCOUNT,
     "/api/v1/auth/sessions": Access.ACCOUNT,
     "/api/v1/auth/sessions/{session_id}": Access.ACCOUNT,
+    "/api/v1/auth/switch": Access.ACCOUNT,
     "/api/v1/public/batches/{code}": Access.PUBLIC,
     "/api/v1/public/batches/{code}/qr.svg": Access.PUBLIC,
     "/api/v1/public/batches/{code}/qr.png": Access.PUBLIC,

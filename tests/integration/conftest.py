@@ -7,12 +7,14 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from api.application.registration import personal_organisation
 from api.bootstrap import build_services
 from api.domain.audit import RequestContext
 from api.domain.batches import NewBatch, Origin, Unit
 from api.domain.transactions import EventType, NewTransaction
 from api.domain.users import Actor, Role
 from api.infrastructure.db.batches import PgBatches
+from api.infrastructure.db.organisations import PgOrganisations
 from api.infrastructure.db.transactions import PgTransactions
 from api.infrastructure.db.users import PgUsers
 from api.presentation.context import Services
@@ -72,6 +74,7 @@ async def seeded_batch(services: Services) -> str:
     user = await PgUsers().add(
         f"seed-{uuid.uuid4().hex[:8]}@example.com", "Seed", Role.PRODUCER, "x", now
     )
+    await PgOrganisations().add(personal_organisation("Seed", Role.PRODUCER), now, user.id)
     batch = await PgBatches().add(user.id, new_batch(), f"SEED-{uuid.uuid4().hex[:8]}", now)
     await PgTransactions().add(
         batch.id, NewTransaction(tx_hash(), "polygon-amoy", EventType.REGISTERED), now

@@ -26,6 +26,15 @@ from api.domain.batches import Batch, BatchFilter, NewBatch
 from api.domain.errors import Conflict
 from api.domain.events import BatchEvent
 from api.domain.lineage import Relative
+from api.domain.organisations import (
+    Activity,
+    Invitation,
+    Member,
+    MemberRole,
+    Membership,
+    NewOrganisation,
+    Organisation,
+)
 from api.domain.transactions import NewTransaction, Transaction
 from api.domain.users import Role, User
 from api.infrastructure.cache.guard import Verdict
@@ -106,6 +115,145 @@ class FakeUsers:
         return sorted(u.id for u in self.rows.values() if u.role == Role.ADMIN and u.is_active)
 
 
+class FakeOrganisations:
+    """Organisations and members in memory. As after the migration, every user has an
+    organisation of their own (sharing their id, owned by them) unless a test says otherwise."""
+
+    def __init__(self, users: FakeUsers) -> None:
+        self.users = users
+        self.rows: dict[UUID, Organisation] = {}
+        self.roles: dict[tuple[UUID, UUID], MemberRole] = {}
+        self.joined: dict[tuple[UUID, UUID], datetime] = {}
+        self.left: set[tuple[UUID, UUID]] = set()
+
+    def _personal(self, user: User) -> Organisation:
+        kinds = {Role.PRODUCER: {Activity.PRODUCER}, Role.BUYER: {Activity.BUYER}}
+        activities = frozenset(kinds.get(user.role, set()))
+        return Organisation(
+            user.id, user.full_name, None, activities, user.created_at, user.created_at
+        )
+
+    async def add(
+        self, new: NewOrganisation, at: datetime, organisation_id: UUID | None = None
+    ) -> Organisation:
+        if new.gln and any(o.gln == new.gln for o in self.rows.values()):
+            raise Conflict("an organisation with this GLN exists")
+        org = Organisation(
+            organisation_id or uuid4(), new.name, new.country, new.activities, at, at,
+            new.phone, new.gln,
+        )  # fmt: skip
+        self.rows[org.id] = org
+        return org
+
+    async def get(self, organisation_id: UUID) -> Organisation | None:
+        if organisation_id in self.rows:
+            return self.rows[organisation_id]
+        user = self.users.rows.get(organisation_id)
+        return self._personal(user) if user else None
+
+    async def by_gln(self, gln: str) -> Organisation | None:
+        return next((o for o in self.rows.values() if o.gln == gln), None)
+
+    async def update(self, organisation: Organisation) -> None:
+        self.rows[organisation.id] = organisation
+
+    async def add_member(
+        self, organisation_id: UUID, user_id: UUID, role: MemberRole, at: datetime
+    ) -> None:
+        if (organisation_id, user_id) in self.roles:
+            raise Conflict("this person is a member already")
+        self.roles[(organisation_id, user_id)] = role
+        self.joined[(organisation_id, user_id)] = at
+        self.left.discard((organisation_id, user_id))
+
+    async def role_of(self, organisation_id: UUID, user_id: UUID) -> MemberRole | None:
+        key = (organisation_id, user_id)
+        if key in self.left:
+            return None
+        if key not in self.roles and organisation_id == user_id and user_id in self.users.rows:
+            return MemberRole.OWNER
+        return self.roles.get(key)
+
+    async def _mine(self, user_id: UUID) -> list[UUID]:
+        ids = [o for (o, u) in self.roles if u == user_id and (o, u) not in self.left]
+        if user_id not in ids and await self.role_of(user_id, user_id):
+            ids.insert(0, user_id)
+        return sorted(ids, key=lambda o: (o != user_id, self.joined.get((o, user_id), START)))
+
+    async def default_for(self, user_id: UUID) -> UUID | None:
+        return next(iter(await self._mine(user_id)), None)
+
+    async def memberships(self, user_id: UUID) -> list[Membership]:
+        found = []
+        for org_id in await self._mine(user_id):
+            org, role = await self.get(org_id), await self.role_of(org_id, user_id)
+            assert org is not None
+            assert role is not None
+            found.append(Membership(org, role))
+        return found
+
+    async def members(self, organisation_id: UUID) -> list[Member]:
+        found = []
+        for user in self.users.rows.values():
+            role = await self.role_of(organisation_id, user.id)
+            if role is not None:
+                at = self.joined.get((organisation_id, user.id), user.created_at)
+                found.append(Member(user.id, organisation_id, role, user.email, user.full_name, at))
+        return sorted(found, key=lambda m: m.created_at)
+
+    async def owners_for_update(self, organisation_id: UUID) -> list[UUID]:
+        return sorted(
+            m.user_id for m in await self.members(organisation_id) if m.role == MemberRole.OWNER
+        )
+
+    async def set_role(
+        self, organisation_id: UUID, user_id: UUID, role: MemberRole, at: datetime
+    ) -> None:
+        self.roles[(organisation_id, user_id)] = role
+
+    async def remove_member(self, organisation_id: UUID, user_id: UUID) -> None:
+        self.roles.pop((organisation_id, user_id), None)
+        self.left.add((organisation_id, user_id))
+
+    async def buyers_of(self, user_id: UUID) -> list[Organisation]:
+        orgs = [await self.get(o) for o in await self._mine(user_id)]
+        return [o for o in orgs if o is not None and o.buys]
+
+
+class FakeInvitations:
+    def __init__(self) -> None:
+        self.rows: dict[UUID, Invitation] = {}
+        self.hashes: dict[str, UUID] = {}
+
+    async def add(self, invitation: Invitation, token_hash: str) -> None:
+        self.rows[invitation.id] = invitation
+        self.hashes[token_hash] = invitation.id
+
+    async def get(self, invitation_id: UUID) -> Invitation | None:
+        return self.rows.get(invitation_id)
+
+    async def by_hash_for_update(self, token_hash: str) -> Invitation | None:
+        found = self.hashes.get(token_hash)
+        return self.rows[found] if found else None
+
+    async def save(self, invitation: Invitation) -> None:
+        self.rows[invitation.id] = invitation
+
+    async def of(self, organisation_id: UUID) -> list[Invitation]:
+        found = [i for i in self.rows.values() if i.organisation_id == organisation_id]
+        return sorted(found, key=lambda i: (i.created_at, i.id), reverse=True)
+
+
+class FakeMailer:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str, str, datetime]] = []
+
+    async def send_invitation(
+        self, to: str, organisation: str, inviter: str, token: str, expires_at: datetime
+    ) -> None:
+        self.sent.append((to, organisation, inviter, token, expires_at))
+
+
 class FakeBatches:
     def __init__(self) -> None:
         self.rows: dict[UUID, Batch] = {}
@@ -118,10 +266,11 @@ class FakeBatches:
         code: str,
         at: datetime,
         parent_id: UUID | None = None,
+        created_by: UUID | None = None,
     ) -> Batch:
         if any(b.code == code for b in self.rows.values()):
             raise Conflict(f"batch code {code} is already taken")
-        batch = new.register(owner_id, code, at, parent_id)
+        batch = new.register(owner_id, code, at, parent_id, created_by)
         self.rows[batch.id] = batch
         return batch
 
@@ -231,15 +380,22 @@ class FakeRefreshTokens:
         session_expires_at: datetime,
         at: datetime,
         context: RequestContext,
+        organisation_id: UUID | None = None,
     ) -> RefreshToken:
         if token_hash in self.tokens:
             raise Conflict("duplicate refresh token")
         token = RefreshToken(
-            uuid4(), user_id, family_id, expires_at, session_expires_at, None, None
-        )
+            uuid4(), user_id, family_id, expires_at, session_expires_at, None, None,
+            organisation_id=organisation_id,
+        )  # fmt: skip
         self.tokens[token_hash] = token
         self.created[token.id] = at
         return token
+
+    async def set_organisation(self, family_id: UUID, organisation_id: UUID) -> None:
+        for key, token in self.tokens.items():
+            if token.family_id == family_id and token.used_at is None:
+                self.tokens[key] = replace(token, organisation_id=organisation_id)
 
     async def by_hash(self, token_hash: str) -> RefreshToken | None:
         return self.tokens.get(token_hash)

@@ -16,6 +16,7 @@ from tests.support.fakes import (
     FakeAuditLog,
     FakeClock,
     FakeHasher,
+    FakeOrganisations,
     FakeRefreshTokens,
     FakeRevocations,
     FakeThrottle,
@@ -69,6 +70,7 @@ def revocations():
 @pytest.fixture
 def auth(users, hasher, issuer, audit, clock, throttle, revocations):
     return Auth(
+        organisations=FakeOrganisations(users),
         users=users,
         refresh_tokens=FakeRefreshTokens(),
         hasher=hasher,

@@ -1,5 +1,6 @@
 import re
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 
@@ -8,12 +9,13 @@ from api.domain.batch_codes import is_valid_server_code
 from api.domain.batches import BatchFilter, BatchStatus, IllegalTransition
 from api.domain.errors import Conflict, MalformedInput, NotFound, NotPermitted, ValidationFailed
 from api.domain.users import Actor, Role
-from tests.support.builders import CTX, actor, new_batch
+from tests.support.builders import CTX, new_batch
 from tests.support.fakes import (
     FakeAuditLog,
     FakeBatches,
     FakeClock,
     FakeEvents,
+    FakeOrganisations,
     FakeUsers,
     NullUnitOfWork,
 )
@@ -38,7 +40,9 @@ def users():
 
 @pytest.fixture
 def batches(clock, audit, users):
-    return Batches(FakeBatches(), audit, NullUnitOfWork(), clock, FakeEvents(), users)
+    return Batches(
+        FakeBatches(), audit, NullUnitOfWork(), clock, FakeEvents(), users, FakeOrganisations(users)
+    )
 
 
 @pytest.fixture
@@ -47,8 +51,19 @@ async def buyer(users, clock):
 
 
 @pytest.fixture
-def producer():
-    return actor(Role.PRODUCER)
+def person(users, clock):
+    """A registered person acting for their own organisation."""
+
+    async def make(role: Role = Role.PRODUCER) -> Actor:
+        user = await users.add(f"{uuid4().hex}@example.com", "Someone", role, "x", clock.now())
+        return Actor(user.id, role)
+
+    return make
+
+
+@pytest.fixture
+async def producer(person):
+    return await person(Role.PRODUCER)
 
 
 async def test_a_producer_gets_a_server_made_code_when_none_is_given(batches, producer, clock):
@@ -79,17 +94,17 @@ async def test_a_producer_keeps_the_code_they_chose(batches, producer):
     assert batch.code == "FARM-42"
 
 
-async def test_a_code_already_taken_is_a_conflict(batches, producer):
+async def test_a_code_already_taken_is_a_conflict(batches, producer, person):
     await batches.create(producer, new_batch(code="FARM-42"), CTX)
 
     with pytest.raises(Conflict):
-        await batches.create(actor(Role.PRODUCER), new_batch(code="FARM-42"), CTX)
+        await batches.create(await person(Role.PRODUCER), new_batch(code="FARM-42"), CTX)
 
 
 @pytest.mark.parametrize("role", [Role.BUYER, Role.AUDITOR, Role.ADMIN])
-async def test_only_producers_can_create_batches(batches, audit, role):
+async def test_only_producers_can_create_batches(batches, audit, role, person):
     with pytest.raises(NotPermitted):
-        await batches.create(actor(role), new_batch(), CTX)
+        await batches.create(await person(role), new_batch(), CTX)
 
     assert audit.entries == []
 
@@ -112,9 +127,9 @@ async def test_the_owner_can_read_their_batch(batches, producer):
     assert await batches.get(producer, batch.id) == batch
 
 
-async def test_another_producer_is_told_the_batch_does_not_exist(batches, producer):
+async def test_another_producer_is_told_the_batch_does_not_exist(batches, producer, person):
     batch = await batches.create(producer, new_batch(), CTX)
-    stranger = actor(Role.PRODUCER)
+    stranger = await person(Role.PRODUCER)
 
     with pytest.raises(NotFound):
         await batches.get(stranger, batch.id)
@@ -123,17 +138,19 @@ async def test_another_producer_is_told_the_batch_does_not_exist(batches, produc
     assert (await batches.get(producer, batch.id)).status == BatchStatus.REGISTERED
 
 
-async def test_a_buyer_cannot_read_a_batch(batches, producer):
+async def test_a_buyer_cannot_read_a_batch(batches, producer, person):
     batch = await batches.create(producer, new_batch(), CTX)
 
     with pytest.raises(NotFound):
-        await batches.get(actor(Role.BUYER), batch.id)
+        await batches.get(await person(Role.BUYER), batch.id)
 
 
 @pytest.mark.parametrize("role", [Role.AUDITOR, Role.ADMIN])
-async def test_an_auditor_or_admin_reads_any_batch_but_cannot_change_it(batches, producer, role):
+async def test_an_auditor_or_admin_reads_any_batch_but_cannot_change_it(
+    batches, producer, role, person
+):
     batch = await batches.create(producer, new_batch(), CTX)
-    overseer = actor(role)
+    overseer = await person(role)
 
     assert await batches.get(overseer, batch.id) == batch
     with pytest.raises(NotPermitted):
@@ -142,7 +159,7 @@ async def test_an_auditor_or_admin_reads_any_batch_but_cannot_change_it(batches,
 
 
 async def test_an_unknown_batch_is_not_found(batches, producer):
-    missing = actor().id
+    missing = uuid4()
 
     with pytest.raises(NotFound):
         await batches.get(producer, missing)
@@ -150,28 +167,28 @@ async def test_an_unknown_batch_is_not_found(batches, producer):
         await batches.change_status(producer, missing, BatchStatus.IN_TRANSIT, None, CTX)
 
 
-async def test_a_buyers_list_holds_nothing_that_was_not_shipped_to_them(batches, producer):
+async def test_a_buyers_list_holds_nothing_that_was_not_shipped_to_them(batches, producer, person):
     await batches.create(producer, new_batch(), CTX)
 
-    page = await batches.list(actor(Role.BUYER), EVERYTHING, None, 20)
+    page = await batches.list(await person(Role.BUYER), EVERYTHING, None, 20)
 
     assert page.items == []
     assert page.next_cursor is None
 
 
-async def test_a_producer_lists_only_their_own_batches(batches, producer):
+async def test_a_producer_lists_only_their_own_batches(batches, producer, person):
     mine = await batches.create(producer, new_batch(), CTX)
-    await batches.create(actor(Role.PRODUCER), new_batch(), CTX)
+    await batches.create(await person(Role.PRODUCER), new_batch(), CTX)
 
     page = await batches.list(producer, EVERYTHING, None, 20)
 
     assert page.items == [mine]
 
 
-async def test_an_auditor_lists_every_producers_batches(batches):
-    made = [await batches.create(actor(Role.PRODUCER), new_batch(), CTX) for _ in range(3)]
+async def test_an_auditor_lists_every_producers_batches(batches, person):
+    made = [await batches.create(await person(Role.PRODUCER), new_batch(), CTX) for _ in range(3)]
 
-    page = await batches.list(actor(Role.AUDITOR), EVERYTHING, None, 20)
+    page = await batches.list(await person(Role.AUDITOR), EVERYTHING, None, 20)
 
     assert {b.id for b in page.items} == {b.id for b in made}
 
@@ -268,15 +285,15 @@ async def test_an_illegal_status_change_leaves_the_batch_and_the_log_alone(
 
 
 async def test_only_the_owner_publishes_a_lot_and_once_is_enough(
-    batches, producer, buyer, audit, clock
+    batches, producer, buyer, audit, clock, person
 ):
     batch = await batches.create(producer, new_batch(code="LOT-2026-0001"), CTX)
     assert not batch.is_public
     assert batch.public_code.startswith("LOT-2026-0001.")
     with pytest.raises(NotFound):
-        await batches.publish(actor(Role.PRODUCER), batch.id, CTX)
+        await batches.publish(await person(Role.PRODUCER), batch.id, CTX)
     with pytest.raises(NotPermitted):
-        await batches.publish(actor(Role.AUDITOR), batch.id, CTX)
+        await batches.publish(await person(Role.AUDITOR), batch.id, CTX)
 
     published = await batches.publish(producer, batch.id, CTX)
     clock.advance(minutes=5)

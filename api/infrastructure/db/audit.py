@@ -13,8 +13,8 @@ from api.infrastructure.metrics import timed
 
 INSERT = (
     "INSERT INTO audit_logs (id, at, actor_id, action, target_type, target_id, ip, user_agent,"
-    " request_id, client_request_id, metadata)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)"
+    " request_id, client_request_id, metadata, organisation_id, client_id, client_name)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14)"
 )
 
 
@@ -31,6 +31,9 @@ def _to_entry(row: AuditLogRow) -> AuditEntry:
         request_id=row.request_id,
         metadata=dict(row.metadata),
         client_request_id=row.client_request_id,
+        organisation_id=row.organisation_id,
+        client_id=row.client_id,
+        client_name=row.client_name,
     )
 
 
@@ -52,6 +55,9 @@ class PgAuditLog:
                 event.context.request_id[:128],
                 event.context.client_request_id,
                 json.dumps(event.metadata, default=str),
+                event.context.organisation_id,
+                event.context.client_id,
+                event.context.client_name,
             ],
         )
 
@@ -62,6 +68,8 @@ class PgAuditLog:
         query = AuditLogRow.all()
         if filters.actor_id is not None:
             query = query.filter(actor_id=filters.actor_id)
+        if filters.organisation_id is not None:
+            query = query.filter(organisation_id=filters.organisation_id)
         if filters.action is not None:
             query = query.filter(action=filters.action)
         if filters.target_id is not None:

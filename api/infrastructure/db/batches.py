@@ -19,7 +19,7 @@ from api.infrastructure.per_turn import PerTurn
 COLUMNS = (
     "id", "code", "owner_id", "product", "variety", "origin_farm", "origin_region",
     "origin_country", "harvest_date", "quantity", "unit", "status", "created_at", "updated_at",
-    "recipient_id", "parent_id", "farm_public", "public_code", "published_at",
+    "recipient_id", "parent_id", "farm_public", "public_code", "published_at", "created_by",
 )  # fmt: skip
 SELECT = f"SELECT {column_list(COLUMNS)} FROM batches"  # noqa: S608 - constant
 SELECT_BY_ID = f"{SELECT} WHERE id = $1"
@@ -51,6 +51,7 @@ def batch_from_row(row: Mapping[str, Any]) -> Batch:
         farm_public=row["farm_public"],
         public_code=row["public_code"],
         published_at=row["published_at"] and as_datetime(row["published_at"]),
+        created_by=row["created_by"] and as_uuid(row["created_by"]),
     )
 
 
@@ -60,7 +61,7 @@ def batch_values(batch: Batch) -> list[Any]:
         batch.origin.region, batch.origin.country, batch.harvest_date, batch.quantity,
         batch.unit.value, batch.status.value, batch.created_at, batch.updated_at,
         batch.recipient_id, batch.parent_id, batch.farm_public, batch.public_code,
-        batch.published_at,
+        batch.published_at, batch.created_by,
     ]  # fmt: skip
 
 
@@ -78,8 +79,9 @@ class PgBatches:
         code: str,
         at: datetime,
         parent_id: UUID | None = None,
+        created_by: UUID | None = None,
     ) -> Batch:
-        batch = new.register(owner_id, code, at, parent_id)
+        batch = new.register(owner_id, code, at, parent_id, created_by)
         async with unique_as_conflict(f"batch code {code} is already taken"):
             await connections.get("default").execute_query(INSERT, batch_values(batch))
         return batch

@@ -5,6 +5,7 @@ from tortoise.indexes import Index
 from tortoise.models import Model
 
 from api.domain.batches import BatchStatus, Unit
+from api.domain.organisations import MemberRole
 from api.domain.transactions import EventType, TxStatus
 from api.domain.users import Role
 
@@ -24,12 +25,142 @@ class UserRow(Model):
         table = "users"
 
 
+class OrganisationRow(Model):
+    # A person's own organisation, made when they register, shares their id.
+    id = fields.UUIDField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    # Unknown for a person's own organisation until they say.
+    country = fields.CharField(max_length=2, null=True)
+    phone = fields.CharField(max_length=32, null=True)
+    # The party's GLN (GS1 AI 417): what shipments to it may name it by.
+    gln = fields.CharField(max_length=13, null=True, unique=True)
+    produces = fields.BooleanField(default=False)
+    buys = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "organisations"
+
+
+class MembershipRow(Model):
+    id = fields.UUIDField(primary_key=True)
+    organisation: fields.ForeignKeyRelation[OrganisationRow] = fields.ForeignKeyField(
+        "models.OrganisationRow", related_name="memberships", on_delete=fields.RESTRICT
+    )
+    user: fields.ForeignKeyRelation[UserRow] = fields.ForeignKeyField(
+        "models.UserRow", related_name="memberships", on_delete=fields.RESTRICT
+    )
+    role = fields.CharEnumField(MemberRole, max_length=16)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "memberships"
+        unique_together = (("organisation_id", "user_id"),)
+        indexes = (Index(fields=("user_id", "created_at")),)
+
+
+class InvitationRow(Model):
+    id = fields.UUIDField(primary_key=True)
+    organisation: fields.ForeignKeyRelation[OrganisationRow] = fields.ForeignKeyField(
+        "models.OrganisationRow", related_name="invitations", on_delete=fields.RESTRICT
+    )
+    # Only the person with this email may accept it (folded to lower case).
+    email = fields.CharField(max_length=320)
+    role = fields.CharEnumField(MemberRole, max_length=16)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    invited_by = fields.UUIDField()
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    accepted_at = fields.DatetimeField(null=True)
+    accepted_by = fields.UUIDField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "invitations"
+        indexes = (Index(fields=("organisation_id", "created_at")),)
+
+
+class LocationRow(Model):
+    id = fields.UUIDField(primary_key=True)
+    organisation: fields.ForeignKeyRelation[OrganisationRow] = fields.ForeignKeyField(
+        "models.OrganisationRow", related_name="locations", on_delete=fields.RESTRICT
+    )
+    name = fields.CharField(max_length=200)
+    kind = fields.CharField(max_length=16)
+    street = fields.CharField(max_length=200, null=True)
+    city = fields.CharField(max_length=100, null=True)
+    region = fields.CharField(max_length=100, null=True)
+    postal_code = fields.CharField(max_length=20, null=True)
+    country = fields.CharField(max_length=2)
+    latitude = fields.DecimalField(max_digits=9, decimal_places=6, null=True)
+    longitude = fields.DecimalField(max_digits=9, decimal_places=6, null=True)
+    phone = fields.CharField(max_length=32, null=True)
+    gln = fields.CharField(max_length=13, null=True)
+    # GS1 AI 254: one field of a farm that has the farm's GLN.
+    gln_extension = fields.CharField(max_length=20, null=True)
+    parent: fields.ForeignKeyNullableRelation["LocationRow"] = fields.ForeignKeyField(
+        "models.LocationRow", related_name="children", on_delete=fields.RESTRICT, null=True
+    )
+    # Locations are archived, never deleted: events refer to them.
+    archived_at = fields.DatetimeField(null=True)
+    created_by = fields.UUIDField()
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "locations"
+        indexes = (Index(fields=("organisation_id", "created_at", "id")),)
+
+
+class ApiClientRow(Model):
+    """An organisation's system calling the API without a person (OAuth client credentials)."""
+
+    id = fields.UUIDField(primary_key=True)
+    organisation: fields.ForeignKeyRelation[OrganisationRow] = fields.ForeignKeyField(
+        "models.OrganisationRow", related_name="clients", on_delete=fields.RESTRICT
+    )
+    name = fields.CharField(max_length=100)
+    scopes: fields.Field[list[str]] = fields.JSONField(default=list)
+    # client_secret_basic or private_key_jwt
+    auth_method = fields.CharField(max_length=32)
+    # The public JWK a private_key_jwt client signs its assertions with.
+    public_key: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
+    rate_limit_per_minute = fields.IntField(null=True)
+    created_by = fields.UUIDField()
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_clients"
+        indexes = (Index(fields=("organisation_id", "created_at", "id")),)
+
+
+class ClientSecretRow(Model):
+    id = fields.UUIDField(primary_key=True)
+    client: fields.ForeignKeyRelation[ApiClientRow] = fields.ForeignKeyField(
+        "models.ApiClientRow", related_name="secrets", on_delete=fields.RESTRICT
+    )
+    # Secrets are long random values: a SHA-256 is enough to store them.
+    secret_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "client_secrets"
+        indexes = (Index(fields=("client_id", "created_at")),)
+
+
 class BatchRow(Model):
     id = fields.UUIDField(primary_key=True)
     code = fields.CharField(max_length=32, unique=True)
-    owner: fields.ForeignKeyRelation[UserRow] = fields.ForeignKeyField(
-        "models.UserRow", related_name="batches", on_delete=fields.RESTRICT
+    # The organisation that owns it, and the person or client that registered it.
+    owner: fields.ForeignKeyRelation[OrganisationRow] = fields.ForeignKeyField(
+        "models.OrganisationRow", related_name="batches", on_delete=fields.RESTRICT
     )
+    created_by = fields.UUIDField(null=True)
     product = fields.CharField(max_length=100)
     variety = fields.CharField(max_length=100, null=True)
     origin_farm = fields.CharField(max_length=200)
@@ -41,9 +172,22 @@ class BatchRow(Model):
     status = fields.CharEnumField(BatchStatus, max_length=16, default=BatchStatus.REGISTERED)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
-    # Custody: the buyer it was shipped to. Lineage: the lot it was split from.
-    recipient: fields.ForeignKeyNullableRelation[UserRow] = fields.ForeignKeyField(
-        "models.UserRow", related_name="received_batches", on_delete=fields.RESTRICT, null=True
+    # Custody: the buyer organisation it was shipped to. Lineage: the lot it was split from.
+    recipient: fields.ForeignKeyNullableRelation[OrganisationRow] = fields.ForeignKeyField(
+        "models.OrganisationRow",
+        related_name="received_batches",
+        on_delete=fields.RESTRICT,
+        null=True,
+    )
+    origin_location: fields.ForeignKeyNullableRelation[LocationRow] = fields.ForeignKeyField(
+        "models.LocationRow", related_name="origin_of", on_delete=fields.RESTRICT, null=True
+    )
+    # Where its current shipment left from and goes to.
+    ship_from: fields.ForeignKeyNullableRelation[LocationRow] = fields.ForeignKeyField(
+        "models.LocationRow", related_name="shipped_from", on_delete=fields.RESTRICT, null=True
+    )
+    ship_to: fields.ForeignKeyNullableRelation[LocationRow] = fields.ForeignKeyField(
+        "models.LocationRow", related_name="shipped_to", on_delete=fields.RESTRICT, null=True
     )
     parent: fields.ForeignKeyNullableRelation["BatchRow"] = fields.ForeignKeyField(
         "models.BatchRow", related_name="children", on_delete=fields.RESTRICT, null=True
@@ -78,6 +222,9 @@ class TransactionRow(Model):
     block_number = fields.BigIntField(null=True)
     status = fields.CharEnumField(TxStatus, max_length=16, default=TxStatus.PENDING)
     payload_hash = fields.CharField(max_length=64, null=True)
+    # Who recorded it: a person or a machine client, for an organisation.
+    created_by = fields.UUIDField(null=True)
+    organisation_id = fields.UUIDField(null=True)
     # The batch event this transaction vouches for (its hash).
     anchor_hash = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField()
@@ -99,6 +246,9 @@ class BatchEventRow(Model):
     type = fields.CharField(max_length=32)
     at = fields.DatetimeField()
     actor_role = fields.CharField(max_length=16)
+    # Who acted, for which organisation: outside the hash, and never published.
+    actor_id = fields.UUIDField(null=True)
+    organisation_id = fields.UUIDField(null=True)
     data: fields.Field[dict[str, object]] = fields.JSONField(default=dict)
     prev_hash = fields.CharField(max_length=64)
     hash = fields.CharField(max_length=64)
@@ -131,6 +281,8 @@ class RefreshTokenRow(Model):
     # The pair this token was exchanged for, encrypted with a key only the token itself gives:
     # a racing refresh within the grace window gets the same pair, not a second live token.
     successor = fields.TextField(null=True)
+    # The organisation the session acts for (POST /auth/switch); null: the person's first.
+    organisation_id = fields.UUIDField(null=True)
 
     class Meta:
         table = "refresh_tokens"
@@ -142,6 +294,10 @@ class AuditLogRow(Model):
     at = fields.DatetimeField()
     # No foreign keys: the trail must outlive what it talks about.
     actor_id = fields.UUIDField(null=True)
+    # The organisation the actor acted for; the machine client, when one acted.
+    organisation_id = fields.UUIDField(null=True)
+    client_id = fields.UUIDField(null=True)
+    client_name = fields.CharField(max_length=100, null=True)
     action = fields.CharField(max_length=64)
     target_type = fields.CharField(max_length=32, null=True)
     target_id = fields.CharField(max_length=64, null=True)
@@ -159,4 +315,5 @@ class AuditLogRow(Model):
             Index(fields=("actor_id", "at")),
             Index(fields=("target_id", "at")),
             Index(fields=("action", "at")),
+            Index(fields=("organisation_id", "at")),
         )

@@ -17,6 +17,7 @@ def _to_token(row: RefreshTokenRow) -> RefreshToken:
         used_at=row.used_at,
         revoked_at=row.revoked_at,
         successor=row.successor,
+        organisation_id=row.organisation_id,
     )
 
 
@@ -31,6 +32,7 @@ class PgRefreshTokens:
         session_expires_at: datetime,
         at: datetime,
         context: RequestContext,
+        organisation_id: UUID | None = None,
     ) -> RefreshToken:
         row = await RefreshTokenRow.create(
             id=uuid4(),
@@ -42,8 +44,15 @@ class PgRefreshTokens:
             created_at=at,
             ip=context.ip,
             user_agent=(context.user_agent or "")[:512] or None,
+            organisation_id=organisation_id,
         )
         return _to_token(row)
+
+    @timed("db", "refresh_tokens.set_organisation")
+    async def set_organisation(self, family_id: UUID, organisation_id: UUID) -> None:
+        await RefreshTokenRow.filter(family_id=family_id, used_at=None, revoked_at=None).update(
+            organisation_id=organisation_id
+        )
 
     @timed("db", "refresh_tokens.by_hash")
     async def by_hash(self, token_hash: str) -> RefreshToken | None:

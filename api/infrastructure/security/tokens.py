@@ -30,7 +30,14 @@ class JwtTokens:
     cache_size: int = 4096
     _verified: "OrderedDict[str, AccessClaims]" = field(default_factory=OrderedDict, repr=False)
 
-    def issue(self, user: User, session_id: UUID, at: datetime, epoch: str = "") -> tuple[str, int]:
+    def issue(
+        self,
+        user: User,
+        session_id: UUID,
+        at: datetime,
+        epoch: str = "",
+        organisation_id: UUID | None = None,
+    ) -> tuple[str, int]:
         claims: dict[str, object] = {
             "iss": self.issuer,
             "aud": self.audience,
@@ -45,6 +52,8 @@ class JwtTokens:
         }
         if epoch:
             claims["epo"] = epoch
+        if organisation_id is not None:
+            claims["org"] = str(organisation_id)
         token = jwt.encode(
             claims,
             self.keys.signing_key,
@@ -90,6 +99,7 @@ class JwtTokens:
                 expires_at=datetime.fromtimestamp(claims["exp"], UTC),
                 issued_at=datetime.fromtimestamp(claims["iat"], UTC),
                 epoch=claims.get("epo"),
+                organisation_id=UUID(claims["org"]) if "org" in claims else None,
             )
         except jwt.ExpiredSignatureError as exc:
             raise NotAuthenticated("access token has expired") from exc
@@ -102,7 +112,7 @@ class JwtTokens:
 def _well_typed(claims: dict[str, object]) -> bool:
     """A correctly signed token may still carry claims of the wrong type: refuse those."""
     strings = all(isinstance(claims[name], str) for name in ("sub", "sid", "jti", "role"))
-    strings = strings and isinstance(claims.get("epo", ""), str)
+    strings = strings and all(isinstance(claims.get(name, ""), str) for name in ("epo", "org"))
     times = [claims[name] for name in ("exp", "iat", "nbf")]
     numbers = all(isinstance(t, int | float) and not isinstance(t, bool) for t in times)
     return strings and numbers

@@ -27,9 +27,9 @@ bp = Blueprint("audit", url_prefix="/audit-logs")
     )
 )
 async def list_audit_logs(request: Request) -> HTTPResponse:
-    actor = current_actor(request)
+    actor = await current_actor(request)
     q = parse_query(request, AuditQuery)
-    filters = AuditFilter(q.actor_id, q.action, q.target_id, q.since, q.until)
+    filters = AuditFilter(q.actor_id, q.action, q.target_id, q.since, q.until, q.organisation_id)
     page = await services(request).audit_trail.query(actor, filters, q.cursor, q.limit)
     data = [AuditEntryOut.model_validate(e).model_dump(mode="json") for e in page.items]
     return json({"data": data, "next_cursor": page.next_cursor})

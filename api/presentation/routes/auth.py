@@ -6,7 +6,6 @@ from api.domain.users import Role
 from api.presentation.access import Access
 from api.presentation.context import services
 from api.presentation.http import (
-    current_actor,
     current_claims,
     parse_body,
     parse_id,
@@ -24,6 +23,7 @@ from api.presentation.schemas.auth import (
     UserOut,
 )
 from api.presentation.schemas.operations import Operation, Reply, error, operation
+from api.presentation.schemas.organisations import SwitchIn, SwitchOut
 
 bp = Blueprint("auth", url_prefix="/auth")
 
@@ -60,9 +60,14 @@ def _tokens(pair: TokenPair) -> HTTPResponse:
 )
 async def register(request: Request) -> HTTPResponse:
     body = parse_body(request, RegisterIn)
-    user = await services(request).auth.register(
-        body.email, body.password, body.full_name, Role(body.role), request_context(request)
+    found, ctx = services(request), request_context(request)
+    if body.invitation_token:
+        await found.organisations.check_invitation(body.invitation_token, body.email)
+    user = await found.auth.register(
+        body.email, body.password, body.full_name, Role(body.role), ctx, body.organisation_name
     )
+    if body.invitation_token:
+        await found.organisations.accept(user, body.invitation_token, ctx)
     return json(UserOut.model_validate(user).model_dump(mode="json"), status=201)
 
 
@@ -86,8 +91,39 @@ async def register(request: Request) -> HTTPResponse:
 )
 async def login(request: Request) -> HTTPResponse:
     body = parse_body(request, LoginIn)
-    pair = await services(request).auth.login(body.email, body.password, request_context(request))
+    pair = await services(request).auth.login(
+        body.email, body.password, request_context(request), body.organisation_id
+    )
     return _tokens(pair)
+
+
+@bp.post("/switch")
+@operation(
+    Operation(
+        id="auth_switch",
+        access=Access.ACCOUNT,
+        summary="Act for another organisation",
+        description=(
+            "An access token acting for another of the caller's organisations; the session's"
+            " refresh token renews tokens for it from now on. Tokens already issued keep"
+            " acting for the organisation they name."
+        ),
+        tag="auth",
+        body=SwitchIn,
+        replies=(
+            Reply(200, "An access token acting for the organisation", SwitchOut),
+            error(403, "Machine clients act for their own organisation only"),
+            error(404, "No such organisation among the caller's"),
+        ),
+    )
+)
+async def switch(request: Request) -> HTTPResponse:
+    body = parse_body(request, SwitchIn)
+    token, ttl = await services(request).auth.switch(
+        current_claims(request), body.organisation_id, request_context(request)
+    )
+    out = SwitchOut(access_token=token, expires_in=ttl, organisation_id=body.organisation_id)
+    return json(out.model_dump(mode="json"))
 
 
 @bp.post("/refresh")
@@ -129,8 +165,11 @@ async def refresh(request: Request) -> HTTPResponse:
     )
 )
 async def me(request: Request) -> HTTPResponse:
-    user = await services(request).auth.me(current_actor(request).id)
-    return json(UserOut.model_validate(user).model_dump(mode="json"))
+    claims = current_claims(request)
+    user = await services(request).auth.me(claims.user_id)
+    out = UserOut.model_validate(user)
+    out.organisation_id = claims.organisation_id or user.id
+    return json(out.model_dump(mode="json"))
 
 
 @bp.post("/password")

@@ -55,7 +55,7 @@ def _batch_links() -> dict[str, dict[str, object]]:
     )
 )
 async def list_batches(request: Request) -> HTTPResponse:
-    actor = current_actor(request)
+    actor = await current_actor(request)
     q = parse_query(request, BatchQuery)
     filters = BatchFilter(q.status, q.product, q.created_from, q.created_to)
     page = await services(request).batches.list(actor, filters, q.cursor, q.limit)
@@ -84,7 +84,7 @@ async def list_batches(request: Request) -> HTTPResponse:
 )
 @idempotent
 async def create_batch(request: Request) -> HTTPResponse:
-    actor = current_actor(request)
+    actor = await current_actor(request)
     body = parse_body(request, BatchIn)
     new = NewBatch(
         product=body.product,
@@ -118,7 +118,7 @@ async def create_batch(request: Request) -> HTTPResponse:
     )
 )
 async def get_batch(request: Request, batch_id: str) -> HTTPResponse:
-    batch = await services(request).batches.get(current_actor(request), parse_id(batch_id))
+    batch = await services(request).batches.get(await current_actor(request), parse_id(batch_id))
     return json(batch_json(batch))
 
 
@@ -148,7 +148,7 @@ async def get_batch(request: Request, batch_id: str) -> HTTPResponse:
 )
 @idempotent
 async def change_status(request: Request, batch_id: str) -> HTTPResponse:
-    actor = current_actor(request)
+    actor = await current_actor(request)
     body = parse_body(request, StatusIn)
     batch = await services(request).batches.change_status(
         actor,
@@ -183,7 +183,7 @@ async def change_status(request: Request, batch_id: str) -> HTTPResponse:
     )
 )
 async def publish_batch(request: Request, batch_id: str) -> HTTPResponse:
-    actor = current_actor(request)
+    actor = await current_actor(request)
     batch = await services(request).batches.publish(
         actor, parse_id(batch_id), request_context(request)
     )

@@ -30,7 +30,7 @@ bp = Blueprint("events", url_prefix="/batches/<batch_id:str>/events")
 )
 async def list_events(request: Request, batch_id: str) -> HTTPResponse:
     batch = parse_id(batch_id)
-    chain = await services(request).history.chain(current_actor(request), batch)
+    chain = await services(request).history.chain(await current_actor(request), batch)
     return json(
         {
             "batch_id": str(batch),

@@ -40,7 +40,7 @@ bp = Blueprint("lineage", url_prefix="/batches/<batch_id:str>")
 )
 @idempotent
 async def split(request: Request, batch_id: str) -> HTTPResponse:
-    actor = current_actor(request)
+    actor = await current_actor(request)
     body = parse_body(request, SplitIn)
     parts = [Part(Decimal(p.quantity), p.code) for p in body.parts]
     parent, children = await services(request).lots.split(
@@ -66,5 +66,5 @@ async def split(request: Request, batch_id: str) -> HTTPResponse:
     )
 )
 async def lineage(request: Request, batch_id: str) -> HTTPResponse:
-    family = await services(request).lots.family(current_actor(request), parse_id(batch_id))
+    family = await services(request).lots.family(await current_actor(request), parse_id(batch_id))
     return json(lineage_json(family))

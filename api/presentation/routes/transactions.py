@@ -36,7 +36,7 @@ bp = Blueprint("transactions", url_prefix="/batches/<batch_id:str>/transactions"
     )
 )
 async def list_transactions(request: Request, batch_id: str) -> HTTPResponse:
-    actor = current_actor(request)
+    actor = await current_actor(request)
     q = parse_query(request, PageQuery)
     page = await services(request).transactions.list(actor, parse_id(batch_id), q.cursor, q.limit)
     data = [TransactionOut.model_validate(t).model_dump(mode="json") for t in page.items]
@@ -71,7 +71,7 @@ async def list_transactions(request: Request, batch_id: str) -> HTTPResponse:
 )
 @idempotent
 async def record_transaction(request: Request, batch_id: str) -> HTTPResponse:
-    actor = current_actor(request)
+    actor = await current_actor(request)
     body = parse_body(request, TransactionIn)
     new = NewTransaction(
         tx_hash=body.tx_hash,

@@ -61,7 +61,7 @@ def _user(user: User) -> HTTPResponse:
     )
 )
 async def list_users(request: Request) -> HTTPResponse:
-    actor = current_actor(request)
+    actor = await current_actor(request)
     q = parse_query(request, UserQuery)
     filters = UserFilter(q.role, q.active)
     page = await services(request).accounts.list(actor, filters, q.cursor, q.limit)
@@ -79,7 +79,7 @@ async def list_users(request: Request) -> HTTPResponse:
     )
 )
 async def deactivate(request: Request, user_id: str) -> HTTPResponse:
-    actor, ctx = current_actor(request), request_context(request)
+    actor, ctx = await current_actor(request), request_context(request)
     user = await services(request).accounts.set_active(actor, parse_id(user_id, "user"), False, ctx)
     return _user(user)
 
@@ -87,7 +87,7 @@ async def deactivate(request: Request, user_id: str) -> HTTPResponse:
 @bp.post("/<user_id:str>/reactivate")
 @operation(_change("users_reactivate", "Reactivate an account", "It may log in again (admins)."))
 async def reactivate(request: Request, user_id: str) -> HTTPResponse:
-    actor, ctx = current_actor(request), request_context(request)
+    actor, ctx = await current_actor(request), request_context(request)
     user = await services(request).accounts.set_active(actor, parse_id(user_id, "user"), True, ctx)
     return _user(user)
 
@@ -102,7 +102,7 @@ async def reactivate(request: Request, user_id: str) -> HTTPResponse:
     )
 )
 async def change_role(request: Request, user_id: str) -> HTTPResponse:
-    actor, ctx = current_actor(request), request_context(request)
+    actor, ctx = await current_actor(request), request_context(request)
     body = parse_body(request, RoleIn)
     user = await services(request).accounts.change_role(
         actor, parse_id(user_id, "user"), Role(body.role), ctx

@@ -20,6 +20,9 @@ class AuditQuery(PageQuery):
     target_id: Annotated[AuditText | None, Field(description="Only entries about this target.")] = (
         None
     )
+    organisation_id: Annotated[
+        Uuid | None, Field(description="Only what was done for this organisation.")
+    ] = None
     since: Annotated[
         DateTime | None,
         Field(alias="from", description="At or after this RFC 3339 timestamp."),
@@ -55,6 +58,9 @@ class AuditEntryOut(ResponseModel):
                     "request_id": "4f9c2a",
                     "client_request_id": None,
                     "metadata": {"code": "AGB-7K3Q-9XD2-M4TN"},
+                    "organisation_id": "5d7e8f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
+                    "client_id": None,
+                    "client_name": None,
                 }
             ]
         },
@@ -71,6 +77,10 @@ class AuditEntryOut(ResponseModel):
     request_id: str
     client_request_id: str | None
     metadata: dict[str, Any]
+    # The organisation the actor acted for, and the machine client that acted, if one did.
+    organisation_id: UUID | None = None
+    client_id: UUID | None = None
+    client_name: str | None = None
 
 
 class AuditPage(BaseModel):

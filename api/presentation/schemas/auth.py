@@ -1,11 +1,11 @@
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import ConfigDict, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from api.domain.users import Role
 from api.presentation.schemas.common import RequestModel, ResponseModel, UtcDatetime
-from api.presentation.schemas.fields import CONTROL, Email, Opaque, Text200
+from api.presentation.schemas.fields import CONTROL, Email, Opaque, Text200, Uuid
 
 # Passwords are kept as typed: spaces are characters (NIST SP 800-63B), never trimmed. Any
 # characters but NUL (docs/API.md); a new password's length is counted after NFKC, so the
@@ -43,6 +43,14 @@ class RegisterIn(RequestModel):
     password: NewPassword
     full_name: Text200
     role: Literal["producer", "buyer"] = "producer"
+    organisation_name: Text200 | None = Field(
+        default=None,
+        description="The name of the person's own organisation (their full name if left out).",
+    )
+    invitation_token: Opaque | None = Field(
+        default=None,
+        description="An invitation sent to this email: the new account joins its organisation.",
+    )
 
 
 class LoginIn(RequestModel):
@@ -56,6 +64,10 @@ class LoginIn(RequestModel):
 
     email: LoginEmail
     password: Password
+    organisation_id: Uuid | None = Field(
+        default=None,
+        description="The organisation to act for (one of the person's); their own if left out.",
+    )
 
 
 class PasswordChangeIn(RequestModel):
@@ -116,6 +128,9 @@ class UserOut(ResponseModel):
     role: Role
     is_active: bool
     created_at: UtcDatetime
+    organisation_id: UUID | None = Field(
+        default=None, description="On /auth/me: the organisation the access token acts for."
+    )
 
 
 class TokenOut(ResponseModel):
