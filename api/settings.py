@@ -170,6 +170,16 @@ class Settings(DatabaseSettings):
     sentry_sample_rate: float = Field(1.0, ge=0, le=1)
     sentry_traces_sample_rate: float = Field(0.0, ge=0, le=1)
 
+    # Invitation mail goes out over SMTP only when a host is set. With a username and password
+    # it logs in (after STARTTLS when smtp_starttls, which production requires for a login).
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_sender: str = "AgroBridge <no-reply@localhost>"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(10.0, gt=0, le=120)
+
     # /metrics answers loopback peers only, or callers with this bearer token.
     metrics_token: SecretStr | None = None
     # Where the workers share their metrics; a fresh temporary folder when unset.
@@ -183,6 +193,20 @@ class Settings(DatabaseSettings):
             if isinstance(raw, str):
                 data[name] = tuple(p.strip() for p in raw.split(",") if p.strip())
         return data
+
+    @field_validator("smtp_host", "smtp_username", "smtp_password", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `.env.example` lists them empty: an empty value means no server, no login.
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _smtp_login_whole(self) -> Self:
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError(
+                "AGROBRIDGE_SMTP_USERNAME and AGROBRIDGE_SMTP_PASSWORD: set both or neither"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:
@@ -210,6 +234,10 @@ class Settings(DatabaseSettings):
         if not urlsplit(self.redis_url.get_secret_value()).password:
             raise ValueError(
                 "AGROBRIDGE_REDIS_URL: a Redis URL without a password is refused in production"
+            )
+        if self.smtp_host and self.smtp_password is not None and not self.smtp_starttls:
+            raise ValueError(
+                "AGROBRIDGE_SMTP_STARTTLS: an SMTP login without STARTTLS is refused in production"
             )
 
     def _public_base_url_problem(self) -> str | None:

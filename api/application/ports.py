@@ -363,3 +363,9 @@ class TokenIssuer(Protocol):
 
 class DependencyProbe(Protocol):
     async def ping(self) -> None: ...
+
+
+class Mailer(Protocol):
+    async def send_invitation(
+        self, to: str, organisation: str, inviter: str, token: str, expires_at: datetime
+    ) -> None: ...

@@ -307,3 +307,37 @@ def test_trusted_proxies_are_networks(monkeypatch, base_env):
     monkeypatch.setenv("AGROBRIDGE_TRUSTED_PROXIES", "10.0.0.300/8")
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_an_smtp_username_without_a_password_is_refused(monkeypatch, base_env):
+    monkeypatch.setenv("AGROBRIDGE_SMTP_HOST", "mail.internal")
+    monkeypatch.setenv("AGROBRIDGE_SMTP_USERNAME", "mailer")
+
+    with pytest.raises(ValidationError, match="AGROBRIDGE_SMTP_PASSWORD"):
+        Settings()
+
+
+def test_empty_smtp_settings_mean_no_server_and_no_login(monkeypatch, base_env):
+    for name in ("HOST", "USERNAME", "PASSWORD"):
+        monkeypatch.setenv(f"AGROBRIDGE_SMTP_{name}", "")
+
+    settings = Settings()
+
+    assert (settings.smtp_host, settings.smtp_username, settings.smtp_password) == (None,) * 3
+
+
+def test_production_refuses_an_smtp_login_without_starttls(monkeypatch, base_env):
+    monkeypatch.setenv("AGROBRIDGE_ENV", "production")
+    monkeypatch.setenv("AGROBRIDGE_SMTP_HOST", "mail.internal")
+    monkeypatch.setenv("AGROBRIDGE_SMTP_USERNAME", "mailer")
+    monkeypatch.setenv("AGROBRIDGE_SMTP_PASSWORD", "smtp-pw-5521")
+
+    with pytest.raises(SystemExit, match="AGROBRIDGE_SMTP_STARTTLS") as caught:
+        load_settings()
+    assert "smtp-pw-5521" not in str(caught.value)
+
+    monkeypatch.setenv("AGROBRIDGE_SMTP_STARTTLS", "true")
+    settings = Settings()
+    assert "smtp-pw-5521" not in repr(settings)
+    assert settings.smtp_password is not None
+    assert settings.smtp_password.get_secret_value() == "smtp-pw-5521"
