@@ -38,6 +38,7 @@ from api.infrastructure.db.refresh_tokens import PgRefreshTokens
 from api.infrastructure.db.transactions import PgTransactions
 from api.infrastructure.db.unit_of_work import PgUnitOfWork
 from api.infrastructure.db.users import PgUsers
+from api.infrastructure.mail import mailer_from
 from api.infrastructure.security.common_passwords import CommonPasswords
 from api.infrastructure.security.hash_queue import BoundedHashQueue
 from api.infrastructure.security.keys import load_key_ring
@@ -46,12 +47,6 @@ from api.infrastructure.security.sealing import AesGcmSealer
 from api.infrastructure.security.tokens import JwtTokens
 from api.presentation.context import Services
 from api.settings import DatabaseSettings, Settings
-
-
-class NullMailer:
-    async def send_invitation(self, *_: object) -> None:
-        return None
-
 
 # Per worker: each hash holds 19 MiB, and more threads than cores buys nothing.
 HASHING_THREADS = 1
@@ -139,7 +134,13 @@ async def build_services(settings: Settings) -> Services:
         accounts=accounts,
         batches=Batches(batch_repo, audit, unit_of_work, clock, events, users, organisations),
         organisations=Organisations(
-            organisations, PgInvitations(), users, audit, unit_of_work, clock, NullMailer()
+            organisations,
+            PgInvitations(),
+            users,
+            audit,
+            unit_of_work,
+            clock,
+            mailer_from(settings),
         ),
         transactions=Transactions(records, batch_repo, audit, unit_of_work, clock, events),
         history=History(batch_repo, events, records),

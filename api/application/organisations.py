@@ -169,9 +169,10 @@ class Organisations:
         email: str,
         role: MemberRole,
         ctx: RequestContext,
-    ) -> tuple[Invitation, str]:
+    ) -> tuple[Invitation, str, bool]:
         """A single-use invitation for the person with this email; its token is returned once
-        (and mailed, when mail is set up) and only its hash is kept."""
+        (and mailed, when mail is set up: the flag says whether it went) and only its hash is
+        kept."""
         await self._owner(actor, organisation_id)
         organisation = await self.get(actor, organisation_id)
         token = secrets.token_urlsafe(32)
@@ -193,17 +194,18 @@ class Organisations:
             )  # fmt: skip
         inviter = await self.users.by_id(actor.id)
         try:
-            await self.mailer.send_invitation(
+            mailed = await self.mailer.send_invitation(
                 invitation.email,
                 organisation.name,
                 inviter.full_name if inviter else "a member",
                 token,
                 invitation.expires_at,
             )
-        except OSError as exc:
-            # The invitation stands: the owner has its token and can pass it on.
-            logger.warning("invitation {} not mailed: {}", invitation.id, type(exc).__name__)
-        return invitation, token
+        except Exception as exc:
+            # The owner has its token and can pass it on.
+            logger.warning("invitation {} not mailed: {}", invitation.id, exc)
+            mailed = False
+        return invitation, token, mailed
 
     async def invitations_of(self, actor: Actor, organisation_id: UUID) -> list[Invitation]:
         await self._owner(actor, organisation_id)

@@ -368,4 +368,6 @@ class DependencyProbe(Protocol):
 class Mailer(Protocol):
     async def send_invitation(
         self, to: str, organisation: str, inviter: str, token: str, expires_at: datetime
-    ) -> None: ...
+    ) -> bool:
+        """True once the mail is handed to the mail server; False when mail is not set up."""
+        ...

@@ -35,10 +35,11 @@ class SmtpMailer:
 
     async def send_invitation(
         self, to: str, organisation: str, inviter: str, token: str, expires_at: datetime
-    ) -> None:
+    ) -> bool:
         message = invitation(self.sender, to, organisation, inviter, token, expires_at)
         # smtplib blocks: a thread keeps the event loop serving while the server answers.
         await asyncio.to_thread(self._send, message, sender_address(self.sender), to)
+        return True
 
     def _send(self, message: EmailMessage, sender: str, to: str) -> None:
         try:
@@ -63,8 +64,8 @@ class NullMailer:
 
     async def send_invitation(
         self, to: str, organisation: str, inviter: str, token: str, expires_at: datetime
-    ) -> None:
-        return None
+    ) -> bool:
+        return False
 
 
 def mailer_from(settings: Settings) -> Mailer:

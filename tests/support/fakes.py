@@ -250,8 +250,9 @@ class FakeMailer:
 
     async def send_invitation(
         self, to: str, organisation: str, inviter: str, token: str, expires_at: datetime
-    ) -> None:
+    ) -> bool:
         self.sent.append((to, organisation, inviter, token, expires_at))
+        return True
 
 
 class FakeBatches:

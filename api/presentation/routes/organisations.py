@@ -242,14 +242,15 @@ async def remove_member(request: Request, organisation_id: str, user_id: str) ->
 async def invite(request: Request, organisation_id: str) -> HTTPResponse:
     body = parse_body(request, InvitationIn)
     found = services(request).organisations
-    invitation, token = await found.invite(
+    invitation, token, mailed = await found.invite(
         await current_actor(request),
         parse_id(organisation_id, "organisation"),
         body.email,
         MemberRole(body.role),
         request_context(request),
     )
-    return json(invitation_json(invitation, found.clock.now(), token), status=201)
+    out = {**invitation_json(invitation, found.clock.now(), token), "mailed": mailed}
+    return json(out, status=201)
 
 
 @bp.get("/<organisation_id:str>/invitations")

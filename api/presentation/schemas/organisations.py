@@ -185,6 +185,7 @@ class InvitationOut(ResponseModel):
                     "created_at": "2026-10-01T12:00:00Z",
                     "expires_at": "2026-10-08T12:00:00Z",
                     "token": "x3Fq...Qk",
+                    "mailed": True,
                 }
             ]
         }
@@ -199,6 +200,9 @@ class InvitationOut(ResponseModel):
     expires_at: UtcDatetime
     token: str | None = Field(
         default=None, description="The single-use token to hand to the invitee: shown once."
+    )
+    mailed: bool | None = Field(
+        default=None, description="Whether the token was also mailed to the invitee (on creation)."
     )
 
 
