@@ -77,7 +77,7 @@ class Organisations:
         role = await self.repo.role_of(organisation_id, claims.user_id)
         if role is None:
             raise NotAuthenticated(
-                "you are no longer a member of the organisation this token acts for;"
+                "the membership this token acts by no longer exists (or its account);"
                 " refresh the token or switch organisation"
             )
         return Actor(claims.user_id, claims.role, organisation_id, role)

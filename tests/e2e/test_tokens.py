@@ -151,7 +151,11 @@ def kid_of(key_file: Path) -> str:
 async def delete_user(owner_database_url: str, account: str) -> None:
     connection = await asyncpg.connect(owner_database_url)
     try:
-        await connection.execute("DELETE FROM users WHERE id = $1", uuid.UUID(account))
+        # The account as a whole: the person, their own organisation and their place in it.
+        user = uuid.UUID(account)
+        await connection.execute("DELETE FROM memberships WHERE user_id = $1", user)
+        await connection.execute("DELETE FROM organisations WHERE id = $1", user)
+        await connection.execute("DELETE FROM users WHERE id = $1", user)
     finally:
         await connection.close()
 

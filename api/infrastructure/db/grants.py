@@ -13,8 +13,11 @@ from tortoise import BaseDBAsyncClient
 APPEND_ONLY_TABLES = frozenset({"audit_logs", "batch_events"})
 # Aerich's bookkeeping is the migrations' business, not the API's.
 PRIVATE_TABLES = frozenset({"aerich"})
+# A member who leaves or is removed is deleted (the audit trail keeps that they were one).
+DELETABLE_TABLES = frozenset({"memberships"})
 APPEND_ONLY_RIGHTS = "SELECT, INSERT"
 TABLE_RIGHTS = "SELECT, INSERT, UPDATE"
+DELETABLE_RIGHTS = "SELECT, INSERT, UPDATE, DELETE"
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -60,7 +63,11 @@ async def grant_runtime_role(db: BaseDBAsyncClient, role: str) -> list[str]:
         statements.append(f'REVOKE ALL ON TABLE "{table}" FROM {quoted}')
         if table in PRIVATE_TABLES:
             continue
-        rights = APPEND_ONLY_RIGHTS if table in APPEND_ONLY_TABLES else TABLE_RIGHTS
+        rights = TABLE_RIGHTS
+        if table in APPEND_ONLY_TABLES:
+            rights = APPEND_ONLY_RIGHTS
+        elif table in DELETABLE_TABLES:
+            rights = DELETABLE_RIGHTS
         statements.append(f'GRANT {rights} ON TABLE "{table}" TO {quoted}')
     for row in sequences:
         sequence = row["sequencename"]
