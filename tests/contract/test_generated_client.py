@@ -176,6 +176,90 @@ def test_the_readme_flow_through_the_generated_client(sdk: Sdk) -> None:
     assert after.parsed.error.code == m.ErrorBodyCode.UNAUTHORIZED
 
 
+def _gln(body: str) -> str:
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return body + str((10 - total % 10) % 10)
+
+
+def _person(sdk: Sdk, role: str = "producer") -> tuple[str, Any]:
+    m, anonymous = sdk.models, sdk.anonymous()
+    email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
+    body = m.RegisterIn.from_dict(
+        {"email": email, "password": PASSWORD, "full_name": "Pat", "role": role}
+    )
+    assert (
+        sdk.api("auth", "auth_register").sync_detailed(client=anonymous, body=body).status_code
+        == 201
+    )
+    tokens = sdk.api("auth", "auth_login").sync(
+        client=anonymous, body=m.LoginIn(email=email, password=PASSWORD)
+    )
+    return email, sdk.authenticated(tokens.access_token)
+
+
+def test_organisations_through_the_generated_client(sdk: Sdk) -> None:
+    m = sdk.models
+    _, ana = _person(sdk)
+    farm = sdk.api("organisations", "organisations_create").sync(
+        client=ana,
+        body=m.OrganisationIn.from_dict(
+            {"name": "Finca La Loma", "country": "MX", "activities": ["producer"]}
+        ),
+    )
+    assert isinstance(farm, m.OrganisationOut)
+    bo_email, bo = _person(sdk)
+    invitation = sdk.api("organisations", "organisations_invite").sync(
+        client=ana,
+        organisation_id=farm.id,
+        body=m.InvitationIn.from_dict({"email": bo_email, "role": "manager"}),
+    )
+    assert isinstance(invitation, m.InvitationOut)
+    joined = sdk.api("organisations", "invitations_accept").sync(
+        client=bo, body=m.AcceptIn(token=invitation.token)
+    )
+    assert isinstance(joined, m.MembershipOut)
+    assert joined.organisation.id == farm.id
+    switched = sdk.api("auth", "auth_switch").sync(
+        client=bo, body=m.SwitchIn(organisation_id=farm.id)
+    )
+    assert isinstance(switched, m.SwitchOut)
+    bo_at_farm = sdk.authenticated(switched.access_token)
+
+    _, cy = _person(sdk, "buyer")
+    packer_gln = _gln(str(uuid.uuid4().int)[:12])
+    packer = sdk.api("organisations", "organisations_create").sync(
+        client=cy,
+        body=m.OrganisationIn.from_dict(
+            {"name": "Packer", "country": "US", "activities": ["buyer"], "gln": packer_gln}
+        ),
+    )
+    batch = sdk.api("batches", "batches_create").sync(
+        client=bo_at_farm,
+        body=m.BatchIn.from_dict(
+            {
+                "product": "avocado",
+                "origin": {"farm": "La Loma", "country": "MX"},
+                "harvest_date": "2026-10-02",
+                "quantity": "500",
+                "unit": "kg",
+            }
+        ),
+    )
+    assert batch.owner_id == farm.id
+    shipped = sdk.api("batches", "batches_change_status").sync(
+        client=bo_at_farm,
+        batch_id=batch.id,
+        body=m.StatusIn(status=m.BatchStatus.IN_TRANSIT, recipient=packer_gln),
+    )
+    assert isinstance(shipped, m.BatchOut)
+    assert shipped.recipient_id == packer.id
+    members = sdk.api("organisations", "organisations_members").sync(
+        client=ana, organisation_id=farm.id
+    )
+    assert isinstance(members, m.MemberList)
+    assert sorted(x.role.value for x in members.data) == ["manager", "owner"]
+
+
 def test_errors_parse_as_the_error_model(sdk: Sdk) -> None:
     m = sdk.models
     anonymous = sdk.anonymous()

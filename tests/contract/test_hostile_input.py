@@ -209,6 +209,8 @@ def forged_token(signing_key: Path, **claims: Any) -> str:
         {"sub": ["not", "a", "uuid"]},
         {"jti": {"a": 1}},
         {"role": "emperor"},
+        {"org": "not-a-uuid"},
+        {"org": 42},
     ],
 )
 def test_a_signed_token_with_malformed_claims_is_unauthorized(
@@ -217,3 +219,67 @@ def test_a_signed_token_with_malformed_claims_is_unauthorized(
     token = forged_token(signing_key, **claims)
     response = api.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert_error(response, 401, "unauthorized")
+
+
+# A valid GLN written in Arabic-Indic digits: `\d` would take it, the document does not.
+ARABIC_INDIC_GLN = "".join(chr(0x0660 + int(d)) for d in "4006381333931")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/organisations", {"name": "Co\u0000op"}, "name"),
+        ("/organisations", {"name": "\u001b[2J"}, "name"),
+        ("/organisations", {"gln": "4006381333932"}, "gln"),  # check digit off by one
+        (
+            "/organisations",
+            {"gln": ARABIC_INDIC_GLN},
+            "gln",
+        ),
+        ("/organisations", {"phone": "+1 555\r\nBcc: x@example.com"}, "phone"),
+        ("/organisations", {"activities": []}, "activities"),
+        ("/organisations", {"activities": ["retailer"]}, "activities"),
+        ("/organisations", {"country": "XX"}, "country"),
+        ("/invitations/accept", {"token": "a\u0000b"}, "token"),
+        ("/auth/switch", {"organisation_id": "1; DROP TABLE organisations"}, "organisation_id"),
+    ],
+)
+def test_bad_organisation_input_is_refused(
+    api: httpx.Client, producer: dict[str, str], path: str, body: dict[str, Any], field: str
+) -> None:
+    base = {"name": "Finca", "country": "MX", "activities": ["producer"]}
+    sent = base | body if path == "/organisations" else body
+    error = assert_error(api.post(path, json=sent, headers=producer), 422, "validation_error")
+    assert [d["field"] for d in error["details"]] == [field]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/organisations/not-an-id",
+        "/organisations/%00/members",
+        "/organisations/00000000-0000-0000-0000-00000000000g/invitations",
+    ],
+)
+def test_malformed_organisation_ids_are_a_bad_request(
+    api: httpx.Client, producer: dict[str, str], path: str
+) -> None:
+    assert_error(api.get(path, headers=producer), 400, "bad_request")
+
+
+def test_an_invitation_to_a_malformed_email_is_refused(
+    api: httpx.Client, producer: dict[str, str]
+) -> None:
+    org = api.post(
+        "/organisations",
+        json={"name": "Finca", "country": "MX", "activities": ["producer"]},
+        headers=producer,
+    ).json()
+    for email in ("no-at-sign", "a@b\r\nBcc: x@example.com", "\u0000@example.com"):
+        response = api.post(
+            f"/organisations/{org['id']}/invitations",
+            json={"email": email, "role": "viewer"},
+            headers=producer,
+        )
+        error = assert_error(response, 422, "validation_error")
+        assert [d["field"] for d in error["details"]] == ["email"]

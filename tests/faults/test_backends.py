@@ -172,10 +172,12 @@ def test_a_postgres_shutdown_gives_503s_and_never_a_500(
         stop = threading.Event()
 
         def hammer() -> None:
+            # A batch, and the caller's organisations (read with their membership first).
+            paths = [f"/api/v1/batches/{batch['id']}", "/api/v1/organisations"]
             with httpx.Client(headers=who.auth, timeout=30) as http:
                 while not stop.is_set():
-                    url = server.url + f"/api/v1/batches/{batch['id']}"
-                    statuses[http.get(url).status_code] += 1
+                    for path in paths:
+                        statuses[http.get(server.url + path).status_code] += 1
 
         threads = [threading.Thread(target=hammer) for _ in range(6)]
         for thread in threads:

@@ -176,7 +176,7 @@ def test_every_person_gets_an_organisation_holding_what_they_held(
     batches_after = asyncio.run(_fetch(url, "SELECT * FROM batches ORDER BY id"))
     assert len(batches_after) == len(batches_before) == 3
     for before, after in zip(batches_before, batches_after, strict=True):
-        assert {k: after[k] for k in before} == dict(before)
+        assert {k: after[k] for k in dict(before)} == dict(before)
         assert after["created_by"] == before["owner_id"]
     shipped = next(b for b in batches_after if b["id"] == ids["shipped"])
     assert shipped["recipient_id"] == ids["buyer"]

@@ -14,6 +14,7 @@ from api.presentation.http import (
 from api.presentation.schemas.auth import (
     LoginIn,
     LogoutIn,
+    MeOut,
     PasswordChangeIn,
     RefreshIn,
     RegisterIn,
@@ -159,7 +160,7 @@ async def refresh(request: Request) -> HTTPResponse:
         tag="auth",
         access=Access.ACCOUNT,
         replies=(
-            Reply(200, "The caller's account", UserOut),
+            Reply(200, "The caller's account and the organisation the token acts for", MeOut),
             error(404, "The account no longer exists"),
         ),
     )
@@ -167,8 +168,8 @@ async def refresh(request: Request) -> HTTPResponse:
 async def me(request: Request) -> HTTPResponse:
     claims = current_claims(request)
     user = await services(request).auth.me(claims.user_id)
-    out = UserOut.model_validate(user)
-    out.organisation_id = claims.organisation_id or user.id
+    account = UserOut.model_validate(user).model_dump()
+    out = MeOut.model_validate(account | {"organisation_id": claims.organisation_id or user.id})
     return json(out.model_dump(mode="json"))
 
 

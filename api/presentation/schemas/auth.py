@@ -128,9 +128,28 @@ class UserOut(ResponseModel):
     role: Role
     is_active: bool
     created_at: UtcDatetime
-    organisation_id: UUID | None = Field(
-        default=None, description="On /auth/me: the organisation the access token acts for."
+
+
+class MeOut(UserOut):
+    """The caller's account, and the organisation their access token acts for."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5d7e8f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
+                    "email": "ana@example.com",
+                    "full_name": "Ana",
+                    "role": "producer",
+                    "is_active": True,
+                    "created_at": "2026-10-01T12:00:00Z",
+                    "organisation_id": "5d7e8f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
+                }
+            ]
+        }
     )
+
+    organisation_id: UUID
 
 
 class TokenOut(ResponseModel):

@@ -1,10 +1,10 @@
 """Organisations, members and invitations on the wire."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator
 
 from api.domain.gs1 import gln_problem
 from api.domain.organisations import Invitation, Member, Membership, Organisation
@@ -66,16 +66,38 @@ class OrganisationIn(RequestModel):
     activities: Activities
 
 
-class OrganisationPatch(RequestModel):
-    """The fields to change; those left out stay as they are."""
+NEVER_NULL = ("name", "country", "activities")
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"phone": "+52 443 765 4321"}]})
+
+def _patch_schema(schema: dict[str, Any]) -> None:
+    """The document says what the validator does: these fields are never null."""
+    for name in NEVER_NULL:
+        field = schema["properties"][name]
+        kinds = [k for k in field.pop("anyOf") if k != {"type": "null"}]
+        field.update(kinds[0])
+        field.pop("default", None)
+    schema["examples"] = [{"phone": "+52 443 765 4321"}]
+
+
+class OrganisationPatch(RequestModel):
+    """The fields to change; those left out stay as they are, and `phone` or `gln` sent as null
+    is removed."""
+
+    model_config = ConfigDict(json_schema_extra=_patch_schema)
 
     name: Text200 | None = None
     country: Country | None = None
     phone: Phone | None = None
     gln: Gln | None = None
     activities: Activities | None = None
+
+    @field_validator(*NEVER_NULL, mode="before")
+    @classmethod
+    def _given(cls, value: object) -> object:
+        # An organisation always has these: they may be left out, not emptied.
+        if value is None:
+            raise ValueError("may be left out, but not null")
+        return value
 
 
 class OrganisationOut(ResponseModel):
@@ -108,8 +130,25 @@ class OrganisationOut(ResponseModel):
     updated_at: UtcDatetime
 
 
+MEMBERSHIP_EXAMPLE: dict[str, Any] = {
+    "organisation": {
+        "id": EXAMPLE_ID,
+        "name": "Empacadora del Valle",
+        "country": "MX",
+        "phone": None,
+        "gln": None,
+        "activities": ["buyer"],
+        "created_at": "2026-10-01T12:00:00Z",
+        "updated_at": "2026-10-01T12:00:00Z",
+    },
+    "role": "owner",
+}
+
+
 class MembershipOut(ResponseModel):
     """An organisation the caller belongs to, and their role in it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [MEMBERSHIP_EXAMPLE]})
 
     organisation: OrganisationOut
     role: MemberRoleName
@@ -231,6 +270,19 @@ class SwitchIn(RequestModel):
 class SwitchOut(ResponseModel):
     """An access token acting for the organisation; the session's refresh token now renews
     tokens that act for it too."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "access_token": "eyJhbGciOiJSUzI1NiIs...",
+                    "token_type": "Bearer",
+                    "expires_in": 900,
+                    "organisation_id": EXAMPLE_ID,
+                }
+            ]
+        }
+    )
 
     access_token: str
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the scheme's name
