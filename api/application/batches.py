@@ -71,7 +71,7 @@ class Batches:
             event = link(
                 batch.id, None, EventType.CREATED, now, actor.role.value, history.created(batch)
             )
-            await self.events.add([event])
+            await self.events.add([event], actor)
             await self.audit.record(
                 AuditEvent("batch.created", actor.id, "batch", str(batch.id), ctx, {"code": code}),
                 now,

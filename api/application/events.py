@@ -25,7 +25,7 @@ async def append(
 ) -> BatchEvent:
     """Add an event after the chain's head. The caller holds the batch's row lock."""
     event = link(batch_id, await events.head(batch_id), type_, at, actor.role.value, data)
-    await events.add([event])
+    await events.add([event], actor)
     return event
 
 

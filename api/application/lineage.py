@@ -122,7 +122,7 @@ class Lots:
         child = await self.repo.add(actor.org, new, code, now, parent.id, actor.id)
         data = history.created(child, parent_code=parent.code)
         event = link(child.id, None, EventType.CREATED, now, actor.role.value, data)
-        await self.events.add([event])
+        await self.events.add([event], actor)
         return child
 
     async def family(self, actor: Actor, batch_id: UUID) -> Lineage:

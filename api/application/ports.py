@@ -21,7 +21,7 @@ from api.domain.organisations import (
     Organisation,
 )
 from api.domain.transactions import NewTransaction, Transaction
-from api.domain.users import Role, User
+from api.domain.users import Actor, Role, User
 
 
 class Clock(Protocol):
@@ -157,7 +157,11 @@ class BatchRepository(Protocol):
 
 
 class TransactionRepository(Protocol):
-    async def add(self, batch_id: UUID, new: NewTransaction, at: datetime) -> Transaction: ...
+    async def add(
+        self, batch_id: UUID, new: NewTransaction, at: datetime, by: Actor | None = None
+    ) -> Transaction:
+        """`by`: who recorded it, kept with the row (not part of the record shown)."""
+        ...
 
     async def by_hash(self, tx_hash: str) -> Transaction | None: ...
 
@@ -169,7 +173,10 @@ class TransactionRepository(Protocol):
 
 
 class EventRepository(Protocol):
-    async def add(self, events: Sequence[BatchEvent]) -> None: ...
+    async def add(self, events: Sequence[BatchEvent], by: Actor | None = None) -> None:
+        """`by`: who acted, and for which organisation, kept beside the events (outside their
+        hashes, never published)."""
+        ...
 
     async def head(self, batch_id: UUID) -> BatchEvent | None: ...
 

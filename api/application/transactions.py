@@ -70,10 +70,10 @@ class Transactions:
                     "anchor_hash is not the hash of an event of this batch",
                     [FieldIssue("anchor_hash", "not in this batch's event chain")],
                 )
-            record = await self.repo.add(batch_id, new, now)
+            record = await self.repo.add(batch_id, new, now, actor)
             data = history.transaction_recorded(record.tx_hash, record.network, new.anchor_hash)
             kind = EventType.TRANSACTION_RECORDED
-            await self.events.add([link(batch_id, head, kind, now, actor.role.value, data)])
+            await self.events.add([link(batch_id, head, kind, now, actor.role.value, data)], actor)
             await self.audit.record(
                 AuditEvent(
                     "transaction.recorded",

@@ -165,7 +165,7 @@ def test_the_readme_flow_through_the_generated_client(sdk: Sdk) -> None:
     assert isinstance(sessions, m.SessionList)
     assert [s.current for s in sessions.data] == [True]
     me = sdk.api("auth", "auth_me").sync(client=ana)
-    assert isinstance(me, m.UserOut)
+    assert isinstance(me, m.MeOut)
     assert me.email == email
 
     out = sdk.api("auth", "auth_logout").sync_detailed(client=ana)

@@ -238,7 +238,7 @@ ARABIC_INDIC_GLN = "".join(chr(0x0660 + int(d)) for d in "4006381333931")
         ),
         ("/organisations", {"phone": "+1 555\r\nBcc: x@example.com"}, "phone"),
         ("/organisations", {"activities": []}, "activities"),
-        ("/organisations", {"activities": ["retailer"]}, "activities"),
+        ("/organisations", {"activities": ["retailer"]}, "activities.0"),
         ("/organisations", {"country": "XX"}, "country"),
         ("/invitations/accept", {"token": "a\u0000b"}, "token"),
         ("/auth/switch", {"organisation_id": "1; DROP TABLE organisations"}, "organisation_id"),

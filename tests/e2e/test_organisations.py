@@ -1,9 +1,11 @@
 """Organisations end to end: people act for companies, invite each other, and batches move
 between organisations; one organisation sees nothing of another's."""
 
+import asyncio
 import uuid
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -346,3 +348,44 @@ def test_the_audit_trail_names_the_organisation_acted_for(
     created = [e for e in entries if e["action"] == "batch.created"]
     assert [(e["target_id"], e["actor_id"]) for e in created] == [(batch["id"], ana.id)]
     assert {e["organisation_id"] for e in entries} == {farm["id"]}
+
+
+def test_every_write_keeps_the_person_and_the_organisation(
+    client: httpx.Client, owner_database_url: str
+) -> None:
+    ana = Person(client)
+    farm = ana.organisation(["producer"])
+    bo, as_bo = member_of(ana, farm["id"], "manager")
+    batch = client.post("/batches", json=batch_body(), headers=as_bo).json()
+    tx = {
+        "tx_hash": "0x" + uuid.uuid4().hex * 2,
+        "network": "polygon-amoy",
+        "event_type": "registered",
+    }
+    assert (
+        client.post(f"/batches/{batch['id']}/transactions", json=tx, headers=as_bo).status_code
+        == 201
+    )
+
+    async def rows() -> tuple[list[Any], list[Any], Any]:
+        connection = await asyncpg.connect(owner_database_url)
+        try:
+            batch_id = uuid.UUID(batch["id"])
+            events = await connection.fetch(
+                "SELECT actor_id, organisation_id FROM batch_events WHERE batch_id = $1", batch_id
+            )
+            txs = await connection.fetch(
+                "SELECT created_by, organisation_id FROM transactions WHERE batch_id = $1", batch_id
+            )
+            made = await connection.fetchval(
+                "SELECT created_by FROM batches WHERE id = $1", batch_id
+            )
+            return list(events), list(txs), made
+        finally:
+            await connection.close()
+
+    events, txs, made = asyncio.run(rows())
+    who = (uuid.UUID(bo.id), uuid.UUID(farm["id"]))
+    assert [tuple(e) for e in events] == [who, who]
+    assert [tuple(t) for t in txs] == [who]
+    assert made == uuid.UUID(bo.id)

@@ -36,7 +36,7 @@ from api.domain.organisations import (
     Organisation,
 )
 from api.domain.transactions import NewTransaction, Transaction
-from api.domain.users import Role, User
+from api.domain.users import Actor, Role, User
 from api.infrastructure.cache.guard import Verdict
 from api.infrastructure.cache.idempotency import Claim, StoredResponse
 from api.infrastructure.security.keys import KeyRing, thumbprint
@@ -326,7 +326,9 @@ class FakeTransactions:
     def __init__(self) -> None:
         self.rows: dict[UUID, Transaction] = {}
 
-    async def add(self, batch_id: UUID, new: NewTransaction, at: datetime) -> Transaction:
+    async def add(
+        self, batch_id: UUID, new: NewTransaction, at: datetime, by: Actor | None = None
+    ) -> Transaction:
         if any(t.tx_hash == new.tx_hash for t in self.rows.values()):
             raise Conflict("this transaction hash is already recorded")
         record = new.record(batch_id, at)
@@ -349,7 +351,7 @@ class FakeEvents:
     def __init__(self) -> None:
         self.chains: dict[UUID, list[BatchEvent]] = {}
 
-    async def add(self, events: Sequence[BatchEvent]) -> None:
+    async def add(self, events: Sequence[BatchEvent], by: Actor | None = None) -> None:
         for event in events:
             chain = self.chains.setdefault(event.batch_id, [])
             if chain and chain[-1].seq >= event.seq:

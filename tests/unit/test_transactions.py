@@ -26,11 +26,11 @@ class RivalInsertsFirst(FakeTransactions):
         super().__init__()
         self.rival_batch = None
 
-    async def add(self, batch_id, new: NewTransaction, at):
+    async def add(self, batch_id, new: NewTransaction, at, by=None):
         if self.rival_batch is not None:
             rival, self.rival_batch = self.rival_batch, None
             await super().add(rival, new, at - timedelta(milliseconds=3))
-        return await super().add(batch_id, new, at)
+        return await super().add(batch_id, new, at, by)
 
 
 @pytest.fixture

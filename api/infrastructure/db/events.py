@@ -6,6 +6,7 @@ from uuid import UUID
 from tortoise import connections
 
 from api.domain.events import BatchEvent
+from api.domain.users import Actor
 from api.infrastructure.db.values import as_datetime, as_json, as_uuid, column_list
 from api.infrastructure.metrics import timed
 
@@ -14,8 +15,8 @@ from api.infrastructure.metrics import timed
 COLUMNS = ("batch_id", "seq", "type", "at", "actor_role", "data", "prev_hash", "hash", "salt",
            "legacy_hash")  # fmt: skip
 INSERT = (
-    f"INSERT INTO batch_events ({column_list(COLUMNS)}) "  # noqa: S608 - constant
-    "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10)"
+    f"INSERT INTO batch_events ({column_list(COLUMNS)}, actor_id, organisation_id) "  # noqa: S608
+    "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12)"
 )
 SELECT = f"SELECT {column_list(COLUMNS)} FROM batch_events WHERE batch_id = $1"  # noqa: S608
 CHAIN = f"{SELECT} ORDER BY seq"
@@ -44,10 +45,11 @@ class PgEvents:
     transaction), so two writers never race for the same sequence number."""
 
     @timed("db", "events.add")
-    async def add(self, events: Sequence[BatchEvent]) -> None:
+    async def add(self, events: Sequence[BatchEvent], by: Actor | None = None) -> None:
+        who = [by.id, by.org] if by else [None, None]
         values = [
             [e.batch_id, e.seq, e.type, e.at, e.actor_role, json.dumps(e.data), e.prev_hash, e.hash,
-             e.salt.hex(), e.legacy_hash]
+             e.salt.hex(), e.legacy_hash, *who]
             for e in events
         ]  # fmt: skip
         await connections.get("default").execute_many(INSERT, values)

@@ -7,6 +7,7 @@ from tortoise.expressions import Q
 
 from api.application.pagination import Cursor
 from api.domain.transactions import EventType, NewTransaction, Transaction, TxStatus
+from api.domain.users import Actor
 from api.infrastructure.db.errors import unique_as_conflict
 from api.infrastructure.db.models import TransactionRow
 from api.infrastructure.db.values import as_datetime, as_uuid
@@ -43,10 +44,15 @@ def older_than(cursor: Cursor) -> Q:
 
 class PgTransactions:
     @timed("db", "transactions.add")
-    async def add(self, batch_id: UUID, new: NewTransaction, at: datetime) -> Transaction:
+    async def add(
+        self, batch_id: UUID, new: NewTransaction, at: datetime, by: Actor | None = None
+    ) -> Transaction:
         record = new.record(batch_id, at)
+        values: dict[str, Any] = {column: getattr(record, column) for column in COLUMNS}
+        if by is not None:
+            values |= {"created_by": by.id, "organisation_id": by.org}
         async with unique_as_conflict("this transaction hash is already recorded"):
-            await TransactionRow.create(**{column: getattr(record, column) for column in COLUMNS})
+            await TransactionRow.create(**values)
         return record
 
     @timed("db", "transactions.by_hash")

@@ -4,7 +4,16 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    field_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from api.domain.gs1 import gln_problem
 from api.domain.organisations import Invitation, Member, Membership, Organisation
@@ -69,21 +78,11 @@ class OrganisationIn(RequestModel):
 NEVER_NULL = ("name", "country", "activities")
 
 
-def _patch_schema(schema: dict[str, Any]) -> None:
-    """The document says what the validator does: these fields are never null."""
-    for name in NEVER_NULL:
-        field = schema["properties"][name]
-        kinds = [k for k in field.pop("anyOf") if k != {"type": "null"}]
-        field.update(kinds[0])
-        field.pop("default", None)
-    schema["examples"] = [{"phone": "+52 443 765 4321"}]
-
-
 class OrganisationPatch(RequestModel):
     """The fields to change; those left out stay as they are, and `phone` or `gln` sent as null
     is removed."""
 
-    model_config = ConfigDict(json_schema_extra=_patch_schema)
+    model_config = ConfigDict(json_schema_extra={"examples": [{"phone": "+52 443 765 4321"}]})
 
     name: Text200 | None = None
     country: Country | None = None
@@ -98,6 +97,19 @@ class OrganisationPatch(RequestModel):
         if value is None:
             raise ValueError("may be left out, but not null")
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # The document says what the validator does: these fields are never null.
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        for name in NEVER_NULL:
+            field = schema["properties"][name]
+            kinds = [k for k in field.pop("anyOf") if k != {"type": "null"}]
+            field.update(kinds[0])
+            field.pop("default", None)
+        return schema
 
 
 class OrganisationOut(ResponseModel):
