@@ -4,9 +4,6 @@ old hashes too."""
 
 import asyncio
 import json
-import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,52 +14,18 @@ import asyncpg
 import pytest
 
 from api.domain.events import GENESIS, NO_SALT, BatchEvent, verify
-from api.infrastructure.db.config import MIGRATIONS_DIR
-from tests.support.backends import Backends, Database, throwaway_database
-from tests.support.server import run_module
+from tests.support.backends import Backends, Database
+from tests.support.old_schema import database_before, migrate
 
 pytestmark = pytest.mark.integration
 
-UPGRADE_TO = """
-import asyncio, sys
-from aerich import Command
-from api.infrastructure.db.config import tortoise_config
-
-async def main():
-    config = tortoise_config(sys.argv[1], pool_max=2)
-    async with Command(tortoise_config=config, app="models", location=sys.argv[2]) as command:
-        await command.init()
-        await command.upgrade(run_in_transaction=True)
-
-asyncio.run(main())
-"""
 T0 = datetime(2026, 9, 1, 8, 0, 0, 123456, tzinfo=UTC)
 
 
 @pytest.fixture
 def old_database(backends: Backends, tmp_path: Path) -> Iterator[Database]:
-    """A database migrated only as far as the migrations before this one."""
-    older = tmp_path / "migrations" / "models"
-    older.mkdir(parents=True)
-    for path in sorted(Path(MIGRATIONS_DIR, "models").glob("[012]_*.py")):
-        shutil.copy(path, older)
-    with throwaway_database(backends.admin_database_url) as database:
-        done = subprocess.run(
-            [sys.executable, "-c", UPGRADE_TO, database.owner_url, str(older.parent)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
+    with database_before(backends.admin_database_url, tmp_path, 3) as database:
         yield database
-
-
-def _migrate(database: Database) -> str:
-    env = {"DATABASE_URL": database.owner_url, "AGROBRIDGE_DB_RUNTIME_ROLE": database.api_role}
-    result = run_module(["migrate"], env)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 async def _seed(url: str) -> dict[str, uuid.UUID]:
@@ -138,7 +101,7 @@ def _as_it_was(chain: list[BatchEvent]) -> list[BatchEvent]:
 def test_existing_batches_get_chains_that_verify(old_database: Database) -> None:
     ids = asyncio.run(_seed(old_database.owner_url))
 
-    applied = _migrate(old_database)
+    applied = migrate(old_database)
     assert "3_" in applied
     assert "4_" in applied
     assert "5_" in applied
@@ -182,7 +145,7 @@ def test_existing_batches_get_chains_that_verify(old_database: Database) -> None
 
 def test_migrated_history_cannot_be_changed(old_database: Database) -> None:
     asyncio.run(_seed(old_database.owner_url))
-    _migrate(old_database)
+    migrate(old_database)
 
     async def tamper(url: str) -> None:
         connection = await asyncpg.connect(url)
@@ -206,7 +169,7 @@ def test_only_lots_that_were_shipped_are_public_after_the_migration(
     old_database: Database,
 ) -> None:
     ids = asyncio.run(_seed(old_database.owner_url))
-    _migrate(old_database)
+    migrate(old_database)
 
     async def batches(url: str) -> dict[uuid.UUID, asyncpg.Record]:
         connection = await asyncpg.connect(url)

@@ -4,9 +4,6 @@ over, every chain still verifies with the hashes it had, and history stays appen
 
 import asyncio
 import json
-import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,10 +14,8 @@ import asyncpg
 import pytest
 
 from api.domain.events import BatchEvent, link, verify
-from api.infrastructure.db.config import MIGRATIONS_DIR
-from tests.integration.test_event_chain_migration import UPGRADE_TO
-from tests.support.backends import Backends, Database, throwaway_database
-from tests.support.server import run_module
+from tests.support.backends import Backends, Database
+from tests.support.old_schema import database_before, migrate
 
 pytestmark = pytest.mark.integration
 
@@ -30,28 +25,8 @@ NEW_TABLES = ("organisations", "invitations", "locations", "api_clients", "clien
 
 @pytest.fixture
 def old_database(backends: Backends, tmp_path: Path) -> Iterator[Database]:
-    """A database migrated as far as the migration before organisations."""
-    older = tmp_path / "migrations" / "models"
-    older.mkdir(parents=True)
-    for path in sorted(Path(MIGRATIONS_DIR, "models").glob("[0-5]_*.py")):
-        shutil.copy(path, older)
-    with throwaway_database(backends.admin_database_url) as database:
-        done = subprocess.run(
-            [sys.executable, "-c", UPGRADE_TO, database.owner_url, str(older.parent)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
+    with database_before(backends.admin_database_url, tmp_path, 6) as database:
         yield database
-
-
-def _migrate(database: Database) -> str:
-    env = {"DATABASE_URL": database.owner_url, "AGROBRIDGE_DB_RUNTIME_ROLE": database.api_role}
-    result = run_module(["migrate"], env)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 async def _user(connection: asyncpg.Connection, role: str, name: str) -> uuid.UUID:
@@ -156,7 +131,7 @@ def test_every_person_gets_an_organisation_holding_what_they_held(
     events_before = asyncio.run(_fetch(url, "SELECT * FROM batch_events ORDER BY batch_id, seq"))
     batches_before = asyncio.run(_fetch(url, "SELECT * FROM batches ORDER BY id"))
 
-    assert "6_" in _migrate(old_database)
+    assert "6_" in migrate(old_database)
 
     orgs = {r["id"]: r for r in asyncio.run(_fetch(url, "SELECT * FROM organisations"))}
     assert set(orgs) == {ids["producer"], ids["buyer"], ids["admin"]}
@@ -196,7 +171,7 @@ def test_every_person_gets_an_organisation_holding_what_they_held(
 
 def test_batches_now_belong_to_organisations_only(old_database: Database) -> None:
     ids = asyncio.run(_seed(old_database.owner_url))
-    _migrate(old_database)
+    migrate(old_database)
 
     async def attempt(url: str) -> None:
         connection = await asyncpg.connect(url)
@@ -230,7 +205,7 @@ def test_history_stays_append_only_and_the_api_role_reaches_the_new_tables(
     old_database: Database,
 ) -> None:
     asyncio.run(_seed(old_database.owner_url))
-    _migrate(old_database)
+    migrate(old_database)
 
     async def check(url: str) -> None:
         connection = await asyncpg.connect(url)
