@@ -23,7 +23,7 @@ from tests.support.fakes import (
     NullUnitOfWork,
 )
 
-FARM = NewLocation("La Loma", LocationKind.FARM, "MX", region="Michoacan", gln="7501234000019")
+FARM = NewLocation("La Loma", LocationKind.FARM, "MX", region="Michoacan", gln="7501234000017")
 
 
 @pytest.fixture
@@ -347,7 +347,7 @@ async def test_every_write_holds_the_organisations_lock(locations, owner, repo):
         Location(uuid4(), uuid4(), "Lote", LocationKind.FIELD, "MX", uuid4(),
                  FakeClock().now(), FakeClock().now(), street="Km 12", city="Uruapan",
                  region="Michoacan", postal_code="60000", latitude=Decimal("-0.5"),
-                 longitude=Decimal("179.123456"), phone="+52 1", gln="7501234000019",
+                 longitude=Decimal("179.123456"), phone="+52 1", gln="7501234000017",
                  gln_extension="L3", parent_id=uuid4(), archived_at=FakeClock().now()),
     ],
 )  # fmt: skip

@@ -94,7 +94,7 @@ LOCATION_EXAMPLE: dict[str, Any] = {
     "latitude": "19.411700",
     "longitude": "-102.056400",
     "phone": "+52 452 123 4567",
-    "gln": "7501234000019",
+    "gln": "7501234000017",
     "gln_extension": "LOTE-3",
     "parent_id": "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
 }
