@@ -357,7 +357,7 @@ def test_a_ship_to_location_of_another_organisation_than_the_recipient_is_refuse
     client: httpx.Client,
 ) -> None:
     org, producer = organisation(client)
-    buyer_org, buyer = organisation(client, "buyer")
+    buyer_org, _ = organisation(client, "buyer")
     other_org, other = organisation(client, "buyer")
     elsewhere = add(client, other_org, other)
     mine = add(client, org, producer)
