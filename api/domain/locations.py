@@ -11,6 +11,8 @@ from api.domain.errors import FieldIssue, ValidationFailed
 
 
 class LocationKind(StrEnum):
+    """What a site is: a farm, a field of one, a packhouse, a cold store..."""
+
     FARM = "farm"
     FIELD = "field"
     PACKHOUSE = "packhouse"
