@@ -91,12 +91,9 @@ class BatchIn(RequestModel):
     """A new batch; the server makes a `code` when none is given. With an
     `origin_location_id`, `origin` may be left out: it is the location's."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [BATCH_EXAMPLE],
-            "anyOf": [{"required": ["origin"]}, {"required": ["origin_location_id"]}],
-        }
-    )
+    # One of `origin` and `origin_location_id` is needed (422 on `origin` otherwise); said in
+    # words only, as a schema-level anyOf would turn this model into a union in generated clients.
+    model_config = ConfigDict(json_schema_extra={"examples": [BATCH_EXAMPLE]})
 
     product: Text100
     variety: Text100 | None = None
