@@ -26,6 +26,7 @@ from api.presentation.routes import (
     health,
     jwks,
     lineage,
+    locations,
     organisations,
     public,
     transactions,
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             users.bp,
             organisations.bp,
             organisations.invitations_bp,
+            locations.bp,
             url_prefix="/api/v1",
             strict_slashes=False,
         )

@@ -13,6 +13,7 @@ from api.application.auth import Auth, SessionPolicy
 from api.application.batches import Batches
 from api.application.events import History
 from api.application.lineage import Lots
+from api.application.locations import Locations
 from api.application.organisations import Organisations
 from api.application.public import PublicRecords
 from api.application.registration import Registration
@@ -31,6 +32,7 @@ from api.infrastructure.db.config import Limits, tortoise_config
 from api.infrastructure.db.events import PgEvents
 from api.infrastructure.db.invitations import PgInvitations
 from api.infrastructure.db.lineage import PgLineage
+from api.infrastructure.db.locations import PgLocations
 from api.infrastructure.db.organisations import PgOrganisations
 from api.infrastructure.db.probe import PostgresProbe
 from api.infrastructure.db.public import PgPublicReads
@@ -93,6 +95,7 @@ async def build_services(settings: Settings) -> Services:
         ),
     )
     users, refresh_tokens, organisations = PgUsers(), PgRefreshTokens(), PgOrganisations()
+    locations = PgLocations()
     revocations = RedisRevocations(redis)
     auth = Auth(
         users=users,
@@ -132,7 +135,9 @@ async def build_services(settings: Settings) -> Services:
     return Services(
         auth=auth,
         accounts=accounts,
-        batches=Batches(batch_repo, audit, unit_of_work, clock, events, users, organisations),
+        batches=Batches(
+            batch_repo, audit, unit_of_work, clock, events, users, organisations, locations
+        ),
         organisations=Organisations(
             organisations,
             PgInvitations(),
@@ -142,6 +147,7 @@ async def build_services(settings: Settings) -> Services:
             clock,
             mailer_from(settings),
         ),
+        locations=Locations(locations, organisations, audit, unit_of_work, clock),
         transactions=Transactions(records, batch_repo, audit, unit_of_work, clock, events),
         history=History(batch_repo, events, records),
         lots=Lots(batch_repo, PgLineage(), events, audit, unit_of_work, clock),

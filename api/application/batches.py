@@ -1,6 +1,6 @@
 """Use cases for batches: create, read, list and move through the status machine."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 from api.application.batches_access import ensure_can_change, ensure_can_read, not_found
@@ -11,6 +11,7 @@ from api.application.ports import (
     BatchRepository,
     Clock,
     EventRepository,
+    LocationRepository,
     OrganisationRepository,
     UnitOfWork,
     UserRepository,
@@ -18,12 +19,13 @@ from api.application.ports import (
 from api.domain import history
 from api.domain.audit import AuditEvent, RequestContext
 from api.domain.batch_codes import PREFIX, in_server_namespace, new_code
-from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch
+from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch, Origin
 from api.domain.custody import EventType, authorize_move
 from api.domain.emails import lookup_email
 from api.domain.errors import Conflict, FieldIssue, NotPermitted, ValidationFailed
 from api.domain.events import link
 from api.domain.gs1 import GLN_DIGITS
+from api.domain.locations import Location
 from api.domain.organisations import Organisation
 from api.domain.users import Actor
 
@@ -31,6 +33,7 @@ from api.domain.users import Actor
 __all__ = ["Batches", "ensure_can_change", "ensure_can_read", "not_found"]
 
 CODE_ATTEMPTS = 3
+OWNER, RECIPIENT = "the shipping organisation", "the recipient organisation"
 NO_BUYER = "no buyer organisation has this id or GLN, and no member of one this email"
 
 
@@ -43,8 +46,10 @@ class Batches:
     events: EventRepository
     users: UserRepository
     organisations: OrganisationRepository
+    locations: LocationRepository
 
     async def create(self, actor: Actor, new: NewBatch, ctx: RequestContext) -> Batch:
+        """A new lot; with an origin location, the origin left out is the location's."""
         organisation = await self.organisations.get(actor.org)
         if organisation is None or not organisation.produces:
             raise NotPermitted("only producer organisations register batches")
@@ -55,6 +60,7 @@ class Batches:
                 "batch code is not acceptable",
                 [FieldIssue("code", f"codes starting with {PREFIX} are made by the server")],
             )
+        new = await self._with_origin(actor, new)
         for attempt in range(CODE_ATTEMPTS):
             try:
                 return await self._add(actor, new, new.code or new_code(), ctx)
@@ -63,6 +69,22 @@ class Batches:
                 if new.code is not None or attempt == CODE_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
+
+    async def _with_origin(self, actor: Actor, new: NewBatch) -> NewBatch:
+        """The origin as given, else the origin location's: its name as the farm, its region
+        and country."""
+        if new.origin_location_id is not None:
+            place = await self._location(
+                new.origin_location_id, actor.org, "origin_location_id", "your organisation"
+            )
+            if new.origin is None:
+                return replace(new, origin=Origin(place.name, place.country, place.region))
+        if new.origin is None:
+            raise ValidationFailed(
+                "say where the batch was grown",
+                [FieldIssue("origin", "required without an origin_location_id")],
+            )
+        return new
 
     async def _add(self, actor: Actor, new: NewBatch, code: str, ctx: RequestContext) -> Batch:
         now = self.clock.now()
@@ -100,16 +122,34 @@ class Batches:
         ctx: RequestContext,
         recipient: str | None = None,
         reason: str | None = None,
+        ship_from: UUID | None = None,
+        ship_to: UUID | None = None,
     ) -> Batch:
-        """`recipient` (a buyer's email or id) when shipping; `reason` when rejecting."""
+        """`recipient` (a buyer's email or id) when shipping, and optionally the locations
+        the shipment leaves from (the owner's) and goes to (the buyer's); `reason` when
+        rejecting."""
         now = self.clock.now()
         async with self.unit_of_work.atomic(serial_key=f"batch:{batch_id}"):
             current = ensure_can_read(actor, await self.repo.get_for_update(batch_id), batch_id)
             move = authorize_move(actor, current, status, recipient is not None, bool(reason))
+            if (ship_from or ship_to) and not move.needs_recipient:
+                field = "ship_from_location_id" if ship_from else "ship_to_location_id"
+                raise ValidationFailed(
+                    "locations are named only when shipping",
+                    [FieldIssue(field, "allowed only when the status is in_transit")],
+                )
             buyer = await self._buyer(recipient) if recipient else None
-            changed = current.transition_to(status, now, buyer.id if buyer else None)
+            if ship_from:
+                await self._location(ship_from, current.owner_id, "ship_from_location_id", OWNER)
+            if ship_to and buyer:
+                await self._location(ship_to, buyer.id, "ship_to_location_id", RECIPIENT)
+            changed = current.transition_to(
+                status, now, buyer.id if buyer else None, ship_from, ship_to
+            )
             await self.repo.save_status(changed)
-            data = history.status_changed(buyer.id if buyer else None, note, reason)
+            data = history.status_changed(
+                buyer.id if buyer else None, note, reason, ship_from, ship_to
+            )
             await append(self.events, batch_id, move.event, actor, data, now)
             metadata = {"from": current.status.value, "to": status.value, **data}
             await self.audit.record(
@@ -142,6 +182,19 @@ class Batches:
                 now,
             )  # fmt: skip
         return published
+
+    async def _location(
+        self, location_id: UUID, organisation_id: UUID, field: str, whose: str
+    ) -> Location:
+        """One of the organisation's active locations, else a 422 on `field` that says
+        nothing of whose it is."""
+        found = await self.locations.get(location_id)
+        if found is None or not found.usable_by(organisation_id):
+            raise ValidationFailed(
+                "the location is not acceptable",
+                [FieldIssue(field, f"not an active location of {whose}")],
+            )
+        return found
 
     async def _buyer(self, reference: str) -> Organisation:
         """The buyer organisation a shipment names: by its id or GLN, or by the email or id

@@ -110,6 +110,7 @@ class Lots:
         new = NewBatch(
             product=parent.product,
             origin=parent.origin,
+            origin_location_id=parent.origin_location_id,
             harvest_date=parent.harvest_date,
             quantity=part.quantity,
             unit=parent.unit,

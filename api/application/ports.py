@@ -12,6 +12,7 @@ from api.domain.audit import AuditEntry, AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, NewBatch
 from api.domain.events import BatchEvent
 from api.domain.lineage import Relative
+from api.domain.locations import Location
 from api.domain.organisations import (
     Invitation,
     Member,
@@ -122,6 +123,33 @@ class InvitationRepository(Protocol):
 
     async def of(self, organisation_id: UUID) -> list[Invitation]:
         """Newest first."""
+        ...
+
+
+class LocationRepository(Protocol):
+    async def add(self, location: Location) -> None: ...
+
+    async def get(self, location_id: UUID) -> Location | None: ...
+
+    async def update(self, location: Location) -> None:
+        """Store every field but its id, organisation and creation."""
+        ...
+
+    async def page(
+        self, organisation_id: UUID, archived: bool, after: Cursor | None, limit: int
+    ) -> Sequence[Location]:
+        """The organisation's archived or active locations, newest first."""
+        ...
+
+    async def by_gln(
+        self, organisation_id: UUID, gln: str, gln_extension: str | None
+    ) -> Location | None:
+        """The organisation's location with this GLN and extension (archived ones too)."""
+        ...
+
+    async def lock(self, organisation_id: UUID) -> None:
+        """Hold the organisation's locations still until the transaction ends: writes that
+        check GLNs and parents queue behind each other, in every process."""
         ...
 
 

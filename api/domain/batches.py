@@ -57,7 +57,8 @@ class NewBatch:
     """What a producer supplies; the code is optional and made by the server when absent."""
 
     product: str
-    origin: Origin
+    # None: taken from the origin location (Batches.create fills it in before storing).
+    origin: Origin | None
     harvest_date: date
     quantity: Decimal
     unit: Unit
@@ -67,6 +68,8 @@ class NewBatch:
     farm_public: bool = False
     # Public from the start (the producer's wish, or a sub-lot of a public lot).
     publish: bool = False
+    # The owner's location it was grown at.
+    origin_location_id: UUID | None = None
 
     def register(
         self,
@@ -78,6 +81,8 @@ class NewBatch:
     ) -> "Batch":
         """The batch as it is first stored: registered, owned by the organisation `owner_id`,
         made at `at` by `created_by` (a person or a machine client)."""
+        if self.origin is None:
+            raise ValueError("a batch is registered with its origin")
         return Batch(
             id=uuid4(),
             code=code,
@@ -96,6 +101,7 @@ class NewBatch:
             public_code=public_code_for(code),
             published_at=at if self.publish else None,
             created_by=created_by,
+            origin_location_id=self.origin_location_id,
         )
 
 
@@ -124,6 +130,16 @@ class Batch:
     published_at: datetime | None = None
     # Who registered it: a member of the owning organisation, or its machine client.
     created_by: UUID | None = None
+    # Where it was grown (the owner's location), and where its shipment left from (the
+    # owner's) and goes to (the recipient's).
+    origin_location_id: UUID | None = None
+    ship_from_location_id: UUID | None = None
+    ship_to_location_id: UUID | None = None
+
+    @property
+    def organisation_id(self) -> UUID:
+        """The organisation that owns it."""
+        return self.owner_id
 
     @property
     def is_public(self) -> bool:
@@ -133,12 +149,22 @@ class Batch:
         return self if self.is_public else replace(self, published_at=at)
 
     def transition_to(
-        self, status: BatchStatus, at: datetime, recipient_id: UUID | None = None
+        self,
+        status: BatchStatus,
+        at: datetime,
+        recipient_id: UUID | None = None,
+        ship_from_location_id: UUID | None = None,
+        ship_to_location_id: UUID | None = None,
     ) -> "Batch":
         if status not in TRANSITIONS[self.status]:
             raise IllegalTransition(f"a {self.status} batch cannot become {status}")
         moved = replace(
-            self, status=status, updated_at=at, recipient_id=recipient_id or self.recipient_id
+            self,
+            status=status,
+            updated_at=at,
+            recipient_id=recipient_id or self.recipient_id,
+            ship_from_location_id=ship_from_location_id or self.ship_from_location_id,
+            ship_to_location_id=ship_to_location_id or self.ship_to_location_id,
         )
         return moved.publish(at) if status == BatchStatus.IN_TRANSIT else moved
 

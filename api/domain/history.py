@@ -31,13 +31,20 @@ def created(batch: Batch, parent_code: str | None = None) -> EventData:
 
 
 def status_changed(
-    recipient_id: UUID | None = None, note: str | None = None, reason: str | None = None
+    recipient_id: UUID | None = None,
+    note: str | None = None,
+    reason: str | None = None,
+    ship_from_location_id: UUID | None = None,
+    ship_to_location_id: UUID | None = None,
 ) -> EventData:
+    # The locations only when named: a shipment without them hashes as it always has.
     return without_none(
         {
             "recipient_id": str(recipient_id) if recipient_id else None,
             "note": note,
             "reason": reason,
+            "ship_from_location_id": str(ship_from_location_id) if ship_from_location_id else None,
+            "ship_to_location_id": str(ship_to_location_id) if ship_to_location_id else None,
         }
     )
 

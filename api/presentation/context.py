@@ -16,6 +16,7 @@ from api.application.auth import Auth
 from api.application.batches import Batches
 from api.application.events import History
 from api.application.lineage import Lots
+from api.application.locations import Locations
 from api.application.organisations import Organisations
 from api.application.ports import DependencyProbe, TokenIssuer
 from api.application.public import PublicRecords
@@ -60,6 +61,7 @@ class Services:
     history: History
     lots: Lots
     organisations: Organisations
+    locations: Locations
     public: PublicRecords
     audit_trail: AuditTrail
     tokens: TokenIssuer

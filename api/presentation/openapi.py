@@ -114,6 +114,8 @@ TAG_DESCRIPTIONS = {
     "events": "A batch's hash-chained history, verified on every read.",
     "public": "What anyone holding a product may read by its batch code: no token.",
     "users": "Account administration (admins).",
+    "organisations": "Companies, their members and invitations.",
+    "locations": "An organisation's sites: farms, fields, packhouses, warehouses, stores.",
     "audit": "The security audit trail.",
     "keys": "Public keys that verify access tokens.",
 }

@@ -8,7 +8,10 @@ end the run, not test the API. When an operation that ends sessions (logout, log
 a session by id) has succeeded, the token is dropped, so that the next request logs in again
 instead of failing with 401 for the rest of the run. A well-formed Idempotency-Key is made
 unique per request: the fuzzer reuses short keys with other bodies, which the API rightly
-refuses (422), and replays are tested in tests/e2e/test_idempotency.py.
+refuses (422), and replays are tested in tests/e2e/test_idempotency.py. The location operations
+act on the producer's own organisation (a well-formed organisation id names it instead), so that
+locations are made and the links from a new one are followed; a made-up organisation is only
+ever a 404.
 """
 
 import os
@@ -26,6 +29,8 @@ VALID_KEY = re.compile(r"[!-~]{1,255}")
 
 
 ADMIN_OPERATIONS = "users_"
+LOCATION_OPERATIONS = "locations_"
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def _login(role: str) -> str:
@@ -83,3 +88,13 @@ def before_call(context: HookContext, case: Case[Any], kwargs: dict[str, Any]) -
     target = (case.path_parameters or {}).get("user_id")
     if target is not None and str(target).lower() in OWN_IDS.values():
         case.path_parameters["user_id"] = str(uuid.uuid4())
+    op_id = str(case.operation.definition.raw.get("operationId", ""))
+    organisation = (case.path_parameters or {}).get("organisation_id")
+    own = OWN_IDS.get("producer")
+    # A malformed id stays, to be refused (400), but for a link schemathesis inferred from an
+    # answer without one (it sends `None`).
+    positive = UUID.fullmatch(str(organisation)) or (
+        case.meta and case.meta.phase.name == "stateful"
+    )
+    if op_id.startswith(LOCATION_OPERATIONS) and own and organisation is not None and positive:
+        case.path_parameters["organisation_id"] = own

@@ -16,6 +16,7 @@ from api.application.auth import Auth, SessionPolicy
 from api.application.batches import Batches
 from api.application.events import History
 from api.application.lineage import Lots
+from api.application.locations import Locations
 from api.application.organisations import Organisations
 from api.application.public import PublicRecords
 from api.application.transactions import Transactions
@@ -37,6 +38,7 @@ from tests.support.fakes import (
     FakeIdempotency,
     FakeInvitations,
     FakeLineage,
+    FakeLocations,
     FakeMailer,
     FakeOrganisations,
     FakeProbe,
@@ -76,6 +78,7 @@ class Fakes:
     clock: FakeClock = field(default_factory=lambda: FakeClock(datetime.now(UTC)))
     users: FakeUsers = field(default_factory=FakeUsers)
     batches: FakeBatches = field(default_factory=FakeBatches)
+    locations: FakeLocations = field(default_factory=FakeLocations)
     transactions: FakeTransactions = field(default_factory=FakeTransactions)
     events: FakeEvents = field(default_factory=FakeEvents)
     refresh_tokens: FakeRefreshTokens = field(default_factory=FakeRefreshTokens)
@@ -135,7 +138,14 @@ class Fakes:
             auth=auth,
             accounts=accounts,
             batches=Batches(
-                batches, audit, unit_of_work, clock, events, self.users, self.organisations
+                batches,
+                audit,
+                unit_of_work,
+                clock,
+                events,
+                self.users,
+                self.organisations,
+                self.locations,
             ),
             organisations=Organisations(
                 self.organisations,
@@ -146,6 +156,7 @@ class Fakes:
                 clock,
                 self.mailer,
             ),
+            locations=Locations(self.locations, self.organisations, audit, unit_of_work, clock),
             transactions=Transactions(records, batches, audit, unit_of_work, clock, events),
             history=History(batches, events, records),
             lots=Lots(batches, FakeLineage(batches), events, audit, unit_of_work, clock),

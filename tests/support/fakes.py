@@ -26,6 +26,7 @@ from api.domain.batches import Batch, BatchFilter, NewBatch
 from api.domain.errors import Conflict
 from api.domain.events import BatchEvent
 from api.domain.lineage import Relative
+from api.domain.locations import Location
 from api.domain.organisations import (
     Activity,
     Invitation,
@@ -66,7 +67,7 @@ class NullUnitOfWork:
 
 
 def _newest_first(
-    rows: Sequence[Batch | Transaction | User], after: Cursor | None, limit: int
+    rows: Sequence[Batch | Transaction | User | Location], after: Cursor | None, limit: int
 ) -> list[Any]:
     ordered = sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
     if after is not None:
@@ -255,6 +256,50 @@ class FakeMailer:
         return True
 
 
+class FakeLocations:
+    def __init__(self) -> None:
+        self.rows: dict[UUID, Location] = {}
+        self.locked: list[UUID] = []
+
+    async def add(self, location: Location) -> None:
+        self.rows[location.id] = location
+
+    async def get(self, location_id: UUID) -> Location | None:
+        return self.rows.get(location_id)
+
+    async def update(self, location: Location) -> None:
+        stored = self.rows[location.id]
+        self.rows[location.id] = replace(
+            location,
+            organisation_id=stored.organisation_id,
+            created_by=stored.created_by,
+            created_at=stored.created_at,
+        )
+
+    async def page(
+        self, organisation_id: UUID, archived: bool, after: Cursor | None, limit: int
+    ) -> Sequence[Location]:
+        rows = [
+            x
+            for x in self.rows.values()
+            if x.organisation_id == organisation_id and x.archived == archived
+        ]
+        return _newest_first(rows, after, limit)
+
+    async def by_gln(
+        self, organisation_id: UUID, gln: str, gln_extension: str | None
+    ) -> Location | None:
+        found = (
+            x
+            for x in self.rows.values()
+            if (x.organisation_id, x.gln, x.gln_extension) == (organisation_id, gln, gln_extension)
+        )
+        return next(found, None)
+
+    async def lock(self, organisation_id: UUID) -> None:
+        self.locked.append(organisation_id)
+
+
 class FakeBatches:
     def __init__(self) -> None:
         self.rows: dict[UUID, Batch] = {}
@@ -291,6 +336,8 @@ class FakeBatches:
             updated_at=batch.updated_at,
             recipient_id=batch.recipient_id,
             published_at=batch.published_at,
+            ship_from_location_id=batch.ship_from_location_id,
+            ship_to_location_id=batch.ship_to_location_id,
         )
 
     async def page(

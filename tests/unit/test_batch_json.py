@@ -32,6 +32,13 @@ BATCH = Batch(
         BATCH,
         replace(BATCH, variety=None, origin=Origin(farm="F", country="KE"), unit=Unit.T),
         replace(BATCH, quantity=Decimal("0.001"), status=BatchStatus.DELIVERED),
+        replace(
+            BATCH,
+            created_by=uuid4(),
+            origin_location_id=uuid4(),
+            ship_from_location_id=uuid4(),
+            ship_to_location_id=uuid4(),
+        ),
     ],
 )
 def test_the_fast_renderer_matches_the_documented_schema(batch: Batch) -> None:

@@ -15,6 +15,7 @@ from tests.support.fakes import (
     FakeBatches,
     FakeClock,
     FakeEvents,
+    FakeLocations,
     FakeOrganisations,
     FakeUsers,
     NullUnitOfWork,
@@ -41,7 +42,14 @@ def users():
 @pytest.fixture
 def batches(clock, audit, users):
     return Batches(
-        FakeBatches(), audit, NullUnitOfWork(), clock, FakeEvents(), users, FakeOrganisations(users)
+        FakeBatches(),
+        audit,
+        NullUnitOfWork(),
+        clock,
+        FakeEvents(),
+        users,
+        FakeOrganisations(users),
+        FakeLocations(),
     )
 
 

@@ -20,6 +20,7 @@ COLUMNS = (
     "id", "code", "owner_id", "product", "variety", "origin_farm", "origin_region",
     "origin_country", "harvest_date", "quantity", "unit", "status", "created_at", "updated_at",
     "recipient_id", "parent_id", "farm_public", "public_code", "published_at", "created_by",
+    "origin_location_id", "ship_from_id", "ship_to_id",
 )  # fmt: skip
 SELECT = f"SELECT {column_list(COLUMNS)} FROM batches"  # noqa: S608 - constant
 SELECT_BY_ID = f"{SELECT} WHERE id = $1"
@@ -52,6 +53,9 @@ def batch_from_row(row: Mapping[str, Any]) -> Batch:
         public_code=row["public_code"],
         published_at=row["published_at"] and as_datetime(row["published_at"]),
         created_by=row["created_by"] and as_uuid(row["created_by"]),
+        origin_location_id=row["origin_location_id"] and as_uuid(row["origin_location_id"]),
+        ship_from_location_id=row["ship_from_id"] and as_uuid(row["ship_from_id"]),
+        ship_to_location_id=row["ship_to_id"] and as_uuid(row["ship_to_id"]),
     )
 
 
@@ -61,7 +65,8 @@ def batch_values(batch: Batch) -> list[Any]:
         batch.origin.region, batch.origin.country, batch.harvest_date, batch.quantity,
         batch.unit.value, batch.status.value, batch.created_at, batch.updated_at,
         batch.recipient_id, batch.parent_id, batch.farm_public, batch.public_code,
-        batch.published_at, batch.created_by,
+        batch.published_at, batch.created_by, batch.origin_location_id,
+        batch.ship_from_location_id, batch.ship_to_location_id,
     ]  # fmt: skip
 
 
@@ -124,6 +129,8 @@ class PgBatches:
             updated_at=batch.updated_at,
             recipient_id=batch.recipient_id,
             published_at=batch.published_at,
+            ship_from_id=batch.ship_from_location_id,
+            ship_to_id=batch.ship_to_location_id,
         )
 
     @timed("db", "batches.page")

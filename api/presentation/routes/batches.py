@@ -70,6 +70,8 @@ async def list_batches(request: Request) -> HTTPResponse:
         description=(
             "Producers register a batch; it starts `registered`. `quantity` is a decimal string"
             " greater than 0, `harvest_date` from 1900 to 2100, `country` ISO 3166-1 alpha-2."
+            " `origin_location_id` names one of the organisation's active locations (422"
+            " otherwise); `origin` left out is then the location's."
         ),
         tag="batches",
         access=Access.BEARER,
@@ -86,10 +88,12 @@ async def list_batches(request: Request) -> HTTPResponse:
 async def create_batch(request: Request) -> HTTPResponse:
     actor = await current_actor(request)
     body = parse_body(request, BatchIn)
+    origin = body.origin
     new = NewBatch(
         product=body.product,
         variety=body.variety,
-        origin=Origin(body.origin.farm, body.origin.country, body.origin.region),
+        origin=Origin(origin.farm, origin.country, origin.region) if origin else None,
+        origin_location_id=body.origin_location_id,
         harvest_date=body.harvest_date,
         quantity=Decimal(body.quantity),
         unit=body.unit,
@@ -131,6 +135,8 @@ async def get_batch(request: Request, batch_id: str) -> HTTPResponse:
             "The owner ships a batch (`in_transit`, naming the buyer as `recipient`) or cancels"
             " it; the recipient confirms it `delivered` or `rejected` (with a `reason`)."
             " `recipient` only when shipping and `reason` when rejecting, otherwise 422."
+            " Shipping may name `ship_from_location_id`, a location of the owner, and"
+            " `ship_to_location_id`, one of the recipient (422 otherwise)."
         ),
         tag="batches",
         access=Access.BEARER,
@@ -142,7 +148,11 @@ async def get_batch(request: Request, batch_id: str) -> HTTPResponse:
             error(403, "The caller may see the batch but not make this move"),
             error(404, "No such batch for this caller"),
             error(409, "The batch cannot move to that status from its current one"),
-            error(422, "The body breaks the schema, or lacks the recipient or reason"),
+            error(
+                422,
+                "The body breaks the schema, lacks the recipient or reason, or names a location"
+                " of another organisation",
+            ),
         ),
     )
 )
@@ -158,6 +168,8 @@ async def change_status(request: Request, batch_id: str) -> HTTPResponse:
         request_context(request),
         recipient=body.recipient,
         reason=body.reason,
+        ship_from=body.ship_from_location_id,
+        ship_to=body.ship_to_location_id,
     )
     return json(batch_json(batch))
 

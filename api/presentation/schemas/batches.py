@@ -16,7 +16,7 @@ from pydantic import (
 from api.domain.batches import Batch, BatchStatus, Unit
 from api.domain.countries import ISO_3166_ALPHA2
 from api.presentation.schemas.common import RequestModel, ResponseModel, UtcDatetime, rfc3339
-from api.presentation.schemas.fields import HarvestDate, Note, Recipient, Text100, Text200
+from api.presentation.schemas.fields import HarvestDate, Note, Recipient, Text100, Text200, Uuid
 
 
 def _country(value: str) -> str:
@@ -88,13 +88,18 @@ BATCH_EXAMPLE: dict[str, Any] = {
 
 
 class BatchIn(RequestModel):
-    """A new batch; the server makes a `code` when none is given."""
+    """A new batch; the server makes a `code` when none is given. With an
+    `origin_location_id`, `origin` may be left out: it is the location's."""
 
+    # One of `origin` and `origin_location_id` is needed (422 on `origin` otherwise); said in
+    # words only, as a schema-level anyOf would turn this model into a union in generated clients.
     model_config = ConfigDict(json_schema_extra={"examples": [BATCH_EXAMPLE]})
 
     product: Text100
     variety: Text100 | None = None
-    origin: OriginIn
+    origin: OriginIn | None = None
+    # One of the organisation's active locations: where it was grown.
+    origin_location_id: Uuid | None = None
     harvest_date: HarvestDate
     quantity: QuantityText
     unit: Unit
@@ -118,6 +123,9 @@ class StatusIn(RequestModel):
     recipient: Recipient | None = None
     # Rejecting: why.
     reason: Note | None = None
+    # Shipping: where it leaves from (the owner's location) and goes to (the recipient's).
+    ship_from_location_id: Uuid | None = None
+    ship_to_location_id: Uuid | None = None
 
 
 class SplitPartIn(RequestModel):
@@ -160,6 +168,11 @@ BATCH_OUT_EXAMPLE: dict[str, Any] = {
     "farm_public": False,
     "public_code": "AGB-7K3Q-9XD2-M4TN",
     "published_at": None,
+    "organisation_id": "5d7e8f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
+    "created_by": "5d7e8f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
+    "origin_location_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
+    "ship_from_location_id": None,
+    "ship_to_location_id": None,
 }
 
 
@@ -189,6 +202,14 @@ class BatchOut(ResponseModel):
     # Since when anyone may read it by public_code (shipped, split from a public lot, or
     # published); null while it is not public.
     published_at: UtcDatetime | None
+    # The owning organisation (owner_id), and the person or machine client that registered it
+    # (null for batches registered before organisations).
+    organisation_id: UUID
+    created_by: UUID | None
+    # Where it was grown, and where its shipment left from and goes to: locations.
+    origin_location_id: UUID | None
+    ship_from_location_id: UUID | None
+    ship_to_location_id: UUID | None
 
 
 class BatchPage(BaseModel):
@@ -255,4 +276,13 @@ def batch_json(batch: Batch) -> dict[str, object]:
         "farm_public": batch.farm_public,
         "public_code": batch.public_code,
         "published_at": rfc3339(batch.published_at) if batch.published_at else None,
+        "organisation_id": str(batch.owner_id),
+        "created_by": _id(batch.created_by),
+        "origin_location_id": _id(batch.origin_location_id),
+        "ship_from_location_id": _id(batch.ship_from_location_id),
+        "ship_to_location_id": _id(batch.ship_to_location_id),
     }
+
+
+def _id(value: UUID | None) -> str | None:
+    return str(value) if value else None

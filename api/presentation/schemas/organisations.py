@@ -61,7 +61,7 @@ class OrganisationIn(RequestModel):
                     "name": "Empacadora del Valle",
                     "country": "MX",
                     "phone": "+52 443 123 4567",
-                    "gln": "7501234000019",
+                    "gln": "7501234000017",
                     "activities": ["buyer"],
                 }
             ]
@@ -123,7 +123,7 @@ class OrganisationOut(ResponseModel):
                     "name": "Empacadora del Valle",
                     "country": "MX",
                     "phone": "+52 443 123 4567",
-                    "gln": "7501234000019",
+                    "gln": "7501234000017",
                     "activities": ["buyer"],
                     "created_at": "2026-10-01T12:00:00Z",
                     "updated_at": "2026-10-01T12:00:00Z",
