@@ -273,7 +273,7 @@ deploy-lint: sync
     cd ansible && ANSIBLE_CONFIG=ansible.cfg uv run --frozen ansible-lint --offline --profile production
     for playbook in ansible/playbooks/*.yml; do ANSIBLE_CONFIG=ansible/ansible.cfg uv run --frozen ansible-playbook -i ansible/inventories/staging --syntax-check "$playbook"; done
 
-# The deploy tier only: VM-like hosts provisioned and released to over SSH (needs podman; about 10 minutes); test paths given run only those
+# The deploy tier only: VM-like hosts provisioned and released to over SSH (needs podman); test paths given run only those
 [group('deploy')]
 [positional-arguments]
 deploy-test *args:
@@ -304,7 +304,7 @@ backups env: sync
 restore env *args: sync
     ansible/backup.sh restore "$@"
 
-# The restore drills only, on VM-like hosts (needs podman; about 20 minutes on a busy machine)
+# The restore drills only, on VM-like hosts (needs podman)
 [group('backups')]
 backup-test *args:
     AGROBRIDGE_DEPLOY_TIER=1 just test tests/deploy/test_restore_drill.py {{args}}

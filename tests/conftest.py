@@ -19,8 +19,8 @@ from tests.support.backends import (
     throwaway_database,
 )
 
-# The deploy tier provisions VM-like hosts over SSH (8 to 11 minutes on two cores); it is part
-# of the suite, and AGROBRIDGE_DEPLOY_TIER=0 leaves it out of a quick local run.
+# The deploy tier provisions VM-like hosts over SSH; it is part of the suite, and
+# AGROBRIDGE_DEPLOY_TIER=0 leaves it out of a quick local run.
 if os.environ.get("AGROBRIDGE_DEPLOY_TIER") == "0":
     collect_ignore = ["deploy"]
 

@@ -225,6 +225,15 @@ def test_organisations_through_the_generated_client(sdk: Sdk) -> None:
     assert isinstance(switched, m.SwitchOut)
     bo_at_farm = sdk.authenticated(switched.access_token)
 
+    field = sdk.api("locations", "locations_create").sync(
+        client=ana,
+        organisation_id=farm.id,
+        body=m.LocationIn.from_dict(
+            {"name": "Lote 4", "kind": "field", "country": "MX", "region": "Michoacan"}
+        ),
+    )
+    assert isinstance(field, m.LocationOut)
+
     _, cy = _person(sdk, "buyer")
     packer_gln = _gln(str(uuid.uuid4().int)[:12])
     packer = sdk.api("organisations", "organisations_create").sync(
@@ -238,7 +247,7 @@ def test_organisations_through_the_generated_client(sdk: Sdk) -> None:
         body=m.BatchIn.from_dict(
             {
                 "product": "avocado",
-                "origin": {"farm": "La Loma", "country": "MX"},
+                "origin_location_id": str(field.id),
                 "harvest_date": "2026-10-02",
                 "quantity": "500",
                 "unit": "kg",
@@ -246,6 +255,7 @@ def test_organisations_through_the_generated_client(sdk: Sdk) -> None:
         ),
     )
     assert batch.owner_id == farm.id
+    assert batch.origin.farm == "Lote 4"
     shipped = sdk.api("batches", "batches_change_status").sync(
         client=bo_at_farm,
         batch_id=batch.id,
