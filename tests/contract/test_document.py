@@ -120,9 +120,12 @@ def test_every_schema_has_a_description_and_bodies_have_examples(
 def test_what_every_kind_of_operation_can_answer_is_declared(document: dict[str, Any]) -> None:
     # A person's token, or a machine client's with the one scope the operation needs; at the
     # token endpoint, a client's credentials (HTTP Basic, or an assertion in the body).
-    flows = document["components"]["securitySchemes"]["oauth2"]["flows"]
-    security = [[{"bearerAuth": []}], [{"clientSecretBasic": []}, {}]]
-    security += [[{"bearerAuth": []}, {"oauth2": [s]}] for s in flows["clientCredentials"]["scopes"]]
+    scopes = document["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]
+    security: list[list[dict[str, list[str]]]] = [
+        [{"bearerAuth": []}],
+        [{"clientSecretBasic": []}, {}],
+    ]
+    security += [[{"bearerAuth": []}, {"oauth2": [s]}] for s in scopes["scopes"]]
     for method, path, op in operations(document):
         statuses, where = set(op["responses"]), f"{method.upper()} {path}"
         if op["security"]:
