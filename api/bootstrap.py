@@ -11,6 +11,8 @@ from api.application.accounts import Accounts
 from api.application.audit import AuditTrail
 from api.application.auth import Auth, SessionPolicy
 from api.application.batches import Batches
+from api.application.client_tokens import ClientTokens
+from api.application.clients import Clients
 from api.application.events import History
 from api.application.lineage import Lots
 from api.application.locations import Locations
@@ -25,9 +27,11 @@ from api.infrastructure.cache.guard import RedisGuard, RedisRevocations
 from api.infrastructure.cache.idempotency import RedisIdempotency
 from api.infrastructure.cache.login_throttle import RedisLoginThrottle, ThrottlePolicy
 from api.infrastructure.cache.redis import RedisProbe, connect
+from api.infrastructure.cache.replays import RedisReplayGuard
 from api.infrastructure.clock import SystemClock
 from api.infrastructure.db.audit import PgAuditLog
 from api.infrastructure.db.batches import PgBatches
+from api.infrastructure.db.clients import PgApiClients
 from api.infrastructure.db.config import Limits, tortoise_config
 from api.infrastructure.db.events import PgEvents
 from api.infrastructure.db.invitations import PgInvitations
@@ -41,6 +45,7 @@ from api.infrastructure.db.transactions import PgTransactions
 from api.infrastructure.db.unit_of_work import PgUnitOfWork
 from api.infrastructure.db.users import PgUsers
 from api.infrastructure.mail import mailer_from
+from api.infrastructure.security.client_assertions import Rfc7523Assertions
 from api.infrastructure.security.common_passwords import CommonPasswords
 from api.infrastructure.security.hash_queue import BoundedHashQueue
 from api.infrastructure.security.keys import load_key_ring
@@ -132,6 +137,8 @@ async def build_services(settings: Settings) -> Services:
         clock=clock,
         access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
     )
+    api_clients, assertions = PgApiClients(), Rfc7523Assertions()
+    audit_quota = RedisAuditQuota(redis, settings.audit_denials_per_minute)
     return Services(
         auth=auth,
         accounts=accounts,
@@ -148,13 +155,32 @@ async def build_services(settings: Settings) -> Services:
             mailer_from(settings),
         ),
         locations=Locations(locations, organisations, audit, unit_of_work, clock),
+        clients=Clients(
+            api_clients,
+            organisations,
+            assertions,
+            revocations,
+            audit,
+            unit_of_work,
+            clock,
+            access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+        ),
+        client_tokens=ClientTokens(
+            api_clients,
+            organisations,
+            tokens,
+            assertions,
+            RedisReplayGuard(redis),
+            revocations,
+            audit,
+            audit_quota,
+            clock,
+        ),
         transactions=Transactions(records, batch_repo, audit, unit_of_work, clock, events),
         history=History(batch_repo, events, records),
         lots=Lots(batch_repo, PgLineage(), events, audit, unit_of_work, clock),
         public=PublicRecords(batch_repo, PgPublicReads()),
-        audit_trail=AuditTrail(
-            audit, RedisAuditQuota(redis, settings.audit_denials_per_minute), clock
-        ),
+        audit_trail=AuditTrail(audit, audit_quota, clock),
         tokens=tokens,
         guard=RedisGuard(redis),
         idempotency=RedisIdempotency(redis, settings.idempotency_ttl_seconds),

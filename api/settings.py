@@ -123,6 +123,10 @@ class Settings(DatabaseSettings):
     rate_limit_user_per_minute: int = Field(300, ge=1)
     rate_limit_anonymous_per_minute: int = Field(120, ge=1)
     rate_limit_auth_per_minute: int = Field(20, ge=1)
+    # Machine clients: each client's own bucket (unless its registration sets another limit),
+    # and the token endpoint's per address.
+    rate_limit_client_per_minute: int = Field(600, ge=1)
+    rate_limit_token_per_minute: int = Field(60, ge=1)
     # Failed logins: after this many for one account from one address, each further one
     # doubles a lockout up to the maximum; an address failing on many accounts is locked too.
     login_failures_before_lockout: int = Field(5, ge=1)

@@ -264,29 +264,11 @@ class Organisations:
         return Membership(organisation, invitation.role)
 
     async def _role(self, actor: Actor, organisation_id: UUID) -> MemberRole:
-        """The caller's role there; an organisation they are not in does not exist for them."""
-        if actor.is_client:
-            if actor.org != organisation_id:
-                raise Hidden(_not_found(organisation_id).message, target_type="organisation",
-                             target_id=str(organisation_id))  # fmt: skip
-            return MemberRole.VIEWER
-        role = await self.repo.role_of(organisation_id, actor.id)
-        if role is None:
-            raise Hidden(
-                _not_found(organisation_id).message,
-                target_type="organisation",
-                target_id=str(organisation_id),
-            )
-        return role
+        return await role_in(self.repo, actor, organisation_id)
 
     async def _owner(self, actor: Actor, organisation_id: UUID) -> None:
         _ensure_person(actor)
-        if await self._role(actor, organisation_id) != MemberRole.OWNER:
-            raise NotPermitted(
-                "only the organisation's owners can do this",
-                target_type="organisation",
-                target_id=str(organisation_id),
-            )
+        await ensure_owner(self.repo, actor, organisation_id)
 
     async def _member(self, organisation_id: UUID, user_id: UUID) -> Member:
         for member in await self.repo.members(organisation_id):
@@ -304,6 +286,33 @@ class Organisations:
     ) -> None:
         event = AuditEvent(action, actor.id, "organisation", str(organisation_id), ctx, metadata)
         await self.audit.record(event, self.clock.now())
+
+
+async def role_in(repo: OrganisationRepository, actor: Actor, organisation_id: UUID) -> MemberRole:
+    """The caller's role there; an organisation they are not in does not exist for them."""
+    if actor.is_client:
+        if actor.org != organisation_id:
+            raise Hidden(_not_found(organisation_id).message, target_type="organisation",
+                         target_id=str(organisation_id))  # fmt: skip
+        return MemberRole.VIEWER
+    role = await repo.role_of(organisation_id, actor.id)
+    if role is None:
+        raise Hidden(
+            _not_found(organisation_id).message,
+            target_type="organisation",
+            target_id=str(organisation_id),
+        )
+    return role
+
+
+async def ensure_owner(repo: OrganisationRepository, actor: Actor, organisation_id: UUID) -> None:
+    """Owners only: anyone else who is in the organisation gets a 403, anyone not in it a 404."""
+    if await role_in(repo, actor, organisation_id) != MemberRole.OWNER:
+        raise NotPermitted(
+            "only the organisation's owners can do this",
+            target_type="organisation",
+            target_id=str(organisation_id),
+        )
 
 
 def _not_found(organisation_id: UUID) -> NotFound:

@@ -1,6 +1,6 @@
 """The small interfaces the use cases need; infrastructure implements them, tests fake them."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +10,7 @@ from uuid import UUID
 from api.application.pagination import Cursor
 from api.domain.audit import AuditEntry, AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, NewBatch
+from api.domain.clients import ApiClient, ClientSecret
 from api.domain.events import BatchEvent
 from api.domain.lineage import Relative
 from api.domain.locations import Location
@@ -150,6 +151,66 @@ class LocationRepository(Protocol):
     async def lock(self, organisation_id: UUID) -> None:
         """Hold the organisation's locations still until the transaction ends: writes that
         check GLNs and parents queue behind each other, in every process."""
+        ...
+
+
+class ApiClientRepository(Protocol):
+    """Machine clients; each read carries the client's live secrets, oldest first."""
+
+    async def add(self, client: ApiClient) -> None: ...
+
+    async def get(self, client_id: UUID) -> ApiClient | None: ...
+
+    async def get_for_update(self, client_id: UUID) -> ApiClient | None:
+        """Locked until the transaction ends: its secrets change one request at a time."""
+        ...
+
+    async def of(self, organisation_id: UUID) -> list[ApiClient]:
+        """Newest first, revoked ones too."""
+        ...
+
+    async def revoke(self, client_id: UUID, at: datetime) -> None: ...
+
+    async def add_secret(self, secret: ClientSecret) -> None: ...
+
+    async def revoke_secret(self, secret_id: UUID, at: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class AssertionClaims:
+    """What a verified client assertion says that matters afterwards."""
+
+    jti: str
+    expires_at: datetime
+
+
+class ClientAssertions(Protocol):
+    """RFC 7523 private_key_jwt: the public keys clients register, and the assertions they
+    sign with them."""
+
+    def public_key(self, jwk: Mapping[str, object]) -> dict[str, object]:
+        """The key in canonical form; ValidationFailed (`public_key`) when it is not usable."""
+        ...
+
+    def claimed_client(self, assertion: str) -> str | None:
+        """The client the assertion says it is from (`sub`), unverified: whose key checks it."""
+        ...
+
+    def verify(
+        self,
+        assertion: str,
+        client_id: str,
+        public_jwk: Mapping[str, object],
+        audiences: Sequence[str],
+        now: datetime,
+    ) -> AssertionClaims:
+        """Raise NotAuthenticated unless the client signed it for one of `audiences`."""
+        ...
+
+
+class ReplayGuard(Protocol):
+    async def first_use(self, key: str, until: datetime) -> bool:
+        """True the first time `key` is seen; remembered until `until`."""
         ...
 
 
@@ -379,6 +440,8 @@ class AccessClaims:
     # A machine client's name and scopes; None for a person.
     client_name: str | None = None
     scopes: frozenset[str] = frozenset()
+    # A machine client's own rate limit per minute; None: the default for clients.
+    rate_limit: int | None = None
 
 
 class TokenIssuer(Protocol):
@@ -391,6 +454,12 @@ class TokenIssuer(Protocol):
         organisation_id: UUID | None = None,
     ) -> tuple[str, int]:
         """Return a signed access token and its lifetime in seconds."""
+        ...
+
+    def issue_for_client(
+        self, client: ApiClient, role: Role, scopes: frozenset[str], at: datetime, epoch: str
+    ) -> tuple[str, int]:
+        """A machine client's access token (its session is the client itself), with `scopes`."""
         ...
 
     def verify(self, token: str) -> AccessClaims: ...

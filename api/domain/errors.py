@@ -70,3 +70,23 @@ class Overloaded(Unavailable):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = max(1, retry_after)
+
+
+# The token endpoint answers RFC 6749's own error codes (section 5.2), in our error shape.
+
+
+class InvalidClient(NotAuthenticated):
+    """invalid_client: unknown, revoked or wrong credentials, or no supported client
+    authentication; one message for all, so that a caller cannot tell which."""
+
+
+class InvalidRequest(MalformedInput):
+    """invalid_request: a parameter missing, repeated or malformed."""
+
+
+class InvalidScope(MalformedInput):
+    """invalid_scope: a scope the client does not have."""
+
+
+class UnsupportedGrantType(MalformedInput):
+    """unsupported_grant_type: anything but client_credentials."""

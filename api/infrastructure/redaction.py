@@ -5,7 +5,8 @@ from typing import Any
 
 REDACTED = "[REDACTED]"
 SENSITIVE_KEYS = re.compile(
-    r"pass(word|wd)?|secret|token|authorization|cookie|api[-_]?key|dsn|private[-_]?key|credential",
+    r"pass(word|wd)?|secret|token|authorization|cookie|api[-_]?key|dsn|private[-_]?key"
+    r"|credential|assertion",
     re.IGNORECASE,
 )
 # Every pattern starts at a literal and bounds its repeats, so a long line costs linear time.
@@ -20,7 +21,8 @@ _PATTERNS = [
     (
         re.compile(
             r"""(?ix)
-            ((?:pass(?:word|wd)?|secret|token|authorization|cookie|api[-_]?key)[\w-]{0,40}["']?
+            ((?:pass(?:word|wd)?|secret|token|authorization|cookie|api[-_]?key|assertion)
+             [\w-]{0,40}["']?
              \s{0,4}[:=]\s{0,4})
             ("[^"]{0,4096}"|'[^']{0,4096}'|[^\s,;&}\]"']{1,4096})
             """
@@ -51,6 +53,7 @@ _TRIGGERS = (
     "key",
     "://",
     "private",
+    "assertion",
 )
 
 

@@ -14,6 +14,8 @@ from api.application.accounts import Accounts
 from api.application.audit import AuditTrail
 from api.application.auth import Auth
 from api.application.batches import Batches
+from api.application.client_tokens import ClientTokens
+from api.application.clients import Clients
 from api.application.events import History
 from api.application.lineage import Lots
 from api.application.locations import Locations
@@ -62,6 +64,8 @@ class Services:
     lots: Lots
     organisations: Organisations
     locations: Locations
+    clients: Clients
+    client_tokens: ClientTokens
     public: PublicRecords
     audit_trail: AuditTrail
     tokens: TokenIssuer

@@ -14,6 +14,9 @@ from api.domain.errors import (
     DomainError,
     FieldIssue,
     Hidden,
+    InvalidClient,
+    InvalidRequest,
+    InvalidScope,
     InvalidToken,
     MalformedInput,
     NotAuthenticated,
@@ -22,6 +25,7 @@ from api.domain.errors import (
     Overloaded,
     Throttled,
     Unavailable,
+    UnsupportedGrantType,
     ValidationFailed,
 )
 from api.infrastructure.db.data_errors import caused_by_bad_data, caused_by_missing_user
@@ -51,7 +55,14 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     Throttled: (429, "rate_limited"),
     Unavailable: (503, "unavailable"),
     Overloaded: (503, "unavailable"),
+    # The token endpoint's, named as RFC 6749 section 5.2 names them.
+    InvalidClient: (401, "invalid_client"),
+    InvalidRequest: (400, "invalid_request"),
+    InvalidScope: (400, "invalid_scope"),
+    UnsupportedGrantType: (400, "unsupported_grant_type"),
 }
+# RFC 6749 section 5.2: a client that authenticated with HTTP Basic, or tried to, is asked to.
+BASIC_CHALLENGE = 'Basic realm="agrobridge"'
 # nginx's status for a request whose client hung up before the answer: not a server error.
 CLIENT_CLOSED = 499
 SANIC_CODES = {
@@ -97,6 +108,8 @@ def validation_issues(exc: ValidationError) -> list[FieldIssue]:
 def _domain_headers(exc: DomainError) -> dict[str, str] | None:
     if isinstance(exc, Throttled | Overloaded):
         return {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, InvalidClient):
+        return {"WWW-Authenticate": BASIC_CHALLENGE}
     if isinstance(exc, NotAuthenticated):
         return {"WWW-Authenticate": "Bearer"}
     return None

@@ -1,18 +1,26 @@
 """Before every request: the matched route's declared access (api/presentation/access.py)
 says whether a token is required, ignored or optional and which allowance the caller spends;
 one Redis round trip answers both whether they are over their rate and whether their token is
-revoked. A request the route's access refuses ends here, before its handler runs."""
+revoked. A machine client's token must also carry the scope the route declares. A request the
+route's access refuses ends here, before its handler runs."""
 
 from loguru import logger
 from sanic import Request
 from sanic_routing import Route
 
 from api.application.ports import AccessClaims
-from api.domain.errors import DomainError, InvalidToken, NotAuthenticated, Throttled
+from api.domain.errors import DomainError, InvalidToken, NotAuthenticated, NotPermitted, Throttled
 from api.infrastructure import log_context
 from api.infrastructure.cache.guard import Verdict
 from api.infrastructure.faults import UNAVAILABLE_ERRORS
-from api.presentation.access import UNDECLARED, Access, Bucket, TokenUse, declared_access
+from api.presentation.access import (
+    UNDECLARED,
+    Access,
+    Bucket,
+    TokenUse,
+    declared_access,
+    declared_scope,
+)
 from api.presentation.client_address import client_ip
 from api.presentation.context import services
 from api.presentation.refusals import record_rejected_token
@@ -33,6 +41,16 @@ def route_access(route: Route | None) -> Access:
     return kind
 
 
+def route_scope(route: Route | None) -> str | None:
+    """The scope a machine client needs for the route, read once per route; None: people only."""
+    if route is None:
+        return None
+    if not hasattr(route.ctx, "scope"):
+        route.ctx.scope = declared_scope(route.handler)
+    scope: str | None = route.ctx.scope
+    return scope
+
+
 def bearer_token(request: Request) -> str | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
@@ -49,7 +67,7 @@ async def guard_request(request: Request) -> None:
         await record_rejected_token(request, refusal)
     settings: Settings = request.app.ctx.settings
     if claims is not None:
-        bucket, limit = f"user:{claims.user_id}", settings.rate_limit_user_per_minute
+        bucket, limit = _caller_bucket(claims, settings)
     else:
         anonymous: Bucket = kind.anonymous_bucket or "ip"
         bucket, limit = f"{anonymous}:{client_ip(request)}", _limit(anonymous, settings)
@@ -78,6 +96,30 @@ async def guard_request(request: Request) -> None:
         if claims is None:
             raise NotAuthenticated("send an access token as 'Authorization: Bearer <token>'")
         request.ctx.caller = claims
+        if claims.client_name is not None:
+            _check_scope(claims, route_scope(request.route))
+
+
+def _caller_bucket(claims: AccessClaims, settings: Settings) -> tuple[str, int]:
+    if claims.client_name is not None:
+        limit = claims.rate_limit or settings.rate_limit_client_per_minute
+        return f"client:{claims.user_id}", limit
+    return f"user:{claims.user_id}", settings.rate_limit_user_per_minute
+
+
+def _check_scope(claims: AccessClaims, scope: str | None) -> None:
+    if scope is None:
+        raise NotPermitted(
+            "machine clients cannot call this route: it is for people",
+            target_type="client",
+            target_id=str(claims.user_id),
+        )
+    if scope not in claims.scopes:
+        raise NotPermitted(
+            f"this client's token lacks the scope {scope}",
+            target_type="client",
+            target_id=str(claims.user_id),
+        )
 
 
 def _limit(bucket: Bucket, settings: Settings) -> int:
@@ -85,6 +127,8 @@ def _limit(bucket: Bucket, settings: Settings) -> int:
         return settings.rate_limit_auth_per_minute
     if bucket == "public":
         return settings.rate_limit_public_per_minute
+    if bucket == "token":
+        return settings.rate_limit_token_per_minute
     return settings.rate_limit_anonymous_per_minute
 
 

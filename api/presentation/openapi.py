@@ -11,6 +11,8 @@ from pydantic.json_schema import models_json_schema
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, raw
 
+from api.domain.clients import SCOPES
+from api.presentation.routes.oauth import FORM, TOKEN_PATH
 from api.presentation.schemas.common import ErrorOut
 from api.presentation.schemas.operations import (
     COMMON_HEADERS,
@@ -88,7 +90,25 @@ def build(app: Sanic, title: str, version: str, description: str) -> dict[str, A
                     "scheme": "bearer",
                     "bearerFormat": "JWT",
                     "description": "An access token from POST /api/v1/auth/login or /refresh.",
-                }
+                },
+                "oauth2": {
+                    "type": "oauth2",
+                    "description": (
+                        "A machine client's access token (client credentials grant), sent as"
+                        " a bearer token; an operation lists the scope it needs."
+                    ),
+                    "flows": {
+                        "clientCredentials": {"tokenUrl": TOKEN_PATH, "scopes": dict(SCOPES)}
+                    },
+                },
+                "clientSecretBasic": {
+                    "type": "http",
+                    "scheme": "basic",
+                    "description": (
+                        "A machine client's id and secret (client_secret_basic), each"
+                        " form-urlencoded, at the token endpoint only."
+                    ),
+                },
             },
         },
     }
@@ -118,6 +138,7 @@ TAG_DESCRIPTIONS = {
     "locations": "An organisation's sites: farms, fields, packhouses, warehouses, stores.",
     "audit": "The security audit trail.",
     "keys": "Public keys that verify access tokens.",
+    "clients": "Machine clients: an organisation's systems, with OAuth 2.0 client credentials.",
 }
 
 
@@ -168,14 +189,25 @@ def _operation(op: Operation) -> dict[str, Any]:
         examples = _examples(op.body)
         if examples:
             body["example"] = examples[0]
+        media = {FORM: body, "application/json": body} if op.form else {"application/json": body}
         out["requestBody"] = {
             "required": op.body_required,
             "description": (op.body.__doc__ or "").strip(),
-            "content": {"application/json": body},
+            "content": media,
         }
     out["responses"] = {str(r.status): _response_or_ref(r) for r in op.all_replies()}
-    out["security"] = [{"bearerAuth": []}] if op.access.needs_token else []
+    out["security"] = _security(op)
     return out
+
+
+def _security(op: Operation) -> list[dict[str, list[str]]]:
+    """A person's token, or a machine client's with the operation's scope."""
+    if op.security is not None:
+        return [dict(requirement) for requirement in op.security]
+    if not op.access.needs_token:
+        return []
+    people: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+    return [*people, {"oauth2": [op.scope]}] if op.scope else people
 
 
 def _examples(model: type[BaseModel]) -> list[Any]:

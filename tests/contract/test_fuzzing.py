@@ -30,6 +30,7 @@ CREDENTIAL_OPERATIONS = {
     "POST /api/v1/auth/login",
     "POST /api/v1/auth/refresh",
     "POST /api/v1/auth/password",
+    "POST /api/v1/auth/token",
 }
 
 

@@ -1,6 +1,7 @@
 """A Python client generated from the served document (openapi-python-client, as a partner
 would) runs the README's whole flow, and parses every error as the document's error model."""
 
+import base64
 import importlib
 import subprocess
 import sys
@@ -268,6 +269,28 @@ def test_organisations_through_the_generated_client(sdk: Sdk) -> None:
     )
     assert isinstance(members, m.MemberList)
     assert sorted(x.role.value for x in members.data) == ["manager", "owner"]
+
+    # The farm's system: client credentials (client_secret_basic), then a read with its token.
+    made = sdk.api("clients", "clients_create").sync(
+        client=ana,
+        organisation_id=farm.id,
+        body=m.ClientIn.from_dict(
+            {"name": "erp", "scopes": ["batches:read"], "auth_method": "client_secret_basic"}
+        ),
+    )
+    assert isinstance(made, m.ClientOut)
+    pair = base64.b64encode(f"{made.client_id}:{made.client_secret}".encode()).decode()
+    token = sdk.api("clients", "auth_token").sync(
+        client=sdk.anonymous().with_headers({"Authorization": f"Basic {pair}"}),
+        body=m.TokenRequestIn.from_dict({"grant_type": "client_credentials"}),
+    )
+    assert isinstance(token, m.ClientTokenOut)
+    assert token.scope == "batches:read"
+    read = sdk.api("batches", "batches_get").sync(
+        client=sdk.authenticated(token.access_token), batch_id=batch.id
+    )
+    assert isinstance(read, m.BatchOut)
+    assert read.status == m.BatchStatus.IN_TRANSIT
 
 
 def test_errors_parse_as_the_error_model(sdk: Sdk) -> None:

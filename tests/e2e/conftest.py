@@ -28,6 +28,8 @@ def server_env(database_url: str, redis_url: str, signing_key: Path) -> dict[str
         "AGROBRIDGE_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "100000",
         "AGROBRIDGE_RATE_LIMIT_USER_PER_MINUTE": "100000",
         "AGROBRIDGE_RATE_LIMIT_PUBLIC_PER_MINUTE": "100000",
+        "AGROBRIDGE_RATE_LIMIT_CLIENT_PER_MINUTE": "100000",
+        "AGROBRIDGE_RATE_LIMIT_TOKEN_PER_MINUTE": "100000",
         "AGROBRIDGE_PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "AGROBRIDGE_CORS_ORIGINS": "https://app.example.com",
     }

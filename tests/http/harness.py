@@ -14,6 +14,8 @@ from api.application.accounts import Accounts
 from api.application.audit import AuditTrail
 from api.application.auth import Auth, SessionPolicy
 from api.application.batches import Batches
+from api.application.client_tokens import ClientTokens
+from api.application.clients import Clients
 from api.application.events import History
 from api.application.lineage import Lots
 from api.application.locations import Locations
@@ -22,12 +24,14 @@ from api.application.public import PublicRecords
 from api.application.transactions import Transactions
 from api.domain.passwords import PasswordPolicy
 from api.domain.users import Role, User
+from api.infrastructure.security.client_assertions import Rfc7523Assertions
 from api.infrastructure.security.hash_queue import BoundedHashQueue
 from api.infrastructure.security.sealing import AesGcmSealer
 from api.infrastructure.security.tokens import JwtTokens
 from api.presentation.context import App, Services
 from api.settings import Settings
 from tests.support.fakes import (
+    FakeApiClients,
     FakeAuditLog,
     FakeAuditQuota,
     FakeBatches,
@@ -44,6 +48,7 @@ from tests.support.fakes import (
     FakeProbe,
     FakePublicReads,
     FakeRefreshTokens,
+    FakeReplayGuard,
     FakeRevocations,
     FakeThrottle,
     FakeTransactions,
@@ -99,6 +104,8 @@ class Fakes:
         self.organisations = FakeOrganisations(self.users)
         self.invitations = FakeInvitations()
         self.mailer = FakeMailer()
+        self.clients = FakeApiClients()
+        self.replays = FakeReplayGuard()
 
     def services(self) -> Services:
         unit_of_work, clock, audit = NullUnitOfWork(), self.clock, self.audit
@@ -157,6 +164,27 @@ class Fakes:
                 self.mailer,
             ),
             locations=Locations(self.locations, self.organisations, audit, unit_of_work, clock),
+            clients=Clients(
+                self.clients,
+                self.organisations,
+                Rfc7523Assertions(),
+                self.revocations,
+                audit,
+                unit_of_work,
+                clock,
+                access_ttl=timedelta(minutes=15),
+            ),
+            client_tokens=ClientTokens(
+                self.clients,
+                self.organisations,
+                self.tokens,
+                Rfc7523Assertions(),
+                self.replays,
+                self.revocations,
+                audit,
+                self.quota,
+                clock,
+            ),
             transactions=Transactions(records, batches, audit, unit_of_work, clock, events),
             history=History(batches, events, records),
             lots=Lots(batches, FakeLineage(batches), events, audit, unit_of_work, clock),

@@ -9,7 +9,7 @@ from sanic_routing import Route
 
 from api.domain.users import Role
 from api.presentation.access import Access, declared_access
-from api.presentation.guard import route_access
+from api.presentation.guard import route_access, route_scope
 from api.presentation.openapi import UNDOCUMENTED, template
 from api.presentation.schemas.operations import declared
 from tests.http.harness import CLIENT_IP, bearer
@@ -32,10 +32,27 @@ EXPECTED = {
     "/api/v1/auth/sessions": Access.ACCOUNT,
     "/api/v1/auth/sessions/{session_id}": Access.ACCOUNT,
     "/api/v1/auth/switch": Access.ACCOUNT,
+    "/api/v1/auth/token": Access.CLIENT_CREDENTIALS,
     "/api/v1/public/batches/{code}": Access.PUBLIC,
     "/api/v1/public/batches/{code}/qr.svg": Access.PUBLIC,
     "/api/v1/public/batches/{code}/qr.png": Access.PUBLIC,
     "/verify/{code}": Access.PUBLIC,
+}
+
+
+# The scope a machine client needs, per operation (docs/security.md, "Machine clients"); every
+# other route is for people only.
+SCOPED = {
+    ("GET", "/api/v1/batches"): "batches:read",
+    ("GET", "/api/v1/batches/{batch_id}"): "batches:read",
+    ("GET", "/api/v1/batches/{batch_id}/lineage"): "batches:read",
+    ("POST", "/api/v1/batches"): "batches:write",
+    ("POST", "/api/v1/batches/{batch_id}/split"): "batches:write",
+    ("POST", "/api/v1/batches/{batch_id}/publish"): "batches:write",
+    ("POST", "/api/v1/batches/{batch_id}/status"): "custody:write",
+    ("GET", "/api/v1/batches/{batch_id}/events"): "events:read",
+    ("GET", "/api/v1/batches/{batch_id}/transactions"): "events:read",
+    ("POST", "/api/v1/batches/{batch_id}/transactions"): "transactions:write",
 }
 
 
@@ -71,6 +88,17 @@ def test_the_document_and_the_guard_read_the_same_declaration(app):
         if template(route.path) not in UNDOCUMENTED:
             assert op is not None, route.path
             assert route_access(route) is op.access, route.path
+
+
+def test_machine_clients_reach_only_the_routes_given_a_scope(app):
+    found = {
+        (method, template(route.path)): route_scope(route)
+        for route in served_routes(app)
+        for method in route.methods
+        if method != "HEAD"
+    }
+
+    assert {key: scope for key, scope in found.items() if scope is not None} == SCOPED
 
 
 def test_a_route_that_declares_nothing_needs_a_token():

@@ -30,6 +30,11 @@ STATUS = {
     errors.Throttled: (429, "rate_limited"),
     errors.Unavailable: (503, "unavailable"),
     errors.Overloaded: (503, "unavailable"),
+    # The token endpoint's (RFC 6749 section 5.2).
+    errors.InvalidClient: (401, "invalid_client"),
+    errors.InvalidRequest: (400, "invalid_request"),
+    errors.InvalidScope: (400, "invalid_scope"),
+    errors.UnsupportedGrantType: (400, "unsupported_grant_type"),
 }
 
 
@@ -98,7 +103,9 @@ async def test_a_domain_error_becomes_its_status_in_the_error_shape(api, fakes, 
         }
     }
     if status == 401:
-        assert response.headers["WWW-Authenticate"] == "Bearer"
+        # A client refused at the token endpoint is asked for its Basic credentials.
+        challenge = 'Basic realm="agrobridge"' if kind is errors.InvalidClient else "Bearer"
+        assert response.headers["WWW-Authenticate"] == challenge
     if waits:
         assert response.headers["Retry-After"] == "9"
 

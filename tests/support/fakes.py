@@ -23,6 +23,7 @@ from api.application.ports import (
 )
 from api.domain.audit import AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, NewBatch
+from api.domain.clients import ApiClient, ClientSecret
 from api.domain.errors import Conflict
 from api.domain.events import BatchEvent
 from api.domain.lineage import Relative
@@ -243,6 +244,55 @@ class FakeInvitations:
     async def of(self, organisation_id: UUID) -> list[Invitation]:
         found = [i for i in self.rows.values() if i.organisation_id == organisation_id]
         return sorted(found, key=lambda i: (i.created_at, i.id), reverse=True)
+
+
+class FakeApiClients:
+    def __init__(self) -> None:
+        self.rows: dict[UUID, ApiClient] = {}
+        self.secrets: dict[UUID, ClientSecret] = {}
+
+    async def add(self, client: ApiClient) -> None:
+        self.rows[client.id] = replace(client, secrets=())
+
+    async def get(self, client_id: UUID) -> ApiClient | None:
+        client = self.rows.get(client_id)
+        return self._with_secrets(client) if client else None
+
+    async def get_for_update(self, client_id: UUID) -> ApiClient | None:
+        return await self.get(client_id)
+
+    async def of(self, organisation_id: UUID) -> list[ApiClient]:
+        found = [self._with_secrets(c) for c in self.rows.values()]
+        found = [c for c in found if c.organisation_id == organisation_id]
+        return sorted(found, key=lambda c: (c.created_at, c.id), reverse=True)
+
+    async def revoke(self, client_id: UUID, at: datetime) -> None:
+        if self.rows[client_id].revoked_at is None:
+            self.rows[client_id] = replace(self.rows[client_id], revoked_at=at, updated_at=at)
+
+    async def add_secret(self, secret: ClientSecret) -> None:
+        if any(s.secret_hash == secret.secret_hash for s in self.secrets.values()):
+            raise Conflict("duplicate secret")
+        self.secrets[secret.id] = secret
+
+    async def revoke_secret(self, secret_id: UUID, at: datetime) -> None:
+        if self.secrets[secret_id].revoked_at is None:
+            self.secrets[secret_id] = replace(self.secrets[secret_id], revoked_at=at)
+
+    def _with_secrets(self, client: ApiClient) -> ApiClient:
+        live = [s for s in self.secrets.values() if s.client_id == client.id and not s.revoked_at]
+        return replace(client, secrets=tuple(sorted(live, key=lambda s: (s.created_at, s.id))))
+
+
+class FakeReplayGuard:
+    def __init__(self) -> None:
+        self.seen: dict[str, datetime] = {}
+
+    async def first_use(self, key: str, until: datetime) -> bool:
+        if key in self.seen:
+            return False
+        self.seen[key] = until
+        return True
 
 
 class FakeMailer:

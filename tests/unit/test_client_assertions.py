@@ -106,6 +106,18 @@ def test_an_audience_list_that_names_the_token_endpoint_is_accepted(rsa_key):
     assert verify(assertion, rsa_key).expires_at > NOW
 
 
+def test_the_endpoint_may_go_by_several_names_and_one_of_them_is_enough(rsa_key):
+    names = [TOKEN_URL, "http://10.0.0.5:8000/api/v1/oauth/token"]
+    jwk = public_jwk_of(rsa_key)
+
+    for aud in names:
+        assertion = sign(rsa_key, aud=aud)
+        assert verify_client_assertion(assertion, CLIENT, jwk, names, NOW).expires_at > NOW
+    with pytest.raises(NotAuthenticated):
+        verify_client_assertion(sign(rsa_key, aud="https://elsewhere.example"), CLIENT, jwk,
+                                names, NOW)  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "changes",
     [

@@ -45,3 +45,13 @@ def test_nested_data_loses_secret_keys_and_keeps_the_rest() -> None:
     assert clean["extra"][0] == {"cookie": REDACTED}
     assert JWT not in clean["extra"][1]["note"]
     assert clean["tags"] == {"request_id": "r-1"}
+
+
+def test_a_token_requests_client_credentials_are_hidden() -> None:
+    form = "grant_type=client_credentials&client_secret=s3cr3t-V4lue&client_assertion=abc.d-e.f"
+    text = redact(f"token request {form} with Basic Y2xpZW50OnNlY3JldA==")
+    for secret in ("s3cr3t-V4lue", "abc.d-e.f", "Y2xpZW50OnNlY3JldA=="):
+        assert secret not in text
+    assert "grant_type=client_credentials" in text
+    clean = redact_data({"client_secret": "s3cr3t", "client_assertion": "a.b.c", "scope": "x"})
+    assert clean == {"client_secret": REDACTED, "client_assertion": REDACTED, "scope": "x"}

@@ -11,6 +11,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from api.domain.clients import ApiClient, AuthMethod
 from api.domain.errors import NotAuthenticated
 from api.domain.users import Role, User
 from api.infrastructure.security.keys import (
@@ -84,6 +85,46 @@ def test_a_token_names_the_deny_list_epoch_it_was_issued_in(tokens):
 @pytest.mark.parametrize("epoch", [1765000000, None, ["1"]])
 def test_a_well_signed_token_naming_an_epoch_of_the_wrong_type_is_rejected(key, tokens, epoch):
     token = jwt.encode({**good_claims(), "epo": epoch}, key.private, "RS256", {"kid": key.kid})
+
+    with pytest.raises(NotAuthenticated):
+        tokens.verify(token)
+
+
+def test_a_machine_clients_token_names_the_client_its_scopes_and_its_rate(tokens):
+    now = datetime.now(UTC)
+    client = ApiClient(
+        uuid4(), uuid4(), "scanner", frozenset({"batches:read", "events:read"}),
+        AuthMethod.CLIENT_SECRET_BASIC, None, 120, uuid4(), now, now,
+    )  # fmt: skip
+
+    token, ttl = tokens.issue_for_client(client, Role.BUYER, frozenset({"events:read"}), now, "1")
+    claims = tokens.verify(token)
+
+    assert ttl == 900
+    assert (claims.user_id, claims.session_id, claims.role) == (client.id, client.id, Role.BUYER)
+    assert (claims.organisation_id, claims.client_name) == (client.organisation_id, "scanner")
+    assert (claims.scopes, claims.rate_limit, claims.epoch) == (
+        frozenset({"events:read"}),
+        120,
+        "1",
+    )
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"client": "scanner"},  # a client's token names its organisation
+        {"client": 7, "org": str(uuid4())},
+        {"client": "scanner", "org": str(uuid4()), "scope": ["batches:read"]},
+        {"client": "scanner", "org": str(uuid4()), "rl": "600"},
+        {"client": "scanner", "org": str(uuid4()), "rl": 0},
+        {"client": "scanner", "org": str(uuid4()), "rl": True},
+    ],
+)
+def test_a_well_signed_client_token_with_claims_of_the_wrong_shape_is_rejected(
+    key, tokens, changes
+):
+    token = jwt.encode({**good_claims(), **changes}, key.private, "RS256", {"kid": key.kid})
 
     with pytest.raises(NotAuthenticated):
         tokens.verify(token)

@@ -8,15 +8,15 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey, RSAPublicNumbers
 
+from api.application.ports import AssertionClaims
 from api.domain.errors import FieldIssue, NotAuthenticated, ValidationFailed
 from api.infrastructure.security.keys import public_jwk
 
@@ -36,23 +36,18 @@ BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 PublicKey = RSAPublicKey | ec.EllipticCurvePublicKey
 
 
-@dataclass(frozen=True)
-class AssertionClaims:
-    jti: str
-    expires_at: datetime
-
-
 def verify_client_assertion(
     assertion: str,
     client_id: str,
     public_jwk: Mapping[str, object],
-    audience: str,
+    audience: str | Collection[str],
     now: datetime,
     max_lifetime_seconds: int = 300,
     leeway_seconds: int = 5,
 ) -> AssertionClaims:
     """Check an assertion that `client_id` signed with its registered key, for our token
-    endpoint `audience`; raise NotAuthenticated on any fault.
+    endpoint `audience` (one of them, when given several names); raise NotAuthenticated on any
+    fault.
 
     Single use is the caller's job: store the returned `jti` for the client until
     `expires_at` plus the leeway (a Redis SET NX with that expiry) and refuse the assertion
@@ -67,13 +62,38 @@ def verify_client_assertion(
         raise NotAuthenticated("client assertion: iss and sub must both be the client id")
     aud = claims.get("aud")
     audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
-    if audience not in audiences:
+    accepted = {audience} if isinstance(audience, str) else set(audience)
+    if not accepted.intersection(a for a in audiences if isinstance(a, str)):
         raise NotAuthenticated("client assertion: aud must name the token endpoint")
     jti = claims.get("jti")
     if not isinstance(jti, str) or not 1 <= len(jti) <= MAX_JTI_LENGTH:
         raise NotAuthenticated("client assertion: jti must be a string of 1 to 256 characters")
     exp = _check_times(claims, now.timestamp(), max_lifetime_seconds, leeway_seconds)
     return AssertionClaims(jti, datetime.fromtimestamp(exp, UTC))
+
+
+class Rfc7523Assertions:
+    """The ClientAssertions port (api/application/ports.py) over the functions here."""
+
+    def public_key(self, jwk: Mapping[str, object]) -> dict[str, object]:
+        return dict(parse_public_jwk(jwk))
+
+    def claimed_client(self, assertion: str) -> str | None:
+        try:
+            sub = jwt.decode(assertion, options={"verify_signature": False}).get("sub")
+        except jwt.PyJWTError:
+            return None
+        return sub if isinstance(sub, str) else None
+
+    def verify(
+        self,
+        assertion: str,
+        client_id: str,
+        public_jwk: Mapping[str, object],
+        audiences: Sequence[str],
+        now: datetime,
+    ) -> AssertionClaims:
+        return verify_client_assertion(assertion, client_id, public_jwk, audiences, now)
 
 
 def parse_public_jwk(value: Mapping[str, object]) -> dict[str, str]:

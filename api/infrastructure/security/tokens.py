@@ -10,6 +10,7 @@ from uuid import UUID
 import jwt
 
 from api.application.ports import AccessClaims
+from api.domain.clients import ApiClient
 from api.domain.errors import InvalidToken, NotAuthenticated
 from api.domain.users import Role, User
 from api.infrastructure.security.keys import KeyRing
@@ -38,29 +39,50 @@ class JwtTokens:
         epoch: str = "",
         organisation_id: UUID | None = None,
     ) -> tuple[str, int]:
+        claims = self._claims(user.id, session_id, user.role, at, epoch)
+        if organisation_id is not None:
+            claims["org"] = str(organisation_id)
+        return self._sign(claims), self.ttl_seconds
+
+    def issue_for_client(
+        self, client: ApiClient, role: Role, scopes: frozenset[str], at: datetime, epoch: str
+    ) -> tuple[str, int]:
+        # The client is its own session: revoking it puts its id on the deny-list.
+        claims = self._claims(client.id, client.id, role, at, epoch)
+        claims["org"] = str(client.organisation_id)
+        claims["client"] = client.name
+        claims["scope"] = " ".join(sorted(scopes))
+        # The guard needs the client's rate limit without asking the database.
+        if client.rate_limit_per_minute is not None:
+            claims["rl"] = client.rate_limit_per_minute
+        return self._sign(claims), self.ttl_seconds
+
+    def _claims(
+        self, subject: UUID, session_id: UUID, role: Role, at: datetime, epoch: str
+    ) -> dict[str, object]:
         claims: dict[str, object] = {
             "iss": self.issuer,
             "aud": self.audience,
-            "sub": str(user.id),
+            "sub": str(subject),
             "iat": at,
             "nbf": at,
             "exp": at + timedelta(seconds=self.ttl_seconds),
             "jti": uuid.uuid4().hex,
             "sid": str(session_id),
             "typ": "access",
-            "role": user.role.value,
+            "role": role.value,
         }
         if epoch:
             claims["epo"] = epoch
-        if organisation_id is not None:
-            claims["org"] = str(organisation_id)
-        token = jwt.encode(
+        return claims
+
+    def _sign(self, claims: dict[str, object]) -> str:
+        return jwt.encode(
             claims,
             self.keys.signing_key,
             algorithm=ALGORITHM,
             headers={"kid": self.keys.signing_kid},
         )
-        return token, self.ttl_seconds
 
     def verify(self, token: str) -> AccessClaims:
         cached = self._verified.get(token)
@@ -91,6 +113,9 @@ class JwtTokens:
             )
             if claims["typ"] != "access" or not _well_typed(claims):
                 raise InvalidToken("access token is invalid")
+            client = claims.get("client")
+            if client is not None and "org" not in claims:
+                raise InvalidToken("access token is invalid")
             return AccessClaims(
                 user_id=UUID(claims["sub"]),
                 role=Role(claims["role"]),
@@ -100,6 +125,9 @@ class JwtTokens:
                 issued_at=datetime.fromtimestamp(claims["iat"], UTC),
                 epoch=claims.get("epo"),
                 organisation_id=UUID(claims["org"]) if "org" in claims else None,
+                client_name=client,
+                scopes=frozenset(claims.get("scope", "").split()),
+                rate_limit=claims.get("rl"),
             )
         except jwt.ExpiredSignatureError as exc:
             raise NotAuthenticated("access token has expired") from exc
@@ -112,7 +140,10 @@ class JwtTokens:
 def _well_typed(claims: dict[str, object]) -> bool:
     """A correctly signed token may still carry claims of the wrong type: refuse those."""
     strings = all(isinstance(claims[name], str) for name in ("sub", "sid", "jti", "role"))
-    strings = strings and all(isinstance(claims.get(name, ""), str) for name in ("epo", "org"))
+    optional = ("epo", "org", "client", "scope")
+    strings = strings and all(isinstance(claims.get(name, ""), str) for name in optional)
     times = [claims[name] for name in ("exp", "iat", "nbf")]
     numbers = all(isinstance(t, int | float) and not isinstance(t, bool) for t in times)
-    return strings and numbers
+    limit = claims.get("rl", 1)
+    whole = isinstance(limit, int) and not isinstance(limit, bool) and limit > 0
+    return strings and numbers and whole

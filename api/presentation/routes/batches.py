@@ -50,6 +50,7 @@ def _batch_links() -> dict[str, dict[str, object]]:
         ),
         tag="batches",
         access=Access.BEARER,
+        scope="batches:read",
         query=BatchQuery,
         replies=(Reply(200, "A page of batches", BatchPage),),
     )
@@ -75,6 +76,7 @@ async def list_batches(request: Request) -> HTTPResponse:
         ),
         tag="batches",
         access=Access.BEARER,
+        scope="batches:write",
         body=BatchIn,
         idempotent=True,
         replies=(
@@ -114,6 +116,7 @@ async def create_batch(request: Request) -> HTTPResponse:
         description="One batch the caller may see.",
         tag="batches",
         access=Access.BEARER,
+        scope="batches:read",
         path_ids=("batch_id",),
         replies=(
             Reply(200, "The batch", BatchOut),
@@ -140,6 +143,7 @@ async def get_batch(request: Request, batch_id: str) -> HTTPResponse:
         ),
         tag="batches",
         access=Access.BEARER,
+        scope="custody:write",
         path_ids=("batch_id",),
         body=StatusIn,
         idempotent=True,
@@ -186,6 +190,7 @@ async def change_status(request: Request, batch_id: str) -> HTTPResponse:
         ),
         tag="batches",
         access=Access.BEARER,
+        scope="batches:write",
         path_ids=("batch_id",),
         replies=(
             Reply(200, "The batch, public", BatchOut),

@@ -21,6 +21,7 @@ bp = Blueprint("events", url_prefix="/batches/<batch_id:str>/events")
         ),
         tag="events",
         access=Access.BEARER,
+        scope="events:read",
         path_ids=("batch_id",),
         replies=(
             Reply(200, "The events and whether the chain verifies", EventsOut),

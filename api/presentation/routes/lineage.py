@@ -26,6 +26,7 @@ bp = Blueprint("lineage", url_prefix="/batches/<batch_id:str>")
         ),
         tag="batches",
         access=Access.BEARER,
+        scope="batches:write",
         path_ids=("batch_id",),
         body=SplitIn,
         idempotent=True,
@@ -58,6 +59,7 @@ async def split(request: Request, batch_id: str) -> HTTPResponse:
         description="The lots the batch was split from and the sub-lots split from it.",
         tag="batches",
         access=Access.BEARER,
+        scope="batches:read",
         path_ids=("batch_id",),
         replies=(
             Reply(200, "The batch, its ancestors and its descendants", LineageOut),

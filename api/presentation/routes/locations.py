@@ -62,6 +62,7 @@ def _location_links() -> dict[str, dict[str, object]]:
         " a packhouse, a warehouse...",
         tag=TAG,
         access=Access.BEARER,
+        scope="locations:write",
         path_ids=("organisation_id",),
         body=LocationIn,
         replies=(
@@ -97,6 +98,7 @@ async def create(request: Request, organisation_id: str) -> HTTPResponse:
         " `archived=true` its archived ones. Any member reads them.",
         tag=TAG,
         access=Access.BEARER,
+        scope="locations:read",
         path_ids=("organisation_id",),
         query=LocationQuery,
         replies=(
@@ -125,6 +127,7 @@ async def list_locations(request: Request, organisation_id: str) -> HTTPResponse
         description="One location of the organisation, archived or not. Any member reads it.",
         tag=TAG,
         access=Access.BEARER,
+        scope="locations:read",
         path_ids=("organisation_id", "location_id"),
         replies=(Reply(200, "The location", LocationOut), NOT_FOUND),
     )
@@ -147,6 +150,7 @@ async def get(request: Request, organisation_id: str, location_id: str) -> HTTPR
         " still be corrected.",
         tag=TAG,
         access=Access.BEARER,
+        scope="locations:write",
         path_ids=("organisation_id", "location_id"),
         body=LocationPatch,
         replies=(
@@ -180,6 +184,7 @@ async def update(request: Request, organisation_id: str, location_id: str) -> HT
         " locations are never deleted.",
         tag=TAG,
         access=Access.BEARER,
+        scope="locations:write",
         path_ids=("organisation_id", "location_id"),
         replies=(Reply(200, "The location, archived", LocationOut), OPERATORS_ONLY, NOT_FOUND),
     )

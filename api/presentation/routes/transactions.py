@@ -27,6 +27,7 @@ bp = Blueprint("transactions", url_prefix="/batches/<batch_id:str>/transactions"
         description="The blockchain transactions recorded for a batch, newest first.",
         tag="transactions",
         access=Access.BEARER,
+        scope="events:read",
         path_ids=("batch_id",),
         query=PageQuery,
         replies=(
@@ -56,6 +57,7 @@ async def list_transactions(request: Request, batch_id: str) -> HTTPResponse:
         ),
         tag="transactions",
         access=Access.BEARER,
+        scope="transactions:write",
         path_ids=("batch_id",),
         body=TransactionIn,
         idempotent=True,

@@ -42,6 +42,11 @@ ERROR_CODES = {
     "rate_limited": 429,
     "internal_error": 500,
     "unavailable": 503,
+    # The token endpoint's (RFC 6749 section 5.2).
+    "invalid_request": 400,
+    "invalid_client": 401,
+    "invalid_scope": 400,
+    "unsupported_grant_type": 400,
 }
 ErrorCode = Literal[
     "bad_request",
@@ -57,6 +62,10 @@ ErrorCode = Literal[
     "rate_limited",
     "internal_error",
     "unavailable",
+    "invalid_request",
+    "invalid_client",
+    "invalid_scope",
+    "unsupported_grant_type",
 ]
 
 

@@ -1,10 +1,11 @@
 """What a route declares next to its handler for the OpenAPI document.
 
 `@operation(Operation(...))` gives the operation's id, words, body and query models and the
-statuses its handler itself answers, and who may call it (`access`: the guard middleware
-enforces the same value the document's `security` shows). The statuses every operation of a
-kind can answer are implied here, once: 400/413/415/422 with a body, 400 with query or path
-parameters, 401 when a token is required, 429 and 503 behind the guard middleware.
+statuses its handler itself answers, and who may call it (`access`, and `scope` for machine
+clients: the guard middleware enforces the same values the document's `security` shows). The
+statuses every operation of a kind can answer are implied here, once: 400/413/415/422 with a
+body (400/413 with a form), 400 with query or path parameters, 401 when a token is required,
+429 and 503 behind the guard middleware.
 docs/API.md says the same in words.
 """
 
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from api.presentation.access import ATTRIBUTE, Access
+from api.presentation.access import Access, declare
 from api.presentation.schemas.common import ERROR_CODES, ErrorOut
 
 H = TypeVar("H", bound=Callable[..., Any])
@@ -101,12 +102,19 @@ class Operation:
     # Takes an Idempotency-Key: a malformed key is a 400, a retry while the first runs a 409, the
     # same key with another body a 422; a replayed answer says `Idempotent-Replayed: true`.
     idempotent: bool = False
+    # The scope a machine client's token needs (api/domain/clients.py); None: people only.
+    scope: str | None = None
+    # The body is an HTML form (or the same fields as JSON), as OAuth's token requests are;
+    # what is wrong with one is a 400, never a 415 or 422.
+    form: bool = False
+    # The document's security requirements, when not the ones `access` and `scope` imply.
+    security: tuple[dict[str, list[str]], ...] | None = None
 
     def all_replies(self) -> list[Reply]:
         replies = {r.status: r for r in self.replies}
         implied: list[int] = []
         if self.body is not None:
-            implied += [400, 413, 415, 422]
+            implied += [400, 413] if self.form else [400, 413, 415, 422]
         if self.query is not None or self.path_ids:
             implied.append(400)
         if self.idempotent:
@@ -131,10 +139,8 @@ def operation(op: Operation) -> Callable[[H], H]:
     """Declare a handler's part of the document, and so who may call it."""
 
     def mark(handler: H) -> H:
-        if ATTRIBUTE in handler.__dict__:
-            raise TypeError(f"{handler.__name__} declares its access twice")
+        declare(handler, op.access, op.scope)
         handler.__dict__["openapi_operation"] = op
-        handler.__dict__[ATTRIBUTE] = op.access
         return handler
 
     return mark
@@ -184,7 +190,11 @@ HEADERS = {
     ),
     "Location": _header("The new resource's URL", _TEXT, required=True),
     "ETag": _header("A strong validator of the body, for `If-None-Match`", _TEXT, required=True),
-    "WWW-Authenticate": _header("Always `Bearer`", {"const": "Bearer"}, required=True),
+    "WWW-Authenticate": _header(
+        '`Bearer`; on the token endpoint, `Basic realm="agrobridge"`',
+        {"enum": ["Bearer", 'Basic realm="agrobridge"']},
+        required=True,
+    ),
     REPLAYED: _header(
         "`true` when this is the stored answer to an earlier request", {"const": "true"}
     ),
