@@ -281,3 +281,34 @@ def test_a_clients_location_scopes_reach_its_own_organisations_sites_only(
         client.post(f"/organisations/{other}/locations", json=site, headers=writer),
     ):
         assert_error(response, 404, "not_found")
+
+
+def test_another_organisations_batch_does_not_exist_for_a_client_on_any_route(
+    client: httpx.Client,
+) -> None:
+    owner, stranger = sign_up(client), sign_up(client)
+    theirs = client.post("/batches", json=batch_body(), headers=stranger).json()["id"]
+    every = ["batches:read", "batches:write", "custody:write", "events:read", "transactions:write"]
+    made = register_client(client, owner, every)
+    robot = client_auth(client, made["client_id"], made["client_secret"])
+    tx = {
+        "tx_hash": "0x" + uuid.uuid4().hex * 2,
+        "network": "polygon-amoy",
+        "event_type": "shipped",
+    }
+    for response in (
+        client.get(f"/batches/{theirs}", headers=robot),
+        client.post(f"/batches/{theirs}/status", json={"status": "cancelled"}, headers=robot),
+        client.post(f"/batches/{theirs}/publish", headers=robot),
+        client.post(
+            f"/batches/{theirs}/split",
+            json={"parts": [{"quantity": "1000"}, {"quantity": "250.5"}]},
+            headers=robot,
+        ),
+        client.get(f"/batches/{theirs}/lineage", headers=robot),
+        client.get(f"/batches/{theirs}/events", headers=robot),
+        client.get(f"/batches/{theirs}/transactions", headers=robot),
+        client.post(f"/batches/{theirs}/transactions", json=tx, headers=robot),
+    ):
+        assert_error(response, 404, "not_found")
+    assert client.get(f"/batches/{theirs}", headers=stranger).json()["status"] == "registered"

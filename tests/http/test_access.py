@@ -53,6 +53,17 @@ SCOPED = {
     ("GET", "/api/v1/batches/{batch_id}/events"): "events:read",
     ("GET", "/api/v1/batches/{batch_id}/transactions"): "events:read",
     ("POST", "/api/v1/batches/{batch_id}/transactions"): "transactions:write",
+    ("GET", "/api/v1/organisations/{organisation_id}/locations"): "locations:read",
+    ("GET", "/api/v1/organisations/{organisation_id}/locations/{location_id}"): "locations:read",
+    ("POST", "/api/v1/organisations/{organisation_id}/locations"): "locations:write",
+    (
+        "PATCH",
+        "/api/v1/organisations/{organisation_id}/locations/{location_id}",
+    ): "locations:write",
+    (
+        "POST",
+        "/api/v1/organisations/{organisation_id}/locations/{location_id}/archive",
+    ): "locations:write",
 }
 
 

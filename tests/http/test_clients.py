@@ -278,10 +278,7 @@ async def test_the_document_shows_each_scope_and_the_token_endpoint(api, fakes):
     sessions = document["paths"]["/api/v1/auth/sessions"]["get"]
     assert sessions["security"] == [{"bearerAuth": []}]
     token = document["paths"][TOKEN]["post"]
-    assert set(token["requestBody"]["content"]) == {
-        "application/x-www-form-urlencoded",
-        "application/json",
-    }
+    assert set(token["requestBody"]["content"]) == {"application/x-www-form-urlencoded"}
     assert {"200", "400", "401", "413", "429", "503"} == set(token["responses"])
 
 

@@ -35,7 +35,8 @@ MAX_FIELDS = 20
             " authenticated with HTTP Basic (client_secret_basic) or an RFC 7523 client"
             " assertion (private_key_jwt); never with a secret in the body. Errors carry RFC"
             " 6749's codes: `invalid_client` (401), `invalid_request`, `invalid_scope`,"
-            " `unsupported_grant_type` (400)."
+            " `unsupported_grant_type` (400). The same parameters are accepted as a JSON object"
+            " too."
         ),
         tag="clients",
         access=Access.CLIENT_CREDENTIALS,
