@@ -1,0 +1,104 @@
+"""The GS1 event hash of an EPCIS event (its eventID, `ni:///sha-256;<hex>?ver=CBV2.0`), by
+GS1's reference implementation, epcis-event-hash-generator (docs/standards.md, "The event hash").
+
+The tool (1.9.3) reads whole EPCISDocuments, so each event is hashed alone in a document of
+ours, with our @context. Around it, this module handles what the tool gets wrong for a server:
+
+- it keeps every prefix any document declared in a module-level dict it never clears, so a hash
+  would depend on what the process hashed before: the dict is cleared before and after each
+  call, and calls take turns under one lock;
+- an event it cannot read (a time whose milliseconds round up to the next second, say) it logs
+  and leaves out, answering no hash at all: that is an error here;
+- it logs every event it reads, salt and private data included, to the root logger, at INFO
+  (where our logging listens) and at ERROR when it fails: its records are dropped while it runs.
+
+Its private state is touched here only, on the version it was checked against (TESTED_VERSION).
+"""
+
+import copy
+import functools
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from importlib import metadata
+from pathlib import Path
+from types import ModuleType
+
+from api.domain.epcis.document import SCHEMA_VERSION, Event, Json, context
+
+TOOL = "epcis-event-hash-generator"
+TESTED_VERSION = "1.9.3"
+ALGORITHM = "sha256"
+
+_turn = threading.Lock()
+
+
+class HashFailed(ValueError):
+    """The reference tool produced no hash for the event."""
+
+
+def check_tool_version(installed: Callable[[str], str] = metadata.version) -> None:
+    """Refuse to hash with a version of the tool this module was not checked against."""
+    found = installed(TOOL)
+    if found != TESTED_VERSION:
+        raise RuntimeError(
+            f"{TOOL} {found} is installed, but api/domain/epcis/hashing.py was checked against "
+            f"{TESTED_VERSION}: read the tool's json_to_py and hash_generator against it "
+            "(module state, logging, dropped events), then change TESTED_VERSION"
+        )
+
+
+@functools.cache
+def _tool() -> tuple[ModuleType, ModuleType]:
+    # Imported on first use: importing it sets pyld's document loader and sys.path.
+    check_tool_version()
+    from epcis_event_hash_generator import hash_generator, json_to_py
+
+    return json_to_py, hash_generator
+
+
+class _DropRecordsFrom(logging.Filter):
+    def __init__(self, directory: Path) -> None:
+        super().__init__()
+        self._directory = str(directory)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.pathname.startswith(self._directory)
+
+
+def _document(event: Mapping[str, Json]) -> Event:
+    given = event.get("@context")
+    if given is not None and given != context():
+        # Another context URL is fetched from the network; an inline prefix changes the hash.
+        raise ValueError("an event is hashed in our @context only")
+    body = {key: copy.deepcopy(value) for key, value in event.items() if key != "@context"}
+    return {
+        "@context": context(),
+        "type": "EPCISDocument",
+        "schemaVersion": SCHEMA_VERSION,
+        "epcisBody": {"eventList": [body]},
+    }
+
+
+def event_hash(event: Mapping[str, Json]) -> str:
+    """The event's GS1 hash. Its eventID and recordTime are not hashed; everything else is,
+    extension fields included."""
+    document = _document(event)
+    json_to_py, hash_generator = _tool()
+    quiet = _DropRecordsFrom(Path(str(hash_generator.__file__)).parent)
+    root = logging.getLogger()
+    with _turn:
+        json_to_py._namespaces.clear()
+        root.addFilter(quiet)
+        try:
+            events = json_to_py.event_list_from_epcis_document_json(document)
+            prehashes = hash_generator.derive_prehashes_from_events(events)
+            hashes: list[str] = hash_generator.calculate_hashes_from_pre_hashes(
+                prehashes, ALGORITHM
+            )
+        finally:
+            root.removeFilter(quiet)
+            json_to_py._namespaces.clear()
+    if len(hashes) != 1:
+        raise HashFailed(f"{TOOL} could not read the event, and made no hash of it")
+    return hashes[0]
