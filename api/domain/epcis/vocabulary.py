@@ -1,0 +1,79 @@
+"""What each of our batch events is in EPCIS 2.0: event type, action, CBV business step and
+disposition (docs/standards.md, "Our events as EPCIS events").
+
+Chosen once and never changed: a consumer filters on these words (`EQ_bizStep=shipping`), and
+they are hashed into every eventID.
+
+`cancelled` cancels a *registered* lot (custody allows it only before shipping), not a
+shipment, so CBV's `void_shipping` would announce a shipment that never existed, an
+`errorDeclaration` would retract the registration as if it never happened (it did, and stays
+in the chain), and `destroying`/`destroyed` would claim what we do not know. CBV's
+`decommissioning` (used with action DELETE) with disposition `inactive` says what we know: the
+lot ceases to be active, its history kept.
+
+A sub-lot has no registration event of its own in EPCIS: the split's TransformationEvent, whose
+outputs it is, creates it. `transaction_recorded` (a blockchain anchor) is not an EPCIS event.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from api.domain.batches import Unit
+from api.domain.custody import EventType
+
+
+class EpcisType(StrEnum):
+    OBJECT = "ObjectEvent"
+    TRANSFORMATION = "TransformationEvent"
+
+
+class Action(StrEnum):
+    ADD = "ADD"
+    OBSERVE = "OBSERVE"
+    DELETE = "DELETE"
+
+
+@dataclass(frozen=True)
+class Mapping:
+    type: EpcisType
+    # None for a TransformationEvent, which has no action.
+    action: Action | None
+    biz_step: str
+    disposition: str
+
+    @property
+    def carries_ilmd(self) -> bool:
+        """Instance/lot master data belongs to what an event creates: an ADD or a
+        transformation's outputs (the schema refuses it anywhere else)."""
+        return self.action in (Action.ADD, None)
+
+
+MAPPINGS: dict[EventType, Mapping] = {
+    EventType.CREATED: Mapping(EpcisType.OBJECT, Action.ADD, "creating_class_instance", "active"),
+    EventType.SHIPPED: Mapping(EpcisType.OBJECT, Action.OBSERVE, "shipping", "in_transit"),
+    EventType.CANCELLED: Mapping(EpcisType.OBJECT, Action.DELETE, "decommissioning", "inactive"),
+    EventType.DELIVERED: Mapping(EpcisType.OBJECT, Action.OBSERVE, "receiving", "in_progress"),
+    EventType.REJECTED: Mapping(EpcisType.OBJECT, Action.OBSERVE, "inspecting", "non_conformant"),
+    EventType.SPLIT: Mapping(EpcisType.TRANSFORMATION, None, "creating_class_instance", "active"),
+}
+
+
+def mapping_for(event: EventType) -> Mapping | None:
+    """What `event` is in EPCIS, or None for an event that stays ours."""
+    return MAPPINGS.get(event)
+
+
+# UN/ECE Recommendation 20 codes, as the schema's `uom` wants them.
+UOM: dict[Unit, str] = {Unit.KG: "KGM", Unit.T: "TNE", Unit.LB: "LBR"}
+
+# CBV business transaction types (bare words; a URI of one's own is also allowed).
+BIZ_TRANSACTION_TYPES = frozenset(
+    {
+        "bol", "cert", "desadv", "inv", "pedigree", "po", "poc", "prodorder", "recadv", "rma",
+        "testprd", "testres",
+    }
+)  # fmt: skip
+
+# Source and destination types (CBV 2.0, SDT).
+OWNING_PARTY = "owning_party"
+LOCATION = "location"
