@@ -14,7 +14,7 @@ from epcis_event_hash_generator import hash_generator, json_to_py
 
 from api.domain.epcis import hashing
 from api.domain.epcis.document import EPCIS_CONTEXT_URL, Event, Json, context
-from api.domain.epcis.hashing import HashFailed, check_tool_version, event_hash
+from api.domain.epcis.hashing import HashFailed, check_tool_version, document_hashes, event_hash
 
 LOT = "https://id.gs1.org/01/07038010000065/10/AGB-7K3Q-9XD2-M4TN"
 SUB_LOT = "https://trace.agrobridge.example/id/lot/AGB-5HN3-WQ7C-2KDW"
@@ -131,6 +131,29 @@ def test_our_hashes_equal_the_reference_tools_in_a_fresh_process_after_other_doc
     assert all(value.startswith("ni:///sha-256;") for value in ours.values())
     # The trap is real: the tool left to itself now hashes the registration differently.
     assert polluted != [expected["registration"]]
+
+
+# The tool's golden vectors (tag v1.9.3, tests/examples): each document with its events' hashes.
+VECTORS = Path(__file__).parent / "epcis_vectors"
+GOLDEN = sorted(path for path in VECTORS.glob("*.jsonld") if path.with_suffix(".hashes").exists())
+
+
+def test_the_golden_vectors_are_there():
+    assert len(GOLDEN) >= 15
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=lambda path: path.stem)
+def test_the_golden_vectors_hash_as_published_in_any_order(path: Path):
+    expected = path.with_suffix(".hashes").read_text().split()
+
+    assert document_hashes(json.loads(path.read_text())) == expected
+
+
+def test_a_document_whose_context_would_be_fetched_is_refused():
+    remote = document(SHIPMENT, ["https://example.com/epcis-context.jsonld"])
+
+    with pytest.raises(ValueError, match="from the network"):
+        document_hashes(remote)
 
 
 def test_hashing_a_then_b_then_a_gives_a_the_same_hash():

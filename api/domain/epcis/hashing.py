@@ -1,7 +1,7 @@
 """The GS1 event hash of an EPCIS event (its eventID, `ni:///sha-256;<hex>?ver=CBV2.0`), by
 GS1's reference implementation, epcis-event-hash-generator (docs/standards.md, "The event hash").
 
-The tool (1.9.3) reads whole EPCISDocuments, so each event is hashed alone in a document of
+The tool (1.9.3) reads whole EPCISDocuments: each of our events is hashed alone in a document of
 ours, with our @context. Around it, this module handles what the tool gets wrong for a server:
 
 - it keeps every prefix any document declared in a module-level dict it never clears, so a hash
@@ -24,11 +24,15 @@ from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
-from api.domain.epcis.document import SCHEMA_VERSION, Event, Json, context
+from api.domain.epcis.document import EPCIS_CONTEXT_URL, SCHEMA_VERSION, Event, Json, context
 
 TOOL = "epcis-event-hash-generator"
 TESTED_VERSION = "1.9.3"
 ALGORITHM = "sha256"
+# The contexts the tool ships copies of: any other it fetches from the network.
+BUNDLED_CONTEXTS = frozenset(
+    {EPCIS_CONTEXT_URL, "https://gs1.github.io/EPCIS/epcis-context.jsonld"}
+)
 
 _turn = threading.Lock()
 
@@ -69,9 +73,9 @@ class _DropRecordsFrom(logging.Filter):
 def _document(event: Mapping[str, Json]) -> Event:
     given = event.get("@context")
     if given is not None and given != context():
-        # Another context URL is fetched from the network; an inline prefix changes the hash.
+        # An inline prefix (even GS1's own, redeclared) changes the hash.
         raise ValueError("an event is hashed in our @context only")
-    body = {key: copy.deepcopy(value) for key, value in event.items() if key != "@context"}
+    body = {key: value for key, value in event.items() if key != "@context"}
     return {
         "@context": context(),
         "type": "EPCISDocument",
@@ -80,10 +84,24 @@ def _document(event: Mapping[str, Json]) -> Event:
     }
 
 
-def event_hash(event: Mapping[str, Json]) -> str:
-    """The event's GS1 hash. Its eventID and recordTime are not hashed; everything else is,
-    extension fields included."""
-    document = _document(event)
+def _event_count(document: Mapping[str, Json]) -> int:
+    """How many events the document holds, and that its context needs no network."""
+    given = document.get("@context")
+    urls = [given] if isinstance(given, str) else given if isinstance(given, list) else []
+    for url in urls:
+        if isinstance(url, str) and url not in BUNDLED_CONTEXTS:
+            raise ValueError(f"{TOOL} would fetch the context {url} from the network")
+    body = document.get("epcisBody")
+    if not isinstance(body, dict):
+        raise ValueError("an EPCISDocument has an epcisBody")
+    events = body.get("eventList")
+    return len(events) if isinstance(events, list) else 1
+
+
+def document_hashes(document: Mapping[str, Json]) -> list[str]:
+    """The GS1 hash of each event of an EPCISDocument, in its own @context, in order."""
+    count = _event_count(document)
+    copied = copy.deepcopy(dict(document))  # the tool changes what it reads
     json_to_py, hash_generator = _tool()
     quiet = _DropRecordsFrom(Path(str(hash_generator.__file__)).parent)
     root = logging.getLogger()
@@ -91,7 +109,7 @@ def event_hash(event: Mapping[str, Json]) -> str:
         json_to_py._namespaces.clear()
         root.addFilter(quiet)
         try:
-            events = json_to_py.event_list_from_epcis_document_json(document)
+            events = json_to_py.event_list_from_epcis_document_json(copied)
             prehashes = hash_generator.derive_prehashes_from_events(events)
             hashes: list[str] = hash_generator.calculate_hashes_from_pre_hashes(
                 prehashes, ALGORITHM
@@ -99,6 +117,14 @@ def event_hash(event: Mapping[str, Json]) -> str:
         finally:
             root.removeFilter(quiet)
             json_to_py._namespaces.clear()
-    if len(hashes) != 1:
-        raise HashFailed(f"{TOOL} could not read the event, and made no hash of it")
-    return hashes[0]
+    if len(hashes) != count:
+        raise HashFailed(f"{TOOL} could not read {count - len(hashes)} of the events")
+    return hashes
+
+
+def event_hash(event: Mapping[str, Json]) -> str:
+    """The event's GS1 hash, alone in a document of ours (the tool reads bare CBV words by
+    what else the document holds). Its eventID and recordTime are not hashed; everything
+    else is, extension fields included."""
+    (digest,) = document_hashes(_document(event))
+    return digest
