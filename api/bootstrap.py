@@ -1,25 +1,13 @@
-"""The composition root: settings in, wired services out. Runs in each worker at start-up."""
+"""A worker's start-up: the real adapters from settings, wired by api/composition.py."""
 
 import secrets
-from datetime import timedelta
 from functools import partial
 
 from redis.asyncio import Redis
 from tortoise import Tortoise
 
-from api.application.accounts import Accounts
-from api.application.audit import AuditTrail
-from api.application.auth import Auth, SessionPolicy
-from api.application.batches import Batches
-from api.application.client_tokens import ClientTokens
-from api.application.clients import Clients
-from api.application.events import History
-from api.application.lineage import Lots
-from api.application.locations import Locations
-from api.application.organisations import Organisations
-from api.application.public import PublicRecords
 from api.application.registration import Registration
-from api.application.transactions import Transactions
+from api.composition import Adapters, compose
 from api.domain.emails import load_confusables
 from api.domain.passwords import PasswordPolicy
 from api.infrastructure.cache.audit_quota import RedisAuditQuota
@@ -81,12 +69,10 @@ async def build_services(settings: Settings) -> Services:
     tokens = JwtTokens(
         keys, settings.jwt_issuer, settings.jwt_audience, settings.access_token_ttl_seconds
     )
-    clock, audit = SystemClock(), PgAuditLog()
     unit_of_work = PgUnitOfWork(
         settings.db_pool_max, settings.db_pool_reserved_for_reads, limits.acquire
     )
     hasher = Argon2Hasher(threads=HASHING_THREADS)
-    batch_repo, events, records = PgBatches(), PgEvents(), PgTransactions()
     common_passwords = CommonPasswords()
     len(common_passwords)  # read the list now, not during the first registration
     load_confusables()  # likewise the data look-alike emails are found with
@@ -99,95 +85,45 @@ async def build_services(settings: Settings) -> Services:
             window_seconds=settings.login_failure_window_seconds,
         ),
     )
-    users, refresh_tokens, organisations = PgUsers(), PgRefreshTokens(), PgOrganisations()
-    locations = PgLocations()
-    revocations = RedisRevocations(redis)
-    auth = Auth(
-        users=users,
-        refresh_tokens=refresh_tokens,
-        hasher=hasher,
-        tokens=tokens,
-        throttle=throttle,
-        revocations=revocations,
-        audit=audit,
+    audit_quota = RedisAuditQuota(redis, settings.audit_denials_per_minute)
+    adapters = Adapters(
+        users=PgUsers(),
+        refresh_tokens=PgRefreshTokens(),
+        organisations=PgOrganisations(),
+        invitations=PgInvitations(),
+        locations=PgLocations(),
+        batches=PgBatches(),
+        events=PgEvents(),
+        transactions=PgTransactions(),
+        lineage=PgLineage(),
+        public_reads=PgPublicReads(),
+        api_clients=PgApiClients(),
+        audit=PgAuditLog(),
+        audit_quota=audit_quota,
         unit_of_work=unit_of_work,
-        clock=clock,
-        sessions_policy=SessionPolicy(
-            idle=timedelta(seconds=settings.refresh_idle_ttl_seconds),
-            absolute=timedelta(seconds=settings.session_max_ttl_seconds),
-            access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
-            reuse_grace=timedelta(seconds=settings.refresh_reuse_grace_seconds),
-        ),
+        clock=SystemClock(),
+        hasher=hasher,
+        dummy_hash=await hasher.hash(secrets.token_urlsafe(16)),
         passwords=PasswordPolicy(common_passwords),
-        sealer=AesGcmSealer(),
         hash_queue=BoundedHashQueue(
             slots=HASHING_THREADS,
             max_waiting=settings.hash_queue_per_worker,
             per_client=settings.hash_queue_per_address,
         ),
-        dummy_hash=await hasher.hash(secrets.token_urlsafe(16)),
-        organisations=organisations,
-    )
-    accounts = Accounts(
-        users=users,
-        refresh_tokens=refresh_tokens,
-        revocations=revocations,
-        audit=audit,
-        unit_of_work=unit_of_work,
-        clock=clock,
-        access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
-    )
-    api_clients, assertions = PgApiClients(), Rfc7523Assertions()
-    audit_quota = RedisAuditQuota(redis, settings.audit_denials_per_minute)
-    return Services(
-        auth=auth,
-        accounts=accounts,
-        batches=Batches(
-            batch_repo, audit, unit_of_work, clock, events, users, organisations, locations
-        ),
-        organisations=Organisations(
-            organisations,
-            PgInvitations(),
-            users,
-            audit,
-            unit_of_work,
-            clock,
-            mailer_from(settings),
-        ),
-        locations=Locations(locations, organisations, audit, unit_of_work, clock),
-        clients=Clients(
-            api_clients,
-            organisations,
-            assertions,
-            revocations,
-            audit,
-            unit_of_work,
-            clock,
-            access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
-        ),
-        client_tokens=ClientTokens(
-            api_clients,
-            organisations,
-            tokens,
-            assertions,
-            RedisReplayGuard(redis),
-            revocations,
-            audit,
-            audit_quota,
-            clock,
-        ),
-        transactions=Transactions(records, batch_repo, audit, unit_of_work, clock, events),
-        history=History(batch_repo, events, records),
-        lots=Lots(batch_repo, PgLineage(), events, audit, unit_of_work, clock),
-        public=PublicRecords(batch_repo, PgPublicReads()),
-        audit_trail=AuditTrail(audit, audit_quota, clock),
+        sealer=AesGcmSealer(),
         tokens=tokens,
+        throttle=throttle,
+        revocations=RedisRevocations(redis),
+        mailer=mailer_from(settings),
+        assertions=Rfc7523Assertions(),
+        replays=RedisReplayGuard(redis),
         guard=RedisGuard(redis),
         idempotency=RedisIdempotency(redis, settings.idempotency_ttl_seconds),
         jwks=keys.jwks(),
         probes={"postgres": PostgresProbe(), "redis": RedisProbe(redis)},
         close=partial(_close, redis),
     )
+    return compose(settings, adapters)
 
 
 async def build_registration(settings: DatabaseSettings) -> Registration:

@@ -4,24 +4,13 @@ its ASGI entry point: routes, guard, error mapping and middleware without a serv
 import asyncio
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from api.application.accounts import Accounts
-from api.application.audit import AuditTrail
-from api.application.auth import Auth, SessionPolicy
-from api.application.batches import Batches
-from api.application.client_tokens import ClientTokens
-from api.application.clients import Clients
-from api.application.events import History
-from api.application.lineage import Lots
-from api.application.locations import Locations
-from api.application.organisations import Organisations
-from api.application.public import PublicRecords
-from api.application.transactions import Transactions
+from api.composition import Adapters, compose
 from api.domain.passwords import PasswordPolicy
 from api.domain.users import Role, User
 from api.infrastructure.security.client_assertions import Rfc7523Assertions
@@ -107,95 +96,41 @@ class Fakes:
         self.clients = FakeApiClients()
         self.replays = FakeReplayGuard()
 
-    def services(self) -> Services:
-        unit_of_work, clock, audit = NullUnitOfWork(), self.clock, self.audit
-        auth = Auth(
+    def services(self, with_settings: Settings | None = None) -> Services:
+        """The services exactly as a worker wires them (api/composition.py), over the fakes."""
+        adapters = Adapters(
             users=self.users,
             refresh_tokens=self.refresh_tokens,
+            organisations=self.organisations,
+            invitations=self.invitations,
+            locations=self.locations,
+            batches=self.batches,
+            events=self.events,
+            transactions=self.transactions,
+            lineage=FakeLineage(self.batches),
+            public_reads=FakePublicReads(self.batches, self.events, self.transactions),
+            api_clients=self.clients,
+            audit=self.audit,
+            audit_quota=self.quota,
+            unit_of_work=NullUnitOfWork(),
+            clock=self.clock,
             hasher=self.hasher,
+            dummy_hash="hashed:dummy-never-matches",
+            passwords=PasswordPolicy(common=frozenset({"password123"})),
+            hash_queue=BoundedHashQueue(slots=1, max_waiting=8, per_client=2),
+            sealer=AesGcmSealer(),
             tokens=self.tokens,
             throttle=self.throttle,
             revocations=self.revocations,
-            audit=audit,
-            unit_of_work=unit_of_work,
-            clock=clock,
-            sessions_policy=SessionPolicy(
-                idle=timedelta(days=7),
-                absolute=timedelta(days=30),
-                access_ttl=timedelta(minutes=15),
-                reuse_grace=timedelta(seconds=10),
-            ),
-            passwords=PasswordPolicy(common=frozenset({"password123"})),
-            sealer=AesGcmSealer(),
-            hash_queue=BoundedHashQueue(slots=1, max_waiting=8, per_client=2),
-            dummy_hash="hashed:dummy-never-matches",
-            organisations=self.organisations,
-        )
-        accounts = Accounts(
-            users=self.users,
-            refresh_tokens=self.refresh_tokens,
-            revocations=self.revocations,
-            audit=audit,
-            unit_of_work=unit_of_work,
-            clock=clock,
-            access_ttl=timedelta(minutes=15),
-        )
-        batches, events, records = self.batches, self.events, self.transactions
-        return Services(
-            auth=auth,
-            accounts=accounts,
-            batches=Batches(
-                batches,
-                audit,
-                unit_of_work,
-                clock,
-                events,
-                self.users,
-                self.organisations,
-                self.locations,
-            ),
-            organisations=Organisations(
-                self.organisations,
-                self.invitations,
-                self.users,
-                audit,
-                unit_of_work,
-                clock,
-                self.mailer,
-            ),
-            locations=Locations(self.locations, self.organisations, audit, unit_of_work, clock),
-            clients=Clients(
-                self.clients,
-                self.organisations,
-                Rfc7523Assertions(),
-                self.revocations,
-                audit,
-                unit_of_work,
-                clock,
-                access_ttl=timedelta(minutes=15),
-            ),
-            client_tokens=ClientTokens(
-                self.clients,
-                self.organisations,
-                self.tokens,
-                Rfc7523Assertions(),
-                self.replays,
-                self.revocations,
-                audit,
-                self.quota,
-                clock,
-            ),
-            transactions=Transactions(records, batches, audit, unit_of_work, clock, events),
-            history=History(batches, events, records),
-            lots=Lots(batches, FakeLineage(batches), events, audit, unit_of_work, clock),
-            public=PublicRecords(batches, FakePublicReads(batches, events, records)),
-            audit_trail=AuditTrail(audit, self.quota, clock),
-            tokens=self.tokens,
+            mailer=self.mailer,
+            assertions=Rfc7523Assertions(),
+            replays=self.replays,
             guard=self.guard,
             idempotency=self.idempotency,
             jwks=shared_key().ring().jwks(),
             probes={"postgres": self.postgres, "redis": self.redis},
         )
+        return compose(with_settings or settings(), adapters)
 
     async def user(self, role: Role = Role.PRODUCER, email: str | None = None) -> User:
         email = email or f"{role.value}-{uuid.uuid4().hex[:8]}@example.com"

@@ -1,0 +1,173 @@
+"""The one place the use cases are put together, from settings and adapters. A worker's start-up
+(api/bootstrap.py) hands it the real adapters; the HTTP tests (tests/http/harness.py) hand it
+in-memory fakes, so both run exactly this wiring."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from api.application.accounts import Accounts
+from api.application.audit import AuditTrail
+from api.application.auth import Auth, SessionPolicy
+from api.application.batches import Batches
+from api.application.client_tokens import ClientTokens
+from api.application.clients import Clients
+from api.application.events import History
+from api.application.lineage import Lots
+from api.application.locations import Locations
+from api.application.organisations import Organisations
+from api.application.ports import (
+    ApiClientRepository,
+    AuditLog,
+    AuditQuota,
+    BatchRepository,
+    ClientAssertions,
+    Clock,
+    DependencyProbe,
+    EventRepository,
+    HashQueue,
+    InvitationRepository,
+    LineageRepository,
+    LocationRepository,
+    LoginThrottle,
+    Mailer,
+    OrganisationRepository,
+    PasswordHasher,
+    PublicReadRepository,
+    RefreshTokenRepository,
+    ReplayGuard,
+    Revocations,
+    Sealer,
+    TokenIssuer,
+    TransactionRepository,
+    UnitOfWork,
+    UserRepository,
+)
+from api.application.public import PublicRecords
+from api.application.transactions import Transactions
+from api.domain.passwords import PasswordPolicy
+from api.presentation.context import Guard, IdempotencyStore, Services
+from api.settings import Settings
+
+
+async def _nothing_to_close() -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Adapters:
+    """What the use cases stand on: stores, caches, keys and the outside world."""
+
+    users: UserRepository
+    refresh_tokens: RefreshTokenRepository
+    organisations: OrganisationRepository
+    invitations: InvitationRepository
+    locations: LocationRepository
+    batches: BatchRepository
+    events: EventRepository
+    transactions: TransactionRepository
+    lineage: LineageRepository
+    public_reads: PublicReadRepository
+    api_clients: ApiClientRepository
+    audit: AuditLog
+    audit_quota: AuditQuota
+    unit_of_work: UnitOfWork
+    clock: Clock
+    hasher: PasswordHasher
+    # Verified against when a login's email is unknown, so that both paths take as long.
+    dummy_hash: str
+    passwords: PasswordPolicy
+    hash_queue: HashQueue
+    sealer: Sealer
+    tokens: TokenIssuer
+    throttle: LoginThrottle
+    revocations: Revocations
+    mailer: Mailer
+    assertions: ClientAssertions
+    replays: ReplayGuard
+    guard: Guard
+    idempotency: IdempotencyStore
+    jwks: dict[str, Any]
+    probes: dict[str, DependencyProbe]
+    # Releases the connections behind the adapters when the worker stops.
+    close: Callable[[], Awaitable[None]] = _nothing_to_close
+
+
+def compose(settings: Settings, a: Adapters) -> Services:
+    access_ttl = timedelta(seconds=settings.access_token_ttl_seconds)
+    auth = Auth(
+        users=a.users,
+        refresh_tokens=a.refresh_tokens,
+        hasher=a.hasher,
+        tokens=a.tokens,
+        throttle=a.throttle,
+        revocations=a.revocations,
+        audit=a.audit,
+        unit_of_work=a.unit_of_work,
+        clock=a.clock,
+        sessions_policy=SessionPolicy(
+            idle=timedelta(seconds=settings.refresh_idle_ttl_seconds),
+            absolute=timedelta(seconds=settings.session_max_ttl_seconds),
+            access_ttl=access_ttl,
+            reuse_grace=timedelta(seconds=settings.refresh_reuse_grace_seconds),
+        ),
+        passwords=a.passwords,
+        sealer=a.sealer,
+        hash_queue=a.hash_queue,
+        dummy_hash=a.dummy_hash,
+        organisations=a.organisations,
+    )
+    accounts = Accounts(
+        users=a.users,
+        refresh_tokens=a.refresh_tokens,
+        revocations=a.revocations,
+        audit=a.audit,
+        unit_of_work=a.unit_of_work,
+        clock=a.clock,
+        access_ttl=access_ttl,
+    )
+    uow, clock, audit = a.unit_of_work, a.clock, a.audit
+    return Services(
+        auth=auth,
+        accounts=accounts,
+        batches=Batches(
+            a.batches, audit, uow, clock, a.events, a.users, a.organisations, a.locations
+        ),
+        organisations=Organisations(
+            a.organisations, a.invitations, a.users, audit, uow, clock, a.mailer
+        ),
+        locations=Locations(a.locations, a.organisations, audit, uow, clock),
+        clients=Clients(
+            a.api_clients,
+            a.organisations,
+            a.assertions,
+            a.revocations,
+            audit,
+            uow,
+            clock,
+            access_ttl=access_ttl,
+        ),
+        client_tokens=ClientTokens(
+            a.api_clients,
+            a.organisations,
+            a.tokens,
+            a.assertions,
+            a.replays,
+            a.revocations,
+            audit,
+            a.audit_quota,
+            clock,
+        ),
+        transactions=Transactions(a.transactions, a.batches, audit, uow, clock, a.events),
+        history=History(a.batches, a.events, a.transactions),
+        lots=Lots(a.batches, a.lineage, a.events, audit, uow, clock),
+        public=PublicRecords(a.batches, a.public_reads),
+        audit_trail=AuditTrail(audit, a.audit_quota, clock),
+        tokens=a.tokens,
+        guard=a.guard,
+        idempotency=a.idempotency,
+        jwks=a.jwks,
+        probes=a.probes,
+        close=a.close,
+    )
