@@ -3,6 +3,7 @@ document and a traceability lot code source (21 CFR 1.1310), and when each is co
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from api.domain.locations import Location
 from api.domain.organisations import Organisation
@@ -67,6 +68,12 @@ class LocationDescription:
     def missing(self) -> tuple[str, ...]:
         """The parts the rule asks for that are empty (the city, region and postal code are
         asked for even beside coordinates)."""
+        return self._missing
+
+    # Described once, however many rows name the place (the dataclass is frozen: no change
+    # can make them stale).
+    @cached_property
+    def _missing(self) -> tuple[str, ...]:
         parts = {
             "business_name": filled(self.business_name),
             "phone": filled(self.phone),
@@ -89,6 +96,10 @@ class LocationDescription:
     def text(self) -> str:
         """One line: "Business (site); street, city, region postal code, country; coordinates;
         tel phone; GLN ..."; what is unknown is left out (and named by `missing`)."""
+        return self._text
+
+    @cached_property
+    def _text(self) -> str:
         name = self.business_name or ""
         if filled(self.site_name) and self.site_name != self.business_name:
             name = f"{name} ({self.site_name})" if filled(name) else f"({self.site_name})"
@@ -118,6 +129,10 @@ class ProductDescription:
         return filled(self.commodity)
 
     def text(self) -> str:
+        return self._text
+
+    @cached_property
+    def _text(self) -> str:
         packaging = _joined([self.packaging_size, self.packaging_style], " ")
         brand = f"brand {self.brand}" if filled(self.brand) else None
         return _joined([self.commodity, self.variety, brand, packaging])
@@ -183,4 +198,8 @@ class TlcSource:
         return (self.location is not None and self.location.complete) or filled(self.reference)
 
     def text(self) -> str:
+        return self._text
+
+    @cached_property
+    def _text(self) -> str:
         return _joined([self.location.text() if self.location else None, self.reference], "; ")

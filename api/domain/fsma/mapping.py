@@ -4,7 +4,7 @@
 |----------------------------------------|--------------------------------------------------------|
 | registration at a packhouse            | initial packing (the lot code is assigned there)       |
 | registration elsewhere (farm, field)   | harvesting                                             |
-| ... naming where it was cooled         | cooling too, before the harvesting or packing row      |
+| ... naming where it was cooled         | cooling too, after the harvest, before the packing     |
 | shipped                                | shipping                                               |
 | delivered                              | receiving                                              |
 | split: repack                          | transformation, one row per new lot                    |
@@ -15,8 +15,8 @@ location description without all its parts), in the rule's order: never a silent
 """
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from api.domain.fsma.descriptions import (
     Business,
@@ -62,32 +62,27 @@ def _complete(place: LocationDescription | None) -> bool:
     return place is not None and place.complete
 
 
-def _with_missing(row: Row, present: Mapping[Kde, bool], cooled: bool = False) -> Row:
-    # A KDE the event needs and `present` does not vouch for is missing.
-    required = required_kdes(row.cte, cooled)
-    return replace(row, missing_kdes=tuple(kde for kde in required if not present.get(kde)))
-
-
-def _common(
-    product: ProductDescription, quantity: Quantity | None, reference: ReferenceDocument | None
-) -> dict[Kde, bool]:
-    return {
-        K.COMMODITY_AND_VARIETY: product.has_commodity,
-        K.PRODUCT_DESCRIPTION: product.has_commodity,
-        K.QUANTITY_AND_UNIT: quantity is not None and quantity.complete,
-        K.REFERENCE_DOCUMENT: reference is not None and reference.complete,
-    }
-
-
 def _row(
     cte: Cte,
+    present: Mapping[Kde, bool],
     code: str | None,
     product: ProductDescription,
     quantity: Quantity | None,
     on: date | None,
     at: time | None,
     reference: ReferenceDocument | None,
+    cooled: bool = False,
+    **columns: Any,
 ) -> Row:
+    """The row of `cte`, the other `columns` as given; a KDE it needs that `present` does not
+    vouch for is missing, and so is the quantity, the product or the reference document."""
+    present = {
+        **present,
+        K.COMMODITY_AND_VARIETY: product.has_commodity,
+        K.PRODUCT_DESCRIPTION: product.has_commodity,
+        K.QUANTITY_AND_UNIT: quantity is not None and quantity.complete,
+        K.REFERENCE_DOCUMENT: reference is not None and reference.complete,
+    }
     return Row(
         cte=cte,
         traceability_lot_code=code if filled(code) else None,
@@ -100,69 +95,64 @@ def _row(
         reference_document_number=(
             reference.number if reference and filled(reference.number) else None
         ),
+        missing_kdes=tuple(kde for kde in required_kdes(cte, cooled) if not present.get(kde)),
+        **columns,
     )
 
 
 def _registration(event: Registration) -> tuple[Row, ...]:
     packed = event.site_kind is LocationKind.PACKHOUSE
-    kind = event.site_kind
-    farm = event.farm or (event.site if kind is LocationKind.FARM else None)
+    farm = event.farm or (event.site if event.site_kind is LocationKind.FARM else None)
     field_name = event.field_name
-    if field_name is None and kind is LocationKind.FIELD and event.site:
+    if field_name is None and event.site_kind is LocationKind.FIELD and event.site:
         field_name = event.site.site_name
-    common = _common(event.product, event.quantity, event.reference)
-    place = {K.FARM: _complete(farm), K.FIELD: filled(field_name)}
-    harvest_date = {K.HARVEST_DATE: event.harvest_date is not None}
-    base = replace(
-        _row(Cte.HARVESTING, event.lot_code, event.product, event.quantity, event.harvest_date,
-             None, event.reference),
-        farm=_text(farm), field_name=field_name if filled(field_name) else None,
-        harvest_date=event.harvest_date,
-    )  # fmt: skip
-    rows = []
+    present = {
+        K.FARM: _complete(farm),
+        K.FIELD: filled(field_name),
+        K.HARVEST_DATE: event.harvest_date is not None,
+    }
+    lot = (event.lot_code, event.product, event.quantity)
+    harvest: dict[str, Any] = {
+        "farm": _text(farm),
+        "field_name": field_name if filled(field_name) else None,
+        "harvest_date": event.harvest_date,
+    }
     # Harvested food goes to the cooler when cooled, else to the next recipient; cooled food
     # goes on to the packer: this packhouse, or the next recipient.
-    after_cooling = event.site if packed else event.next_recipient
-    cooling = event.cooling
+    cooling, rows = event.cooling, []
+    if not packed:
+        to = cooling.location if cooling else event.next_recipient
+        rows.append(_row(
+            Cte.HARVESTING, {**present, K.SUBSEQUENT_RECIPIENT: _complete(to)}, *lot,
+            event.harvest_date, None, event.reference, ship_to=_text(to), **harvest,
+        ))  # fmt: skip
     if cooling is not None:
-        cooled = replace(
-            base, cte=Cte.COOLING, event_date=cooling.on, ship_to=_text(after_cooling),
-            cooling_location=_text(cooling.location), cooling_date=cooling.on,
-        )  # fmt: skip
-        present = {
-            **common, **place,
-            K.SUBSEQUENT_RECIPIENT: _complete(after_cooling),
+        to = event.site if packed else event.next_recipient
+        cooled = {
+            K.SUBSEQUENT_RECIPIENT: _complete(to),
             K.COOLING_LOCATION: _complete(cooling.location),
             K.COOLING_DATE: cooling.on is not None,
-        }  # fmt: skip
-        rows.append(_with_missing(cooled, present))
+        }
+        rows.append(_row(
+            Cte.COOLING, {**present, **cooled}, *lot, cooling.on, None, event.reference,
+            ship_to=_text(to), cooling_location=_text(cooling.location),
+            cooling_date=cooling.on, **harvest,
+        ))  # fmt: skip
     if packed:
-        rows.append(_packing(event, base, {**common, **place, **harvest_date}, farm))
-    else:
-        recipient = cooling.location if cooling else event.next_recipient
-        harvested = replace(base, ship_to=_text(recipient))
-        present = {**common, **place, **harvest_date, K.SUBSEQUENT_RECIPIENT: _complete(recipient)}
-        rows.append(_with_missing(harvested, present))
+        rows.append(_packing(event, present, farm, harvest))
     return tuple(rows)
 
 
 def _packing(
-    event: Registration, base: Row, present: dict[Kde, bool], farm: LocationDescription | None
+    event: Registration,
+    present: dict[Kde, bool],
+    farm: LocationDescription | None,
+    harvest: dict[str, Any],
 ) -> Row:
     on, at = _utc(event.registered_at)
     harvester = event.harvester or (Business(farm.business_name, farm.phone) if farm else None)
     received, cooling, site = event.received, event.cooling, event.site
     received_quantity = received.quantity if received else None
-    packed = replace(
-        base, cte=Cte.INITIAL_PACKING, event_date=on, event_time=at,
-        tlc_source=_text(TlcSource.at(site)) if site else None,
-        packing_location=_text(site), harvester=_text(harvester),
-        cooling_location=_text(cooling.location) if cooling else None,
-        cooling_date=cooling.on if cooling else None,
-        received_date=received.on if received else None,
-        received_quantity=received_quantity.amount if received_quantity else None,
-        received_unit=received_quantity.unit if received_quantity else None,
-    )  # fmt: skip
     present = {
         **present,
         K.TRACEABILITY_LOT_CODE: filled(event.lot_code),
@@ -174,7 +164,18 @@ def _packing(
         K.COOLING_LOCATION: cooling is not None and _complete(cooling.location),
         K.COOLING_DATE: cooling is not None and cooling.on is not None,
     }
-    return _with_missing(packed, present, cooled=cooling is not None)
+    return _row(
+        Cte.INITIAL_PACKING, present, event.lot_code, event.product, event.quantity, on, at,
+        event.reference, cooled=cooling is not None,
+        tlc_source=_text(TlcSource.at(site)) if site else None,
+        packing_location=_text(site), harvester=_text(harvester),
+        cooling_location=_text(cooling.location) if cooling else None,
+        cooling_date=cooling.on if cooling else None,
+        received_date=received.on if received else None,
+        received_quantity=received_quantity.amount if received_quantity else None,
+        received_unit=received_quantity.unit if received_quantity else None,
+        **harvest,
+    )  # fmt: skip
 
 
 def _lot(lot: LotIdentity) -> dict[Kde, bool]:
@@ -186,39 +187,33 @@ def _lot(lot: LotIdentity) -> dict[Kde, bool]:
 
 def _shipment(event: Shipment) -> Row:
     on, at = _utc(event.shipped_at)
-    row = replace(
-        _row(Cte.SHIPPING, event.lot.code, event.product, event.quantity, on, at, event.reference),
-        tlc_source=_text(event.lot.source),
-        ship_from=_text(event.ship_from),
-        ship_to=_text(event.ship_to),
-    )
     present = {
-        **_common(event.product, event.quantity, event.reference),
         **_lot(event.lot),
         K.SUBSEQUENT_RECIPIENT: _complete(event.ship_to),
         K.SHIP_FROM: _complete(event.ship_from),
         K.SHIP_DATE: True,
     }
-    return _with_missing(row, present)
+    return _row(
+        Cte.SHIPPING, present, event.lot.code, event.product, event.quantity, on, at,
+        event.reference, tlc_source=_text(event.lot.source), ship_from=_text(event.ship_from),
+        ship_to=_text(event.ship_to),
+    )  # fmt: skip
 
 
 def _receipt(event: Receipt) -> Row:
     on, at = _utc(event.received_at)
-    row = replace(
-        _row(Cte.RECEIVING, event.lot.code, event.product, event.quantity, on, at,
-             event.reference),
-        tlc_source=_text(event.lot.source),
-        previous_source=_text(event.previous_source),
-        receiving_location=_text(event.receiving_location),
-    )  # fmt: skip
     present = {
-        **_common(event.product, event.quantity, event.reference),
         **_lot(event.lot),
         K.PREVIOUS_SOURCE: _complete(event.previous_source),
         K.RECEIVING_LOCATION: _complete(event.receiving_location),
         K.RECEIVING_DATE: True,
     }
-    return _with_missing(row, present)
+    return _row(
+        Cte.RECEIVING, present, event.lot.code, event.product, event.quantity, on, at,
+        event.reference, tlc_source=_text(event.lot.source),
+        previous_source=_text(event.previous_source),
+        receiving_location=_text(event.receiving_location),
+    )  # fmt: skip
 
 
 def _split(event: Split) -> tuple[Row, ...]:
@@ -228,22 +223,16 @@ def _split(event: Split) -> tuple[Row, ...]:
     source = TlcSource.at(event.site) if event.site else None
     rows = []
     for part in event.parts:
-        product = part.product or event.product
         used = InputLot(event.parent.code, event.product, part.quantity)
-        row = replace(
-            _row(Cte.TRANSFORMATION, part.code, product, part.quantity, on, at, event.reference),
-            tlc_source=_text(source),
-            input_lots=(used,),
-        )
         present = {
-            **_common(product, part.quantity, event.reference),
-            K.INPUT_LOTS: filled(used.code)
-            and event.product.has_commodity
-            and used.quantity is not None
-            and used.quantity.complete,
+            K.INPUT_LOTS: filled(used.code) and event.product.has_commodity
+            and used.quantity is not None and used.quantity.complete,
             K.TRACEABILITY_LOT_CODE: filled(part.code),
             K.TRANSFORMATION_LOCATION: _complete(event.site),
             K.TRANSFORMATION_DATE: True,
-        }
-        rows.append(_with_missing(row, present))
+        }  # fmt: skip
+        rows.append(_row(
+            Cte.TRANSFORMATION, present, part.code, part.product or event.product,
+            part.quantity, on, at, event.reference, tlc_source=_text(source), input_lots=(used,),
+        ))  # fmt: skip
     return tuple(rows)

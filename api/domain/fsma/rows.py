@@ -88,7 +88,7 @@ def _column(key: str, header: str, kind: CellKind = CellKind.TEXT) -> Column:
 
 T, N, D = CellKind.TEXT, CellKind.NUMBER, CellKind.DATE
 COLUMNS: tuple[Column, ...] = (
-    Column("cte", "Critical tracking event", T, lambda row: row.cte.value),
+    _column("cte", "Critical tracking event"),
     _column("traceability_lot_code", "Traceability lot code"),
     _column("product_description", "Product description"),
     _column("quantity", "Quantity", N),
@@ -112,13 +112,13 @@ COLUMNS: tuple[Column, ...] = (
     _column("received_unit", "Unit received for packing"),
     Column(
         "input_lots", "Input lots (code: quantity used, product)", CellKind.LIST,
-        lambda row: tuple(lot.text() for lot in row.input_lots),
+        lambda row: tuple([lot.text() for lot in row.input_lots]),
     ),
     _column("reference_document_type", "Reference document type"),
     _column("reference_document_number", "Reference document number"),
     Column(
         "missing_kdes", "Missing key data elements", CellKind.LIST,
-        lambda row: tuple(kde.value for kde in row.missing_kdes),
+        lambda row: tuple([kde.value for kde in row.missing_kdes]),
     ),
 )  # fmt: skip
 

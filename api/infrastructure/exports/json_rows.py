@@ -2,7 +2,7 @@
 Quantities are decimal strings (as everywhere in the API), dates and times ISO 8601, the list
 columns arrays."""
 
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable
 from datetime import date, time
 from decimal import Decimal
 
@@ -35,7 +35,7 @@ def row_object(row: Row) -> dict[str, JsonCell]:
 
 async def _chunked(
     pieces: AsyncIterable[bytes], chunk_bytes: int = CHUNK_BYTES
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     held: list[bytes] = []
     size = 0
     async for piece in pieces:
@@ -47,12 +47,12 @@ async def _chunked(
     yield b"".join(held)
 
 
-async def _lines(rows: AsyncIterable[Row]) -> AsyncIterator[bytes]:
+async def _lines(rows: AsyncIterable[Row]) -> AsyncGenerator[bytes, None]:
     async for row in rows:
         yield orjson.dumps(row_object(row)) + b"\n"
 
 
-async def _array(rows: AsyncIterable[Row]) -> AsyncIterator[bytes]:
+async def _array(rows: AsyncIterable[Row]) -> AsyncGenerator[bytes, None]:
     yield b"["
     separator = b"\n"
     async for row in rows:
@@ -63,13 +63,13 @@ async def _array(rows: AsyncIterable[Row]) -> AsyncIterator[bytes]:
 
 def json_lines_chunks(
     rows: AsyncIterable[Row], chunk_bytes: int = CHUNK_BYTES
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """One JSON object per line (JSON Lines)."""
     return _chunked(_lines(rows), chunk_bytes)
 
 
 def json_array_chunks(
     rows: AsyncIterable[Row], chunk_bytes: int = CHUNK_BYTES
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """One JSON array of the row objects, one per line."""
     return _chunked(_array(rows), chunk_bytes)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from api.domain.fsma.rows import Cell
 
 # Characters a spreadsheet reads as the start of a formula when they open a cell.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = frozenset("=+-@\t\r")
 LIST_SEPARATOR = "; "
 
 
@@ -28,4 +28,9 @@ def cell_text(cell: Cell) -> str:
 def inert(text: str) -> str:
     """Text a spreadsheet opening the file shows as text: one that would start a formula (a
     business named "=HYPERLINK(...)") is led by an apostrophe (OWASP, "CSV injection")."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text[:1] in FORMULA_STARTS else text
+
+
+def inert_text(cell: Cell) -> str:
+    """A text or list cell as `inert` text."""
+    return inert(cell_text(cell)) if cell else ""

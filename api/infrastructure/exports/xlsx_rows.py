@@ -9,7 +9,7 @@ thread, a batch of rows at a time, to keep the event loop free) and then streame
 
 import asyncio
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -86,7 +86,7 @@ async def xlsx_chunks(
     chunk_bytes: int = CHUNK_BYTES,
     rows_per_batch: int = ROWS_PER_BATCH,
     tmpdir: str | None = None,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """The workbook in chunks of `chunk_bytes`, once every row is written (a zip file is read
     from its end: it cannot start before it is finished)."""
     workdir = tempfile.TemporaryDirectory(prefix="fsma-xlsx-", dir=tmpdir)
