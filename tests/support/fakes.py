@@ -4,7 +4,7 @@
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 from uuid import UUID, uuid4
@@ -413,7 +413,7 @@ class FakeBatches:
         if filters.created_from is not None:
             start = datetime.combine(filters.created_from, time(), UTC)
             rows = [b for b in rows if b.created_at >= start]
-        if filters.created_to is not None:
+        if filters.created_to is not None and filters.created_to < date.max:
             end = datetime.combine(filters.created_to + timedelta(days=1), time(), UTC)
             rows = [b for b in rows if b.created_at < end]
         return _newest_first(rows, after, limit)
