@@ -474,7 +474,8 @@ class FakeEvents:
 class FakeRefreshTokens:
     def __init__(self) -> None:
         self.tokens: dict[str, RefreshToken] = {}
-        self.created: dict[UUID, datetime] = {}
+        # When each token was issued, and to what user agent and address.
+        self.issued: dict[UUID, tuple[datetime, str | None, str | None]] = {}
 
     async def add(
         self,
@@ -488,18 +489,18 @@ class FakeRefreshTokens:
         organisation_id: UUID | None = None,
     ) -> RefreshToken:
         if token_hash in self.tokens:
-            raise Conflict("duplicate refresh token")
+            raise IntegrityError("duplicate key value violates unique constraint (token_hash)")
         token = RefreshToken(
             uuid4(), user_id, family_id, expires_at, session_expires_at, None, None,
             organisation_id=organisation_id,
         )  # fmt: skip
         self.tokens[token_hash] = token
-        self.created[token.id] = at
+        self.issued[token.id] = (at, (context.user_agent or "")[:512] or None, context.ip)
         return token
 
     async def set_organisation(self, family_id: UUID, organisation_id: UUID) -> None:
         for key, token in self.tokens.items():
-            if token.family_id == family_id and token.used_at is None:
+            if token.family_id == family_id and token.used_at is None and not token.revoked_at:
                 self.tokens[key] = replace(token, organisation_id=organisation_id)
 
     async def by_hash(self, token_hash: str) -> RefreshToken | None:
@@ -531,17 +532,18 @@ class FakeRefreshTokens:
     async def sessions(self, user_id: UUID, now: datetime) -> list[Session]:
         live: dict[UUID, list[RefreshToken]] = {}
         for token in self.tokens.values():
-            if token.user_id == user_id and token.revoked_at is None:
+            if token.user_id == user_id and not token.revoked_at and token.session_expires_at > now:
                 live.setdefault(token.family_id, []).append(token)
         sessions = []
         for family, tokens in live.items():
-            tokens.sort(key=lambda t: self.created[t.id])
+            tokens.sort(key=lambda t: self.issued[t.id][0])
             latest = tokens[-1]
             expires = min(latest.expires_at, latest.session_expires_at)
             if expires > now:
-                first_at, last_at = self.created[tokens[0].id], self.created[latest.id]
-                sessions.append(Session(family, first_at, last_at, expires, None, None))
-        return sessions
+                last_at, agent, ip = self.issued[latest.id]
+                first_at = self.issued[tokens[0].id][0]
+                sessions.append(Session(family, first_at, last_at, expires, agent, ip))
+        return sorted(sessions, key=lambda s: s.last_used_at, reverse=True)
 
 
 class FakeThrottle:
