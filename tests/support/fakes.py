@@ -1,6 +1,7 @@
 """In-memory stand-ins for the ports in api/application/ports.py and for the presentation's
 (api/presentation/context.py), shared by the unit and HTTP-layer tests."""
 
+import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -22,7 +23,7 @@ from api.application.ports import (
     Session,
     UserFilter,
 )
-from api.domain.audit import AuditEvent, AuditFilter, RequestContext
+from api.domain.audit import AuditEntry, AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, NewBatch
 from api.domain.clients import ApiClient, ClientSecret
 from api.domain.errors import Conflict
@@ -69,7 +70,9 @@ class NullUnitOfWork:
 
 
 def _newest_first(
-    rows: Sequence[Batch | Transaction | User | Location], after: Cursor | None, limit: int
+    rows: Sequence[Batch | Transaction | User | Location | AuditEntry],
+    after: Cursor | None,
+    limit: int,
 ) -> list[Any]:
     ordered = sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
     if after is not None:
@@ -585,15 +588,39 @@ class FakeRevocations:
 class FakeAuditLog:
     def __init__(self) -> None:
         self.entries: list[tuple[AuditEvent, datetime]] = []
+        self.rows: list[AuditEntry] = []
 
     async def record(self, event: AuditEvent, at: datetime) -> None:
         self.entries.append((event, at))
+        c = event.context
+        # As the table keeps them: long values cut, empty ones NULL, metadata through JSON.
+        self.rows.append(AuditEntry(
+            uuid4(), at, event.actor_id, event.action, event.target_type,
+            (event.target_id or "")[:64] or None, c.ip, (c.user_agent or "")[:512] or None,
+            c.request_id[:128], json.loads(json.dumps(event.metadata, default=str)),
+            c.client_request_id, c.organisation_id, c.client_id, c.client_name,
+        ))  # fmt: skip
 
     def actions(self) -> list[str]:
         return [event.action for event, _ in self.entries]
 
-    async def page(self, filters: AuditFilter, after: Cursor | None, limit: int) -> list[Any]:
-        return []
+    async def page(
+        self, filters: AuditFilter, after: Cursor | None, limit: int
+    ) -> list[AuditEntry]:
+        wanted = {
+            "actor_id": filters.actor_id,
+            "organisation_id": filters.organisation_id,
+            "action": filters.action,
+            "target_id": filters.target_id,
+        }
+        rows = [
+            e
+            for e in self.rows
+            if all(v is None or getattr(e, k) == v for k, v in wanted.items())
+            and (filters.since is None or e.at >= filters.since)
+            and (filters.until is None or e.at <= filters.until)
+        ]
+        return _newest_first(rows, after, limit)
 
     def of(self, action: str) -> list[AuditEvent]:
         return [event for event, _ in self.entries if event.action == action]
