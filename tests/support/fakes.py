@@ -682,7 +682,10 @@ class FakeLineage:
     async def descendants(self, batch_id: UUID) -> list[Relative]:
         found, generation, parents = [], 1, {batch_id}
         while parents:
-            children = [b for b in self.batches.rows.values() if b.parent_id in parents]
+            children = sorted(
+                (b for b in self.batches.rows.values() if b.parent_id in parents),
+                key=lambda b: b.code,
+            )
             found += [_relative(b, generation) for b in children]
             parents, generation = {b.id for b in children}, generation + 1
         return found
