@@ -43,6 +43,7 @@ from api.domain.transactions import NewTransaction, Transaction
 from api.domain.users import Actor, Role, User
 from api.infrastructure.cache.guard import Verdict
 from api.infrastructure.cache.idempotency import Claim, StoredResponse
+from api.infrastructure.cache.login_throttle import ThrottlePolicy
 from api.infrastructure.security.keys import KeyRing, thumbprint
 
 START = datetime(2031, 3, 14, 9, 26, 53, tzinfo=UTC)
@@ -550,23 +551,37 @@ class FakeRefreshTokens:
 
 
 class FakeThrottle:
-    """Counts failures per (email, ip); locks for `lockout` seconds after `limit` of them."""
+    """RedisLoginThrottle's counting without its clock: counts and locks never expire. Each
+    lock doubles from one second up to the policy's ceiling; an address failing often enough is
+    locked for the window, whatever the account."""
 
-    def __init__(self, limit: int = 3, lockout: int = 30) -> None:
-        self.limit, self.lockout = limit, lockout
+    def __init__(self, policy: ThrottlePolicy) -> None:
+        self.policy = policy
         self.failures: dict[tuple[str, str], int] = {}
+        self.address_failures: dict[str, int] = {}
+        self.locks: dict[tuple[str, str] | str, int] = {}
+        self.good: set[str] = set()
 
     async def check(self, email: str, ip: str) -> AddressStanding:
-        locked = self.lockout if self.failures.get((email, ip), 0) >= self.limit else 0
-        failures = sum(n for (_, address), n in self.failures.items() if address == ip)
-        return AddressStanding(locked, failures, known_good=False)
+        locked = max(self.locks.get((email, ip), 0), self.locks.get(ip, 0))
+        return AddressStanding(locked, self.address_failures.get(ip, 0), ip in self.good)
 
     async def failed(self, email: str, ip: str) -> int:
+        p, lock = self.policy, 0
         count = self.failures[(email, ip)] = self.failures.get((email, ip), 0) + 1
-        return self.lockout if count >= self.limit else 0
+        address = self.address_failures[ip] = self.address_failures.get(ip, 0) + 1
+        if count >= p.failures_before_lockout:
+            over = count - p.failures_before_lockout
+            lock = self.locks[(email, ip)] = min(2**over, p.lockout_max_seconds)
+        if address >= p.failures_per_ip:
+            lock = max(lock, p.window_seconds)
+            self.locks[ip] = p.window_seconds
+        return lock
 
     async def succeeded(self, email: str, ip: str) -> None:
         self.failures.pop((email, ip), None)
+        self.locks.pop((email, ip), None)
+        self.good.add(ip)
 
 
 class FakeRevocations:
