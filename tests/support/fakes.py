@@ -41,7 +41,7 @@ from api.domain.organisations import (
 )
 from api.domain.transactions import NewTransaction, Transaction
 from api.domain.users import Actor, Role, User
-from api.infrastructure.cache.guard import Verdict
+from api.infrastructure.cache.guard import CLOCK_SKEW_SECONDS, Verdict
 from api.infrastructure.cache.idempotency import Claim, StoredResponse
 from api.infrastructure.cache.login_throttle import ThrottlePolicy
 from api.infrastructure.security.keys import KeyRing, thumbprint
@@ -588,6 +588,8 @@ class FakeRevocations:
     def __init__(self) -> None:
         self.tokens: set[str] = set()
         self.sessions: set[str] = set()
+        # As Redis begins it: the time to the microsecond (here, when the fake is made).
+        self.epoch = f"{datetime.now(UTC).timestamp():.6f}"
 
     async def revoke_token(self, token_id: str, ttl_seconds: int) -> None:
         self.tokens.add(token_id)
@@ -596,8 +598,7 @@ class FakeRevocations:
         self.sessions.update(session_ids)
 
     async def open_epoch(self) -> str:
-        self.epoch_opened = True
-        return "1"
+        return self.epoch
 
 
 class FakeAuditLog:
@@ -757,13 +758,16 @@ class GuardCheck:
 
 
 class FakeGuard:
-    """Rate verdicts on demand: every bucket is allowed unless `exhaust`ed; a token is revoked
-    when its id or session is in the FakeRevocations; `down` makes Redis unreachable."""
+    """RedisGuard without its clock: each bucket allows `per_minute` checks and refuses the rest
+    (no allowance comes back), or refuses all once `exhaust`ed; a token is revoked as the
+    script decides, by its id, its session and the epoch in the FakeRevocations; `down` makes
+    Redis unreachable."""
 
     def __init__(self, revocations: FakeRevocations) -> None:
         self.revocations = revocations
         self.checks: list[GuardCheck] = []
         self.exhausted: dict[str, int] = {}
+        self.spent: dict[str, int] = {}
         self.down = False
 
     def exhaust(self, bucket: str, retry_after_seconds: int = 7) -> None:
@@ -781,11 +785,22 @@ class FakeGuard:
         if self.down:
             raise RedisConnectionError("Connection refused")
         self.checks.append(GuardCheck(bucket, per_minute, token_id, session_id))
-        revoked = token_id in self.revocations.tokens or session_id in self.revocations.sessions
+        denied, revoked = self.revocations, False
+        if token_id and session_id:
+            if epoch:
+                revoked = epoch != denied.epoch
+            else:
+                revoked = issued_at + CLOCK_SKEW_SECONDS < float(denied.epoch)
+            revoked = revoked or token_id in denied.tokens or session_id in denied.sessions
         retry_after = self.exhausted.get(bucket)
         if retry_after is not None:
             return Verdict(False, per_minute, 0, retry_after, retry_after, revoked)
-        return Verdict(True, per_minute, per_minute - 1, 1, 0, revoked)
+        spent = self.spent.get(bucket, 0)
+        if spent >= per_minute:
+            return Verdict(False, per_minute, 0, 60, -(-60 // per_minute), revoked)
+        self.spent[bucket] = spent + 1
+        reset = -(-60 * (spent + 1) // per_minute)
+        return Verdict(True, per_minute, per_minute - spent - 1, reset, 0, revoked)
 
 
 class FakeIdempotency:
