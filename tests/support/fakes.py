@@ -223,8 +223,11 @@ class FakeOrganisations:
         self.left.add((organisation_id, user_id))
 
     async def buyers_of(self, user_id: UUID) -> list[Organisation]:
-        orgs = [await self.get(o) for o in await self._mine(user_id)]
-        return [o for o in orgs if o is not None and o.buys]
+        orgs = [o for o in [await self.get(o) for o in await self._mine(user_id)] if o]
+        # Their own first, then by when the organisations were made (not when they joined).
+        return sorted(
+            (o for o in orgs if o.buys), key=lambda o: (o.id != user_id, o.created_at, o.id)
+        )
 
 
 class FakeInvitations:
