@@ -13,6 +13,7 @@ import httpx
 from api.composition import Adapters, compose
 from api.domain.passwords import PasswordPolicy
 from api.domain.users import Role, User
+from api.infrastructure.cache.login_throttle import ThrottlePolicy
 from api.infrastructure.security.client_assertions import Rfc7523Assertions
 from api.infrastructure.security.hash_queue import BoundedHashQueue
 from api.infrastructure.security.sealing import AesGcmSealer
@@ -78,7 +79,9 @@ class Fakes:
     refresh_tokens: FakeRefreshTokens = field(default_factory=FakeRefreshTokens)
     audit: FakeAuditLog = field(default_factory=FakeAuditLog)
     revocations: FakeRevocations = field(default_factory=FakeRevocations)
-    throttle: FakeThrottle = field(default_factory=lambda: FakeThrottle(limit=5, lockout=60))
+    throttle: FakeThrottle = field(
+        default_factory=lambda: FakeThrottle(ThrottlePolicy(5, 60, 50, 900))
+    )
     hasher: FakeHasher = field(default_factory=FakeHasher)
     idempotency: FakeIdempotency = field(default_factory=FakeIdempotency)
     quota: FakeAuditQuota = field(default_factory=FakeAuditQuota)

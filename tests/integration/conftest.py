@@ -1,12 +1,15 @@
+import secrets
 import uuid
-from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import pytest_asyncio
 
+from api.application.pagination import Cursor, Keyed
 from api.application.registration import personal_organisation
 from api.bootstrap import build_services
 from api.domain.audit import RequestContext
@@ -22,6 +25,11 @@ from api.settings import Settings
 from tests.support.backends import Backends
 
 pytestmark = pytest.mark.integration
+
+K = TypeVar("K", bound=Keyed)
+
+# Above every id: a cursor at (t, LAST_ID) starts a page with the rows made at t.
+LAST_ID = uuid.UUID(int=2**128 - 1)
 
 CTX = RequestContext(request_id="integration-test", ip="127.0.0.1", user_agent="pytest")
 
@@ -80,3 +88,29 @@ async def seeded_batch(services: Services) -> str:
         batch.id, NewTransaction(tx_hash(), "polygon-amoy", EventType.REGISTERED), now
     )
     return str(batch.id)
+
+
+def moment() -> datetime:
+    """An instant of the test's own, somewhere in 1990-2020: in a database every test shares,
+    the rows a test makes at it (or seconds after) are the first a page from there meets."""
+    offset = timedelta(microseconds=secrets.randbelow(30 * 365 * 24 * 3600 * 10**6))
+    return datetime(1990, 1, 1, tzinfo=UTC) + offset
+
+
+async def walk(
+    page: Callable[[Cursor | None, int], Awaitable[Sequence[K]]],
+    size: int,
+    want: int,
+    start: Cursor | None = None,
+) -> list[K]:
+    """`page(after, limit)` called for page after page of `size`, each from the last row of the
+    one before, until `want` rows are seen or a short page says there are no more."""
+    seen: list[K] = []
+    after = start
+    while len(seen) < want:
+        rows = list(await page(after, size))
+        seen += rows
+        if len(rows) < size:
+            break
+        after = Cursor(rows[-1].created_at, rows[-1].id)
+    return seen[:want]

@@ -1,43 +1,102 @@
-"""The per-request Redis checks when many requests arrive at once (one script call for all)."""
+"""The per-request checks (rate bucket and access-token deny-list, one Redis script call for many
+requests) and the deny-list's writer: one suite for Redis and for the fakes the HTTP tests use,
+so that the fakes cannot drift from what the script decides. (Allowance coming back with time
+is Redis's clock: the fake's never does, so the suite asserts none.)"""
 
 import asyncio
 import time
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import pytest
+import pytest_asyncio
 
-from api.infrastructure.cache.guard import RedisRevocations
+from api.application.ports import Revocations
+from api.infrastructure.cache.guard import RedisGuard, RedisRevocations
 from api.infrastructure.cache.redis import connect
-from api.presentation.context import Services
+from api.presentation.context import Guard
 from tests.support.backends import Backends
+from tests.support.fakes import FakeGuard, FakeRevocations
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 
-async def test_requests_checked_together_each_spend_their_own_allowance(
-    services: Services,
-) -> None:
-    bucket = f"user:{uuid.uuid4()}"
-    verdicts = await asyncio.gather(*(services.guard.check(bucket, 5) for _ in range(8)))
+@dataclass
+class Checks:
+    guard: Guard
+    revocations: Revocations
+
+    async def revoked(self, token_id: str, session_id: str, issued_at: int, epoch: str) -> bool:
+        verdict = await self.guard.check(bucket(), 100, token_id, session_id, issued_at, epoch)
+        return verdict.revoked
+
+
+@pytest_asyncio.fixture(params=["memory", "redis"], loop_scope="session")
+async def checks(request: pytest.FixtureRequest, backends: Backends) -> AsyncIterator[Checks]:
+    if request.param == "memory":
+        revocations = FakeRevocations()
+        yield Checks(FakeGuard(revocations), revocations)
+        return
+    redis = connect(backends.redis_url)
+    yield Checks(RedisGuard(redis), RedisRevocations(redis))
+    await redis.aclose()
+
+
+def bucket() -> str:
+    return f"user:{uuid.uuid4()}"
+
+
+def token() -> str:
+    return uuid.uuid4().hex
+
+
+async def test_requests_checked_together_each_spend_their_own_allowance(checks: Checks) -> None:
+    mine = bucket()
+    verdicts = await asyncio.gather(*(checks.guard.check(mine, 5) for _ in range(8)))
     assert [v.allowed for v in verdicts] == [True] * 5 + [False] * 3
-    assert [v.remaining for v in verdicts[:5]] == [4, 3, 2, 1, 0]
-    assert all(v.retry_after_seconds >= 1 for v in verdicts[5:])
+    assert [v.remaining for v in verdicts] == [4, 3, 2, 1, 0, 0, 0, 0]
+    assert {v.limit for v in verdicts} == {5}
+    assert all(v.retry_after_seconds == 0 for v in verdicts[:5])
+    # A fifth of a minute until the next request would fit.
+    assert all(11 <= v.retry_after_seconds <= 12 for v in verdicts[5:])
+    assert (await checks.guard.check(bucket(), 5)).allowed
 
 
 async def test_a_revoked_token_checked_among_others_is_the_only_one_refused(
-    services: Services, backends: Backends
+    checks: Checks,
 ) -> None:
-    revoked, live = uuid.uuid4().hex, uuid.uuid4().hex
-    redis = connect(backends.redis_url)
-    try:
-        await RedisRevocations(redis).revoke_token(revoked, 60)
-    finally:
-        await redis.aclose()
-    now = int(time.time())
+    revoked, live = token(), token()
+    await checks.revocations.revoke_token(revoked, 60)
+    now, epoch = int(time.time()), await checks.revocations.open_epoch()
     verdicts = await asyncio.gather(
-        services.guard.check(f"user:{uuid.uuid4()}", 100, live, str(uuid.uuid4()), now),
-        services.guard.check(f"user:{uuid.uuid4()}", 100, revoked, str(uuid.uuid4()), now),
-        services.guard.check(f"ip:{uuid.uuid4()}", 100),
+        checks.guard.check(bucket(), 100, live, str(uuid.uuid4()), now, epoch),
+        checks.guard.check(bucket(), 100, revoked, str(uuid.uuid4()), now, epoch),
+        checks.guard.check(f"ip:{uuid.uuid4()}", 100),
     )
     assert [v.revoked for v in verdicts] == [False, True, False]
     assert all(v.allowed for v in verdicts)
+
+
+async def test_a_revoked_session_refuses_every_token_issued_in_it(checks: Checks) -> None:
+    ended, other, kept = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    await checks.revocations.revoke_sessions([ended, other], 60)
+    await checks.revocations.revoke_sessions([], 60)
+    now, epoch = int(time.time()), await checks.revocations.open_epoch()
+
+    assert await checks.revoked(token(), ended, now, epoch)
+    assert await checks.revoked(token(), other, now, epoch)
+    assert not await checks.revoked(token(), kept, now, epoch)
+
+
+async def test_the_epoch_stays_and_a_token_of_another_is_refused(checks: Checks) -> None:
+    epoch = await checks.revocations.open_epoch()
+    now = int(time.time())
+
+    assert await checks.revocations.open_epoch() == epoch
+    assert float(epoch) <= time.time()
+    assert not await checks.revoked(token(), str(uuid.uuid4()), now, epoch)
+    assert await checks.revoked(token(), str(uuid.uuid4()), now, "1765000000.000123")
+    # A token naming no epoch (issued before tokens did) is judged by when it was issued.
+    assert not await checks.revoked(token(), str(uuid.uuid4()), now, "")
+    assert await checks.revoked(token(), str(uuid.uuid4()), int(float(epoch)) - 3, "")

@@ -99,7 +99,8 @@ async def test_a_persons_default_is_their_own_then_the_first_they_joined(store: 
     bo = await store.person()
     now = datetime.now(UTC)
     first = await store.orgs.add(NewOrganisation("First", "MX", BUYER), now)
-    second = await store.orgs.add(NewOrganisation("Second", "MX", BUYER), now)
+    # Made before `first`, joined after it.
+    second = await store.orgs.add(NewOrganisation("Second", "MX", BUYER), now - timedelta(days=1))
     await store.orgs.add_member(second.id, bo.id, MemberRole.MANAGER, now + timedelta(seconds=2))
     await store.orgs.add_member(first.id, bo.id, MemberRole.MANAGER, now + timedelta(seconds=1))
 
@@ -109,7 +110,8 @@ async def test_a_persons_default_is_their_own_then_the_first_they_joined(store: 
         first.id,
         second.id,
     ]
-    assert [o.id for o in await store.orgs.buyers_of(bo.id)] == [bo.id, first.id, second.id]
+    # Their own first, then by when the organisations were made.
+    assert [o.id for o in await store.orgs.buyers_of(bo.id)] == [bo.id, second.id, first.id]
     await store.orgs.remove_member(bo.id, bo.id)
     assert await store.orgs.default_for(bo.id) == first.id
     assert await store.orgs.default_for(uuid.uuid4()) is None

@@ -1,10 +1,11 @@
 """In-memory stand-ins for the ports in api/application/ports.py and for the presentation's
 (api/presentation/context.py), shared by the unit and HTTP-layer tests."""
 
+import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 from uuid import UUID, uuid4
@@ -12,6 +13,7 @@ from uuid import UUID, uuid4
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from redis.exceptions import ConnectionError as RedisConnectionError
+from tortoise.exceptions import IntegrityError
 
 from api.application.pagination import Cursor
 from api.application.ports import (
@@ -21,7 +23,7 @@ from api.application.ports import (
     Session,
     UserFilter,
 )
-from api.domain.audit import AuditEvent, AuditFilter, RequestContext
+from api.domain.audit import AuditEntry, AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, NewBatch
 from api.domain.clients import ApiClient, ClientSecret
 from api.domain.errors import Conflict
@@ -39,8 +41,9 @@ from api.domain.organisations import (
 )
 from api.domain.transactions import NewTransaction, Transaction
 from api.domain.users import Actor, Role, User
-from api.infrastructure.cache.guard import Verdict
+from api.infrastructure.cache.guard import CLOCK_SKEW_SECONDS, Verdict
 from api.infrastructure.cache.idempotency import Claim, StoredResponse
+from api.infrastructure.cache.login_throttle import ThrottlePolicy
 from api.infrastructure.security.keys import KeyRing, thumbprint
 
 START = datetime(2031, 3, 14, 9, 26, 53, tzinfo=UTC)
@@ -68,7 +71,9 @@ class NullUnitOfWork:
 
 
 def _newest_first(
-    rows: Sequence[Batch | Transaction | User | Location], after: Cursor | None, limit: int
+    rows: Sequence[Batch | Transaction | User | Location | AuditEntry],
+    after: Cursor | None,
+    limit: int,
 ) -> list[Any]:
     ordered = sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
     if after is not None:
@@ -218,8 +223,11 @@ class FakeOrganisations:
         self.left.add((organisation_id, user_id))
 
     async def buyers_of(self, user_id: UUID) -> list[Organisation]:
-        orgs = [await self.get(o) for o in await self._mine(user_id)]
-        return [o for o in orgs if o is not None and o.buys]
+        orgs = [o for o in [await self.get(o) for o in await self._mine(user_id)] if o]
+        # Their own first, then by when the organisations were made (not when they joined).
+        return sorted(
+            (o for o in orgs if o.buys), key=lambda o: (o.id != user_id, o.created_at, o.id)
+        )
 
 
 class FakeInvitations:
@@ -413,7 +421,7 @@ class FakeBatches:
         if filters.created_from is not None:
             start = datetime.combine(filters.created_from, time(), UTC)
             rows = [b for b in rows if b.created_at >= start]
-        if filters.created_to is not None:
+        if filters.created_to is not None and filters.created_to < date.max:
             end = datetime.combine(filters.created_to + timedelta(days=1), time(), UTC)
             rows = [b for b in rows if b.created_at < end]
         return _newest_first(rows, after, limit)
@@ -449,11 +457,15 @@ class FakeEvents:
         self.chains: dict[UUID, list[BatchEvent]] = {}
 
     async def add(self, events: Sequence[BatchEvent], by: Actor | None = None) -> None:
+        # As the database's unique (batch_id, seq): a bug, not a Conflict; all or nothing.
+        taken = {(e.batch_id, e.seq) for chain in self.chains.values() for e in chain}
+        keys = [(e.batch_id, e.seq) for e in events]
+        if taken.intersection(keys) or len(set(keys)) < len(keys):
+            raise IntegrityError("duplicate key value violates unique constraint (batch_id, seq)")
         for event in events:
             chain = self.chains.setdefault(event.batch_id, [])
-            if chain and chain[-1].seq >= event.seq:
-                raise Conflict("duplicate sequence number")
             chain.append(event)
+            chain.sort(key=lambda e: e.seq)
 
     async def head(self, batch_id: UUID) -> BatchEvent | None:
         chain = self.chains.get(batch_id)
@@ -469,7 +481,8 @@ class FakeEvents:
 class FakeRefreshTokens:
     def __init__(self) -> None:
         self.tokens: dict[str, RefreshToken] = {}
-        self.created: dict[UUID, datetime] = {}
+        # When each token was issued, and to what user agent and address.
+        self.issued: dict[UUID, tuple[datetime, str | None, str | None]] = {}
 
     async def add(
         self,
@@ -483,18 +496,18 @@ class FakeRefreshTokens:
         organisation_id: UUID | None = None,
     ) -> RefreshToken:
         if token_hash in self.tokens:
-            raise Conflict("duplicate refresh token")
+            raise IntegrityError("duplicate key value violates unique constraint (token_hash)")
         token = RefreshToken(
             uuid4(), user_id, family_id, expires_at, session_expires_at, None, None,
             organisation_id=organisation_id,
         )  # fmt: skip
         self.tokens[token_hash] = token
-        self.created[token.id] = at
+        self.issued[token.id] = (at, (context.user_agent or "")[:512] or None, context.ip)
         return token
 
     async def set_organisation(self, family_id: UUID, organisation_id: UUID) -> None:
         for key, token in self.tokens.items():
-            if token.family_id == family_id and token.used_at is None:
+            if token.family_id == family_id and token.used_at is None and not token.revoked_at:
                 self.tokens[key] = replace(token, organisation_id=organisation_id)
 
     async def by_hash(self, token_hash: str) -> RefreshToken | None:
@@ -526,43 +539,60 @@ class FakeRefreshTokens:
     async def sessions(self, user_id: UUID, now: datetime) -> list[Session]:
         live: dict[UUID, list[RefreshToken]] = {}
         for token in self.tokens.values():
-            if token.user_id == user_id and token.revoked_at is None:
+            if token.user_id == user_id and not token.revoked_at and token.session_expires_at > now:
                 live.setdefault(token.family_id, []).append(token)
         sessions = []
         for family, tokens in live.items():
-            tokens.sort(key=lambda t: self.created[t.id])
+            tokens.sort(key=lambda t: self.issued[t.id][0])
             latest = tokens[-1]
             expires = min(latest.expires_at, latest.session_expires_at)
             if expires > now:
-                first_at, last_at = self.created[tokens[0].id], self.created[latest.id]
-                sessions.append(Session(family, first_at, last_at, expires, None, None))
-        return sessions
+                last_at, agent, ip = self.issued[latest.id]
+                first_at = self.issued[tokens[0].id][0]
+                sessions.append(Session(family, first_at, last_at, expires, agent, ip))
+        return sorted(sessions, key=lambda s: s.last_used_at, reverse=True)
 
 
 class FakeThrottle:
-    """Counts failures per (email, ip); locks for `lockout` seconds after `limit` of them."""
+    """RedisLoginThrottle's counting without its clock: counts and locks never expire. Each
+    lock doubles from one second up to the policy's ceiling; an address failing often enough is
+    locked for the window, whatever the account."""
 
-    def __init__(self, limit: int = 3, lockout: int = 30) -> None:
-        self.limit, self.lockout = limit, lockout
+    def __init__(self, policy: ThrottlePolicy) -> None:
+        self.policy = policy
         self.failures: dict[tuple[str, str], int] = {}
+        self.address_failures: dict[str, int] = {}
+        self.locks: dict[tuple[str, str] | str, int] = {}
+        self.good: set[str] = set()
 
     async def check(self, email: str, ip: str) -> AddressStanding:
-        locked = self.lockout if self.failures.get((email, ip), 0) >= self.limit else 0
-        failures = sum(n for (_, address), n in self.failures.items() if address == ip)
-        return AddressStanding(locked, failures, known_good=False)
+        locked = max(self.locks.get((email, ip), 0), self.locks.get(ip, 0))
+        return AddressStanding(locked, self.address_failures.get(ip, 0), ip in self.good)
 
     async def failed(self, email: str, ip: str) -> int:
+        p, lock = self.policy, 0
         count = self.failures[(email, ip)] = self.failures.get((email, ip), 0) + 1
-        return self.lockout if count >= self.limit else 0
+        address = self.address_failures[ip] = self.address_failures.get(ip, 0) + 1
+        if count >= p.failures_before_lockout:
+            over = count - p.failures_before_lockout
+            lock = self.locks[(email, ip)] = min(2**over, p.lockout_max_seconds)
+        if address >= p.failures_per_ip:
+            lock = max(lock, p.window_seconds)
+            self.locks[ip] = p.window_seconds
+        return lock
 
     async def succeeded(self, email: str, ip: str) -> None:
         self.failures.pop((email, ip), None)
+        self.locks.pop((email, ip), None)
+        self.good.add(ip)
 
 
 class FakeRevocations:
     def __init__(self) -> None:
         self.tokens: set[str] = set()
         self.sessions: set[str] = set()
+        # As Redis begins it: the time to the microsecond (here, when the fake is made).
+        self.epoch = f"{datetime.now(UTC).timestamp():.6f}"
 
     async def revoke_token(self, token_id: str, ttl_seconds: int) -> None:
         self.tokens.add(token_id)
@@ -571,22 +601,45 @@ class FakeRevocations:
         self.sessions.update(session_ids)
 
     async def open_epoch(self) -> str:
-        self.epoch_opened = True
-        return "1"
+        return self.epoch
 
 
 class FakeAuditLog:
     def __init__(self) -> None:
         self.entries: list[tuple[AuditEvent, datetime]] = []
+        self.rows: list[AuditEntry] = []
 
     async def record(self, event: AuditEvent, at: datetime) -> None:
         self.entries.append((event, at))
+        c = event.context
+        # As the table keeps them: long values cut, empty ones NULL, metadata through JSON.
+        self.rows.append(AuditEntry(
+            uuid4(), at, event.actor_id, event.action, event.target_type,
+            (event.target_id or "")[:64] or None, c.ip, (c.user_agent or "")[:512] or None,
+            c.request_id[:128], json.loads(json.dumps(event.metadata, default=str)),
+            c.client_request_id, c.organisation_id, c.client_id, c.client_name,
+        ))  # fmt: skip
 
     def actions(self) -> list[str]:
         return [event.action for event, _ in self.entries]
 
-    async def page(self, filters: AuditFilter, after: Cursor | None, limit: int) -> list[Any]:
-        return []
+    async def page(
+        self, filters: AuditFilter, after: Cursor | None, limit: int
+    ) -> list[AuditEntry]:
+        wanted = {
+            "actor_id": filters.actor_id,
+            "organisation_id": filters.organisation_id,
+            "action": filters.action,
+            "target_id": filters.target_id,
+        }
+        rows = [
+            e
+            for e in self.rows
+            if all(v is None or getattr(e, k) == v for k, v in wanted.items())
+            and (filters.since is None or e.at >= filters.since)
+            and (filters.until is None or e.at <= filters.until)
+        ]
+        return _newest_first(rows, after, limit)
 
     def of(self, action: str) -> list[AuditEvent]:
         return [event for event, _ in self.entries if event.action == action]
@@ -648,7 +701,10 @@ class FakeLineage:
     async def descendants(self, batch_id: UUID) -> list[Relative]:
         found, generation, parents = [], 1, {batch_id}
         while parents:
-            children = [b for b in self.batches.rows.values() if b.parent_id in parents]
+            children = sorted(
+                (b for b in self.batches.rows.values() if b.parent_id in parents),
+                key=lambda b: b.code,
+            )
             found += [_relative(b, generation) for b in children]
             parents, generation = {b.id for b in children}, generation + 1
         return found
@@ -705,13 +761,16 @@ class GuardCheck:
 
 
 class FakeGuard:
-    """Rate verdicts on demand: every bucket is allowed unless `exhaust`ed; a token is revoked
-    when its id or session is in the FakeRevocations; `down` makes Redis unreachable."""
+    """RedisGuard without its clock: each bucket allows `per_minute` checks and refuses the rest
+    (no allowance comes back), or refuses all once `exhaust`ed; a token is revoked as the
+    script decides, by its id, its session and the epoch in the FakeRevocations; `down` makes
+    Redis unreachable."""
 
     def __init__(self, revocations: FakeRevocations) -> None:
         self.revocations = revocations
         self.checks: list[GuardCheck] = []
         self.exhausted: dict[str, int] = {}
+        self.spent: dict[str, int] = {}
         self.down = False
 
     def exhaust(self, bucket: str, retry_after_seconds: int = 7) -> None:
@@ -729,11 +788,22 @@ class FakeGuard:
         if self.down:
             raise RedisConnectionError("Connection refused")
         self.checks.append(GuardCheck(bucket, per_minute, token_id, session_id))
-        revoked = token_id in self.revocations.tokens or session_id in self.revocations.sessions
+        denied, revoked = self.revocations, False
+        if token_id and session_id:
+            if epoch:
+                revoked = epoch != denied.epoch
+            else:
+                revoked = issued_at + CLOCK_SKEW_SECONDS < float(denied.epoch)
+            revoked = revoked or token_id in denied.tokens or session_id in denied.sessions
         retry_after = self.exhausted.get(bucket)
         if retry_after is not None:
             return Verdict(False, per_minute, 0, retry_after, retry_after, revoked)
-        return Verdict(True, per_minute, per_minute - 1, 1, 0, revoked)
+        spent = self.spent.get(bucket, 0)
+        if spent >= per_minute:
+            return Verdict(False, per_minute, 0, 60, -(-60 // per_minute), revoked)
+        self.spent[bucket] = spent + 1
+        reset = -(-60 * (spent + 1) // per_minute)
+        return Verdict(True, per_minute, per_minute - spent - 1, reset, 0, revoked)
 
 
 class FakeIdempotency:

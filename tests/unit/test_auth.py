@@ -8,6 +8,7 @@ from api.application.auth import BAD_REFRESH, Auth, SessionPolicy
 from api.domain.errors import Conflict, NotAuthenticated, NotFound, Throttled, ValidationFailed
 from api.domain.passwords import PasswordPolicy
 from api.domain.users import Role
+from api.infrastructure.cache.login_throttle import ThrottlePolicy
 from api.infrastructure.security.hash_queue import BoundedHashQueue
 from api.infrastructure.security.sealing import AesGcmSealer
 from api.infrastructure.security.tokens import JwtTokens
@@ -59,7 +60,7 @@ def issuer():
 
 @pytest.fixture
 def throttle():
-    return FakeThrottle(limit=3, lockout=30)
+    return FakeThrottle(ThrottlePolicy(3, 30, 50, 900))
 
 
 @pytest.fixture
@@ -297,7 +298,8 @@ async def test_repeated_failures_lock_the_account_for_that_address_only(auth, al
 
     with pytest.raises(Throttled) as locked:
         await auth.login("alice@example.com", PASSWORD, CTX)
-    assert locked.value.retry_after == 30
+    # The first lock lasts a second; each failure after it doubles it (up to 30 here).
+    assert locked.value.retry_after == 1
     assert audit.of("auth.login.locked_out")
     elsewhere = replace(CTX, ip="198.51.100.9")
     assert (await auth.login("alice@example.com", PASSWORD, elsewhere)).access_token

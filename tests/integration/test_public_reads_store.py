@@ -1,0 +1,112 @@
+"""The public snapshot of a lot: one suite for the PostgreSQL adapter (one query, its chain and
+records through JSON) and the fake the unit and HTTP tests use (built from the other fakes), so
+that the fake cannot drift from what the database does."""
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from api.application.ports import (
+    BatchRepository,
+    BatchSnapshot,
+    EventRepository,
+    PublicReadRepository,
+    TransactionRepository,
+)
+from api.domain.batches import Batch
+from api.domain.events import BatchEvent, link
+from api.domain.organisations import Activity, NewOrganisation
+from api.domain.transactions import EventType, NewTransaction, TxStatus
+from api.infrastructure.db.batches import PgBatches
+from api.infrastructure.db.events import PgEvents
+from api.infrastructure.db.organisations import PgOrganisations
+from api.infrastructure.db.public import PgPublicReads
+from api.infrastructure.db.transactions import PgTransactions
+from api.presentation.context import Services
+from tests.integration.conftest import new_batch, tx_hash
+from tests.support.fakes import FakeBatches, FakeEvents, FakePublicReads, FakeTransactions
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+NOW = datetime(2031, 3, 14, 9, 26, 53, 589793, tzinfo=UTC)
+
+
+@dataclass
+class Store:
+    batches: BatchRepository
+    events: EventRepository
+    transactions: TransactionRepository
+    reads: PublicReadRepository
+    real: bool
+
+    async def lot(self, public: bool, parent: Batch | None = None) -> Batch:
+        owner = parent.owner_id if parent else uuid.uuid4()
+        if self.real and parent is None:
+            new = NewOrganisation("Finca", "MX", frozenset({Activity.PRODUCER}))
+            owner = (await PgOrganisations().add(new, NOW, owner)).id
+        code = f"PUB-{uuid.uuid4().hex[:12].upper()}"
+        parent_id = parent.id if parent else None
+        return await self.batches.add(owner, new_batch(publish=public), code, NOW, parent_id)
+
+    async def history(self, batch: Batch, length: int) -> list[BatchEvent]:
+        head, events = None, []
+        for n in range(length):
+            head = link(batch.id, head, "noted", NOW + timedelta(seconds=n), "producer",
+                        {"n": n, "farm": "Café Ñuñoa", "none": None})  # fmt: skip
+            events.append(head)
+        await self.events.add(events)
+        return events
+
+
+@pytest.fixture(params=["memory", "postgres"])
+def store(request: pytest.FixtureRequest, services: Services) -> Store:
+    if request.param == "memory":
+        batches, events, transactions = FakeBatches(), FakeEvents(), FakeTransactions()
+        reads = FakePublicReads(batches, events, transactions)
+        return Store(batches, events, transactions, reads, real=False)
+    return Store(PgBatches(), PgEvents(), PgTransactions(), PgPublicReads(), real=True)
+
+
+async def test_a_public_lot_reads_whole_its_chain_in_order_its_records_oldest_first(
+    store: Store,
+) -> None:
+    lot = await store.lot(public=True)
+    events = await store.history(lot, 3)
+    records = []
+    for event, at in zip(events, (NOW + timedelta(seconds=1), NOW, NOW), strict=True):
+        new = NewTransaction(tx_hash(), "polygon", EventType.SHIPPED, TxStatus.CONFIRMED, 2**40,
+                             "ab" * 32, event.hash)  # fmt: skip
+        records.append(await store.transactions.add(lot.id, new, at))
+    await store.history(await store.lot(public=True), 1)
+
+    snapshot = await store.reads.snapshot(lot.public_code)
+
+    oldest = sorted(records, key=lambda t: (t.created_at, t.id))
+    assert snapshot == BatchSnapshot(lot, None, events, oldest)
+
+
+async def test_only_a_published_lot_answers_to_its_public_code(store: Store) -> None:
+    private = await store.lot(public=False)
+    await store.history(private, 1)
+
+    assert await store.reads.snapshot(private.public_code) is None
+    assert await store.reads.snapshot(private.code) is None
+    assert await store.reads.snapshot("PUB-NOTHING.0000000000") is None
+    published = replace(private, published_at=NOW + timedelta(hours=1))
+    await store.batches.save_status(published)
+    assert await store.reads.snapshot(private.public_code) == BatchSnapshot(
+        published, None, await store.events.chain(private.id), []
+    )
+
+
+async def test_a_sub_lot_names_its_parent_only_when_the_parent_is_public(store: Store) -> None:
+    parent = await store.lot(public=False)
+    child = await store.lot(public=True, parent=parent)
+
+    assert await store.reads.snapshot(child.public_code) == BatchSnapshot(child, None, [], [])
+    await store.batches.save_status(replace(parent, published_at=NOW))
+    assert await store.reads.snapshot(child.public_code) == BatchSnapshot(
+        child, parent.public_code, [], []
+    )
