@@ -13,6 +13,7 @@ from api.application.auth import Auth, SessionPolicy
 from api.application.batches import Batches
 from api.application.client_tokens import ClientTokens
 from api.application.clients import Clients
+from api.application.epcis import EpcisDocuments, Freezer
 from api.application.events import History
 from api.application.lineage import Lots
 from api.application.locations import Locations
@@ -33,6 +34,7 @@ from api.infrastructure.db.audit import PgAuditLog
 from api.infrastructure.db.batches import PgBatches
 from api.infrastructure.db.clients import PgApiClients
 from api.infrastructure.db.config import Limits, tortoise_config
+from api.infrastructure.db.epcis import PgEpcisEvents
 from api.infrastructure.db.events import PgEvents
 from api.infrastructure.db.invitations import PgInvitations
 from api.infrastructure.db.lineage import PgLineage
@@ -100,7 +102,8 @@ async def build_services(settings: Settings) -> Services:
         ),
     )
     users, refresh_tokens, organisations = PgUsers(), PgRefreshTokens(), PgOrganisations()
-    locations = PgLocations()
+    locations, lineage, epcis_events = PgLocations(), PgLineage(), PgEpcisEvents()
+    freezer = Freezer(epcis_events, organisations, locations)
     revocations = RedisRevocations(redis)
     auth = Auth(
         users=users,
@@ -143,7 +146,7 @@ async def build_services(settings: Settings) -> Services:
         auth=auth,
         accounts=accounts,
         batches=Batches(
-            batch_repo, audit, unit_of_work, clock, events, users, organisations, locations
+            batch_repo, audit, unit_of_work, clock, events, users, organisations, locations, freezer
         ),
         organisations=Organisations(
             organisations,
@@ -178,7 +181,8 @@ async def build_services(settings: Settings) -> Services:
         ),
         transactions=Transactions(records, batch_repo, audit, unit_of_work, clock, events),
         history=History(batch_repo, events, records),
-        lots=Lots(batch_repo, PgLineage(), events, audit, unit_of_work, clock),
+        lots=Lots(batch_repo, lineage, events, audit, unit_of_work, clock, freezer),
+        epcis=EpcisDocuments(batch_repo, lineage, epcis_events, clock),
         public=PublicRecords(batch_repo, PgPublicReads()),
         audit_trail=AuditTrail(audit, audit_quota, clock),
         tokens=tokens,

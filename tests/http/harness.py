@@ -16,6 +16,7 @@ from api.application.auth import Auth, SessionPolicy
 from api.application.batches import Batches
 from api.application.client_tokens import ClientTokens
 from api.application.clients import Clients
+from api.application.epcis import EpcisDocuments, Freezer
 from api.application.events import History
 from api.application.lineage import Lots
 from api.application.locations import Locations
@@ -36,6 +37,7 @@ from tests.support.fakes import (
     FakeAuditQuota,
     FakeBatches,
     FakeClock,
+    FakeEpcisEvents,
     FakeEvents,
     FakeGuard,
     FakeHasher,
@@ -86,6 +88,7 @@ class Fakes:
     locations: FakeLocations = field(default_factory=FakeLocations)
     transactions: FakeTransactions = field(default_factory=FakeTransactions)
     events: FakeEvents = field(default_factory=FakeEvents)
+    epcis: FakeEpcisEvents = field(default_factory=FakeEpcisEvents)
     refresh_tokens: FakeRefreshTokens = field(default_factory=FakeRefreshTokens)
     audit: FakeAuditLog = field(default_factory=FakeAuditLog)
     revocations: FakeRevocations = field(default_factory=FakeRevocations)
@@ -141,6 +144,8 @@ class Fakes:
             access_ttl=timedelta(minutes=15),
         )
         batches, events, records = self.batches, self.events, self.transactions
+        freezer = Freezer(self.epcis, self.organisations, self.locations)
+        lineage = FakeLineage(batches)
         return Services(
             auth=auth,
             accounts=accounts,
@@ -153,6 +158,7 @@ class Fakes:
                 self.users,
                 self.organisations,
                 self.locations,
+                freezer,
             ),
             organisations=Organisations(
                 self.organisations,
@@ -187,7 +193,8 @@ class Fakes:
             ),
             transactions=Transactions(records, batches, audit, unit_of_work, clock, events),
             history=History(batches, events, records),
-            lots=Lots(batches, FakeLineage(batches), events, audit, unit_of_work, clock),
+            lots=Lots(batches, lineage, events, audit, unit_of_work, clock, freezer),
+            epcis=EpcisDocuments(batches, lineage, self.epcis, clock),
             public=PublicRecords(batches, FakePublicReads(batches, events, records)),
             audit_trail=AuditTrail(audit, self.quota, clock),
             tokens=self.tokens,
