@@ -34,6 +34,7 @@ def _batch_links() -> dict[str, dict[str, object]]:
             ("Split", "batches_split", "Split the batch into sub-lots"),
             ("Lineage", "batches_lineage", "The lots around the batch"),
             ("ListEvents", "events_list", "The batch's event chain"),
+            ("Epcis", "events_epcis", "The batch's events as an EPCIS 2.0 document"),
             ("Publish", "batches_publish", "Make the batch public"),
         )
     }
