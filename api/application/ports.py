@@ -279,7 +279,8 @@ class EpcisRepository(Protocol):
     """Batch events' EPCIS forms, each stored once and never changed."""
 
     async def add(self, batch_id: UUID, seq: int, event: EpcisEvent, at: datetime) -> None:
-        """The form of the batch's event `seq`, frozen at `at`."""
+        """The form of the batch's event `seq`, frozen with it at `at` (the event's time); a
+        second form of one event, or one eventID twice, is a Conflict."""
         ...
 
     async def last(self, batch_id: UUID) -> EpcisEvent | None:

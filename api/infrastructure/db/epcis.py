@@ -9,6 +9,7 @@ import orjson
 from tortoise import connections
 
 from api.domain.epcis.document import Event
+from api.infrastructure.db.errors import unique_as_conflict
 from api.infrastructure.db.values import as_json
 from api.infrastructure.metrics import timed
 
@@ -30,7 +31,8 @@ class PgEpcisEvents:
     @timed("db", "epcis.add")
     async def add(self, batch_id: UUID, seq: int, event: Event, at: datetime) -> None:
         values = [batch_id, seq, event["eventID"], orjson.dumps(event).decode(), at]
-        await connections.get("default").execute_query(INSERT, values)
+        async with unique_as_conflict("this batch event's EPCIS form is stored already"):
+            await connections.get("default").execute_query(INSERT, values)
 
     @timed("db", "epcis.last")
     async def last(self, batch_id: UUID) -> Event | None:
