@@ -21,6 +21,7 @@ from api.infrastructure.db.audit import PgAuditLog
 from api.infrastructure.db.batches import PgBatches
 from api.infrastructure.db.clients import PgApiClients
 from api.infrastructure.db.config import Limits, tortoise_config
+from api.infrastructure.db.epcis import PgEpcisEvents
 from api.infrastructure.db.events import PgEvents
 from api.infrastructure.db.invitations import PgInvitations
 from api.infrastructure.db.lineage import PgLineage
@@ -97,6 +98,7 @@ async def build_services(settings: Settings) -> Services:
         transactions=PgTransactions(),
         lineage=PgLineage(),
         public_reads=PgPublicReads(),
+        epcis_events=PgEpcisEvents(),
         api_clients=PgApiClients(),
         audit=PgAuditLog(),
         audit_quota=audit_quota,

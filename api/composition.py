@@ -13,6 +13,7 @@ from api.application.auth import Auth, SessionPolicy
 from api.application.batches import Batches
 from api.application.client_tokens import ClientTokens
 from api.application.clients import Clients
+from api.application.epcis import EpcisDocuments, Freezer
 from api.application.events import History
 from api.application.lineage import Lots
 from api.application.locations import Locations
@@ -25,6 +26,7 @@ from api.application.ports import (
     ClientAssertions,
     Clock,
     DependencyProbe,
+    EpcisRepository,
     EventRepository,
     HashQueue,
     InvitationRepository,
@@ -69,6 +71,7 @@ class Adapters:
     transactions: TransactionRepository
     lineage: LineageRepository
     public_reads: PublicReadRepository
+    epcis_events: EpcisRepository
     api_clients: ApiClientRepository
     audit: AuditLog
     audit_quota: AuditQuota
@@ -128,11 +131,12 @@ def compose(settings: Settings, a: Adapters) -> Services:
         access_ttl=access_ttl,
     )
     uow, clock, audit = a.unit_of_work, a.clock, a.audit
+    freezer = Freezer(a.epcis_events, a.organisations, a.locations)
     return Services(
         auth=auth,
         accounts=accounts,
         batches=Batches(
-            a.batches, audit, uow, clock, a.events, a.users, a.organisations, a.locations
+            a.batches, audit, uow, clock, a.events, a.users, a.organisations, a.locations, freezer
         ),
         organisations=Organisations(
             a.organisations, a.invitations, a.users, audit, uow, clock, a.mailer
@@ -161,7 +165,8 @@ def compose(settings: Settings, a: Adapters) -> Services:
         ),
         transactions=Transactions(a.transactions, a.batches, audit, uow, clock, a.events),
         history=History(a.batches, a.events, a.transactions),
-        lots=Lots(a.batches, a.lineage, a.events, audit, uow, clock),
+        lots=Lots(a.batches, a.lineage, a.events, audit, uow, clock, freezer),
+        epcis=EpcisDocuments(a.batches, a.lineage, a.epcis_events, clock),
         public=PublicRecords(a.batches, a.public_reads),
         audit_trail=AuditTrail(audit, a.audit_quota, clock),
         tokens=a.tokens,

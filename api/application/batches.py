@@ -4,6 +4,7 @@ from dataclasses import dataclass, replace
 from uuid import UUID
 
 from api.application.batches_access import ensure_can_change, ensure_can_read, not_found
+from api.application.epcis import Freezer
 from api.application.events import append
 from api.application.pagination import Cursor, Page
 from api.application.ports import (
@@ -22,6 +23,7 @@ from api.domain.batch_codes import PREFIX, in_server_namespace, new_code
 from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch, Origin
 from api.domain.custody import EventType, authorize_move
 from api.domain.emails import lookup_email
+from api.domain.epcis.identifiers import gtin14, gtin_problem
 from api.domain.errors import Conflict, FieldIssue, NotPermitted, ValidationFailed
 from api.domain.events import link
 from api.domain.gs1 import GLN_DIGITS
@@ -37,6 +39,15 @@ OWNER, RECIPIENT = "the shipping organisation", "the recipient organisation"
 NO_BUYER = "no buyer organisation has this id or GLN, and no member of one this email"
 
 
+def _with_gtin14(new: NewBatch) -> NewBatch:
+    """The product's GTIN checked, and named by its 14 digits as EPCIS names it."""
+    if new.gtin is None:
+        return new
+    if problem := gtin_problem(new.gtin):
+        raise ValidationFailed("the GTIN is not acceptable", [FieldIssue("gtin", problem)])
+    return replace(new, gtin=gtin14(new.gtin))
+
+
 @dataclass
 class Batches:
     repo: BatchRepository
@@ -47,6 +58,8 @@ class Batches:
     users: UserRepository
     organisations: OrganisationRepository
     locations: LocationRepository
+    # Each event's EPCIS form, frozen in the transaction that appends it.
+    epcis: Freezer
 
     async def create(self, actor: Actor, new: NewBatch, ctx: RequestContext) -> Batch:
         """A new lot; with an origin location, the origin left out is the location's."""
@@ -60,7 +73,7 @@ class Batches:
                 "batch code is not acceptable",
                 [FieldIssue("code", f"codes starting with {PREFIX} are made by the server")],
             )
-        new = await self._with_origin(actor, new)
+        new = await self._with_origin(actor, _with_gtin14(new))
         for attempt in range(CODE_ATTEMPTS):
             try:
                 return await self._add(actor, new, new.code or new_code(), ctx)
@@ -94,6 +107,7 @@ class Batches:
                 batch.id, None, EventType.CREATED, now, actor.role.value, history.created(batch)
             )
             await self.events.add([event], actor)
+            await self.epcis.freeze(batch, event)
             await self.audit.record(
                 AuditEvent("batch.created", actor.id, "batch", str(batch.id), ctx, {"code": code}),
                 now,
@@ -150,7 +164,8 @@ class Batches:
             data = history.status_changed(
                 buyer.id if buyer else None, note, reason, ship_from, ship_to
             )
-            await append(self.events, batch_id, move.event, actor, data, now)
+            event = await append(self.events, batch_id, move.event, actor, data, now)
+            await self.epcis.freeze(changed, event)
             metadata = {"from": current.status.value, "to": status.value, **data}
             await self.audit.record(
                 AuditEvent("batch.status_changed", actor.id, "batch", str(batch_id), ctx, metadata),

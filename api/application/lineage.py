@@ -6,6 +6,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from api.application.batches_access import ensure_can_read
+from api.application.epcis import Freezer
 from api.application.events import append
 from api.application.ports import (
     AuditLog,
@@ -42,6 +43,8 @@ class Lots:
     audit: AuditLog
     unit_of_work: UnitOfWork
     clock: Clock
+    # Each event's EPCIS form, frozen in the transaction that appends it.
+    epcis: Freezer
 
     async def split(
         self, actor: Actor, batch_id: UUID, parts: list[Part], ctx: RequestContext
@@ -92,7 +95,8 @@ class Lots:
             changed = parent.transition_to(BatchStatus.SPLIT, now)
             await self.repo.save_status(changed)
             data = history.split(children)
-            await append(self.events, parent.id, EventType.SPLIT, actor, data, now)
+            event = await append(self.events, parent.id, EventType.SPLIT, actor, data, now)
+            await self.epcis.freeze(changed, event)
             await self.audit.record(
                 AuditEvent(
                     "batch.split",
@@ -118,12 +122,15 @@ class Lots:
             farm_public=parent.farm_public,
             # A part of a public lot is public from the start (a buyer's packs of a pallet).
             publish=parent.is_public,
+            gtin=parent.gtin,
         )
         code = part.code or new_code()
         child = await self.repo.add(actor.org, new, code, now, parent.id, actor.id)
         data = history.created(child, parent_code=parent.code)
         event = link(child.id, None, EventType.CREATED, now, actor.role.value, data)
         await self.events.add([event], actor)
+        # None: the split that makes it is its registration in EPCIS.
+        await self.epcis.freeze(child, event)
         return child
 
     async def family(self, actor: Actor, batch_id: UUID) -> Lineage:

@@ -11,6 +11,7 @@ from api.application.pagination import Cursor
 from api.domain.audit import AuditEntry, AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, NewBatch
 from api.domain.clients import ApiClient, ClientSecret
+from api.domain.epcis.document import Event as EpcisEvent
 from api.domain.events import BatchEvent
 from api.domain.lineage import Relative
 from api.domain.locations import Location
@@ -272,6 +273,23 @@ class EventRepository(Protocol):
     async def chain(self, batch_id: UUID) -> list[BatchEvent]: ...
 
     async def has_hash(self, batch_id: UUID, event_hash: str) -> bool: ...
+
+
+class EpcisRepository(Protocol):
+    """Batch events' EPCIS forms, each stored once and never changed."""
+
+    async def add(self, batch_id: UUID, seq: int, event: EpcisEvent, at: datetime) -> None:
+        """The form of the batch's event `seq`, frozen with it at `at` (the event's time); a
+        second form of one event, or one eventID twice, is a Conflict."""
+        ...
+
+    async def last(self, batch_id: UUID) -> EpcisEvent | None:
+        """The batch's latest EPCIS event (a split lot's: its split)."""
+        ...
+
+    async def of(self, batch_ids: Sequence[UUID]) -> list[EpcisEvent]:
+        """The EPCIS events of these batches, in the order they happened."""
+        ...
 
 
 @dataclass(frozen=True)

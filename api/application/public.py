@@ -12,7 +12,7 @@ from api.domain.events import verify
 MAX_CODE_LENGTH = 64
 
 
-def _plausible(code: str) -> bool:
+def plausible_code(code: str) -> bool:
     # Anything else cannot be a code; asking the database would only cost (or fail, for NUL).
     return 0 < len(code) <= MAX_CODE_LENGTH and code.isprintable()
 
@@ -30,7 +30,7 @@ class PublicRecords:
     reads: PublicReadRepository
 
     async def by_code(self, code: str) -> PublicBatch:
-        found = await self.reads.snapshot(code) if _plausible(code) else None
+        found = await self.reads.snapshot(code) if plausible_code(code) else None
         if found is None or not found.batch.is_public:
             # The same answer for every code that names no public batch, so answers reveal
             # nothing about others: not even that a private lot has this code.
@@ -41,7 +41,7 @@ class PublicRecords:
         return PublicBatch(found.batch, found.parent_code, chain)
 
     async def exists(self, code: str) -> bool:
-        if not _plausible(code):
+        if not plausible_code(code):
             return False
         batch = await self.batches.by_public_code(code)
         return batch is not None and batch.is_public

@@ -70,6 +70,8 @@ class NewBatch:
     publish: bool = False
     # The owner's location it was grown at.
     origin_location_id: UUID | None = None
+    # The product's GTIN as 14 digits (identifiers.gtin14): it names the lot in EPCIS.
+    gtin: str | None = None
 
     def register(
         self,
@@ -102,6 +104,7 @@ class NewBatch:
             published_at=at if self.publish else None,
             created_by=created_by,
             origin_location_id=self.origin_location_id,
+            gtin=self.gtin,
         )
 
 
@@ -135,6 +138,8 @@ class Batch:
     origin_location_id: UUID | None = None
     ship_from_location_id: UUID | None = None
     ship_to_location_id: UUID | None = None
+    # The product's GTIN, 14 digits; a sub-lot has its parent's.
+    gtin: str | None = None
 
     @property
     def organisation_id(self) -> UUID:

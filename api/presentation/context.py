@@ -16,6 +16,7 @@ from api.application.auth import Auth
 from api.application.batches import Batches
 from api.application.client_tokens import ClientTokens
 from api.application.clients import Clients
+from api.application.epcis import EpcisDocuments
 from api.application.events import History
 from api.application.lineage import Lots
 from api.application.locations import Locations
@@ -62,6 +63,7 @@ class Services:
     transactions: Transactions
     history: History
     lots: Lots
+    epcis: EpcisDocuments
     organisations: Organisations
     locations: Locations
     clients: Clients

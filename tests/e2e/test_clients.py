@@ -307,6 +307,7 @@ def test_another_organisations_batch_does_not_exist_for_a_client_on_any_route(
         ),
         client.get(f"/batches/{theirs}/lineage", headers=robot),
         client.get(f"/batches/{theirs}/events", headers=robot),
+        client.get(f"/batches/{theirs}/epcis", params={"lineage": "true"}, headers=robot),
         client.get(f"/batches/{theirs}/transactions", headers=robot),
         client.post(f"/batches/{theirs}/transactions", json=tx, headers=robot),
     ):

@@ -26,6 +26,7 @@ from tests.support.fakes import (
     FakeAuditQuota,
     FakeBatches,
     FakeClock,
+    FakeEpcisEvents,
     FakeEvents,
     FakeGuard,
     FakeHasher,
@@ -76,6 +77,7 @@ class Fakes:
     locations: FakeLocations = field(default_factory=FakeLocations)
     transactions: FakeTransactions = field(default_factory=FakeTransactions)
     events: FakeEvents = field(default_factory=FakeEvents)
+    epcis: FakeEpcisEvents = field(default_factory=FakeEpcisEvents)
     refresh_tokens: FakeRefreshTokens = field(default_factory=FakeRefreshTokens)
     audit: FakeAuditLog = field(default_factory=FakeAuditLog)
     revocations: FakeRevocations = field(default_factory=FakeRevocations)
@@ -112,6 +114,7 @@ class Fakes:
             transactions=self.transactions,
             lineage=FakeLineage(self.batches),
             public_reads=FakePublicReads(self.batches, self.events, self.transactions),
+            epcis_events=self.epcis,
             api_clients=self.clients,
             audit=self.audit,
             audit_quota=self.quota,

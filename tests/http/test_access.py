@@ -36,6 +36,7 @@ EXPECTED = {
     "/api/v1/public/batches/{code}": Access.PUBLIC,
     "/api/v1/public/batches/{code}/qr.svg": Access.PUBLIC,
     "/api/v1/public/batches/{code}/qr.png": Access.PUBLIC,
+    "/api/v1/public/batches/{code}/epcis": Access.PUBLIC,
     "/verify/{code}": Access.PUBLIC,
 }
 
@@ -51,6 +52,7 @@ SCOPED = {
     ("POST", "/api/v1/batches/{batch_id}/publish"): "batches:write",
     ("POST", "/api/v1/batches/{batch_id}/status"): "custody:write",
     ("GET", "/api/v1/batches/{batch_id}/events"): "events:read",
+    ("GET", "/api/v1/batches/{batch_id}/epcis"): "events:read",
     ("GET", "/api/v1/batches/{batch_id}/transactions"): "events:read",
     ("POST", "/api/v1/batches/{batch_id}/transactions"): "transactions:write",
     ("GET", "/api/v1/organisations/{organisation_id}/locations"): "locations:read",

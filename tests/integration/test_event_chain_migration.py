@@ -153,10 +153,16 @@ def test_migrated_history_cannot_be_changed(old_database: Database) -> None:
             for statement in (
                 "UPDATE batch_events SET actor_role = 'admin'",
                 "DELETE FROM batch_events",
-                "TRUNCATE batch_events",
+                "TRUNCATE batch_events CASCADE",
             ):
                 with pytest.raises(asyncpg.InsufficientPrivilegeError):
                     await connection.execute(statement)
+            # The events' EPCIS forms name them (migration 7): PostgreSQL refuses a truncation
+            # without CASCADE before the trigger is asked.
+            with pytest.raises(
+                (asyncpg.InsufficientPrivilegeError, asyncpg.FeatureNotSupportedError)
+            ):
+                await connection.execute("TRUNCATE batch_events")
         finally:
             await connection.close()
 

@@ -478,6 +478,28 @@ class FakeEvents:
         return any(e.hash == event_hash for e in self.chains.get(batch_id, []))
 
 
+class FakeEpcisEvents:
+    def __init__(self) -> None:
+        # (batch_id, seq, event, at), in the order they were frozen.
+        self.rows: list[tuple[UUID, int, dict[str, Any], datetime]] = []
+
+    async def add(self, batch_id: UUID, seq: int, event: dict[str, Any], at: datetime) -> None:
+        if any(
+            (b, s) == (batch_id, seq) or e["eventID"] == event["eventID"]
+            for b, s, e, _ in self.rows
+        ):
+            raise Conflict("this event is frozen already")
+        self.rows.append((batch_id, seq, event, at))
+
+    async def last(self, batch_id: UUID) -> dict[str, Any] | None:
+        mine = [(s, e) for b, s, e, _ in self.rows if b == batch_id]
+        return max(mine, key=lambda row: row[0])[1] if mine else None
+
+    async def of(self, batch_ids: Sequence[UUID]) -> list[dict[str, Any]]:
+        mine = [(at, i, e) for i, (b, _, e, at) in enumerate(self.rows) if b in batch_ids]
+        return [e for _, _, e in sorted(mine, key=lambda row: row[:2])]
+
+
 class FakeRefreshTokens:
     def __init__(self) -> None:
         self.tokens: dict[str, RefreshToken] = {}

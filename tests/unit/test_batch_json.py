@@ -38,6 +38,7 @@ BATCH = Batch(
             origin_location_id=uuid4(),
             ship_from_location_id=uuid4(),
             ship_to_location_id=uuid4(),
+            gtin="07038010000065",
         ),
     ],
 )

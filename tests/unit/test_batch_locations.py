@@ -6,6 +6,7 @@ from uuid import uuid4
 import pytest
 
 from api.application.batches import Batches
+from api.application.epcis import Freezer
 from api.application.locations import Locations
 from api.domain.batches import BatchStatus, Origin
 from api.domain.errors import ValidationFailed
@@ -17,6 +18,7 @@ from tests.support.fakes import (
     FakeAuditLog,
     FakeBatches,
     FakeClock,
+    FakeEpcisEvents,
     FakeEvents,
     FakeLocations,
     FakeOrganisations,
@@ -48,9 +50,11 @@ def events():
 @pytest.fixture
 def batches(clock, users, places, events):
     organisations = FakeOrganisations(users)
+    freezer = Freezer(FakeEpcisEvents(), organisations, places)
     return Batches(
-        FakeBatches(), FakeAuditLog(), NullUnitOfWork(), clock, events, users, organisations, places
-    )
+        FakeBatches(), FakeAuditLog(), NullUnitOfWork(), clock, events, users, organisations,
+        places, freezer,
+    )  # fmt: skip
 
 
 @pytest.fixture

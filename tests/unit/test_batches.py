@@ -5,6 +5,7 @@ from uuid import uuid4
 import pytest
 
 from api.application.batches import Batches
+from api.application.epcis import Freezer
 from api.domain.batch_codes import is_valid_server_code
 from api.domain.batches import BatchFilter, BatchStatus, IllegalTransition
 from api.domain.errors import Conflict, MalformedInput, NotFound, NotPermitted, ValidationFailed
@@ -14,6 +15,7 @@ from tests.support.fakes import (
     FakeAuditLog,
     FakeBatches,
     FakeClock,
+    FakeEpcisEvents,
     FakeEvents,
     FakeLocations,
     FakeOrganisations,
@@ -41,6 +43,7 @@ def users():
 
 @pytest.fixture
 def batches(clock, audit, users):
+    organisations, locations = FakeOrganisations(users), FakeLocations()
     return Batches(
         FakeBatches(),
         audit,
@@ -48,8 +51,9 @@ def batches(clock, audit, users):
         clock,
         FakeEvents(),
         users,
-        FakeOrganisations(users),
-        FakeLocations(),
+        organisations,
+        locations,
+        Freezer(FakeEpcisEvents(), organisations, locations),
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 from api.domain.custody import EventType
 from api.domain.epcis.document import EPCIS_CONTEXT_URL, NAMESPACE, context, epcis_document
 from api.domain.epcis.events import to_epcis
+from api.domain.epcis.hashing import event_hash
 from api.domain.epcis.validation import schema_problems
 from api.infrastructure.epcis_schema import (
     SCHEMA_PATH,
@@ -17,6 +18,7 @@ from api.infrastructure.epcis_schema import (
     SchemaMissing,
     load_schema,
 )
+from api.presentation.schemas.epcis import DOCUMENT_EXAMPLE
 from tests.support.epcis import INPUTS
 
 CREATED = datetime(2025, 5, 11, 12, 0, tzinfo=UTC)
@@ -121,3 +123,12 @@ def test_the_document_carries_the_context_its_events_were_hashed_in():
     assert document["schemaVersion"] == "2.0"
     assert document["creationDate"] == "2025-05-11T12:00:00.000+00:00"
     assert document["epcisBody"] == {"eventList": [REGISTRATION]}
+
+
+def test_the_documents_example_is_valid_and_its_event_id_is_its_hash(schema):
+    example = DOCUMENT_EXAMPLE
+
+    (event,) = example["epcisBody"]["eventList"]
+    assert schema_problems(example, schema) == []
+    assert event_hash(event) == event["eventID"]
+    assert example["@context"] == context()

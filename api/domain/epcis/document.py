@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
+from api.domain.epcis.identifiers import AUTHORITY
+
 Json = str | int | float | bool | None | list["Json"] | dict[str, "Json"]
 Event = dict[str, Json]
 
 EPCIS_CONTEXT_URL: Final = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 PREFIX: Final = "agrobridge"
-NAMESPACE: Final = "https://agrobridge.example/epcis/"
+NAMESPACE: Final = f"https://{AUTHORITY}/epcis/"
 SCHEMA_VERSION: Final = "2.0"
 
 # The eventID of the lot's event before this one: inside the event, so its hash covers the link.

@@ -12,6 +12,12 @@ from uuid import UUID
 from api.domain.gs1 import check_digit, gln_problem
 
 GS1_HOST = "id.gs1.org"
+# The host our own URIs are made under (lots without a GTIN, sites without a GLN, parties, our
+# namespace): an identifier, never fetched, and hashed into every eventID that names one. Not
+# the public base URL, a setting that differs between deployments and that `migrate` does not
+# read: settled with the namespace (document.NAMESPACE) before the first event is published,
+# and never changed after.
+AUTHORITY = "agrobridge.example"
 GTIN_LENGTHS = frozenset({8, 12, 13, 14})
 DIGITS = re.compile(r"[0-9]+")
 # GS1 AI 10 (batch or lot): up to 20 characters of GS1's character set 82.

@@ -20,7 +20,7 @@ COLUMNS = (
     "id", "code", "owner_id", "product", "variety", "origin_farm", "origin_region",
     "origin_country", "harvest_date", "quantity", "unit", "status", "created_at", "updated_at",
     "recipient_id", "parent_id", "farm_public", "public_code", "published_at", "created_by",
-    "origin_location_id", "ship_from_id", "ship_to_id",
+    "origin_location_id", "ship_from_id", "ship_to_id", "gtin",
 )  # fmt: skip
 SELECT = f"SELECT {column_list(COLUMNS)} FROM batches"  # noqa: S608 - constant
 SELECT_BY_ID = f"{SELECT} WHERE id = $1"
@@ -56,6 +56,7 @@ def batch_from_row(row: Mapping[str, Any]) -> Batch:
         origin_location_id=row["origin_location_id"] and as_uuid(row["origin_location_id"]),
         ship_from_location_id=row["ship_from_id"] and as_uuid(row["ship_from_id"]),
         ship_to_location_id=row["ship_to_id"] and as_uuid(row["ship_to_id"]),
+        gtin=row["gtin"],
     )
 
 
@@ -66,7 +67,7 @@ def batch_values(batch: Batch) -> list[Any]:
         batch.unit.value, batch.status.value, batch.created_at, batch.updated_at,
         batch.recipient_id, batch.parent_id, batch.farm_public, batch.public_code,
         batch.published_at, batch.created_by, batch.origin_location_id,
-        batch.ship_from_location_id, batch.ship_to_location_id,
+        batch.ship_from_location_id, batch.ship_to_location_id, batch.gtin,
     ]  # fmt: skip
 
 

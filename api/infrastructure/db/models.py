@@ -197,6 +197,8 @@ class BatchRow(Model):
     public_code = fields.CharField(max_length=48, unique=True)
     # When the lot became public (shipped, split from a public lot, published); null: not public.
     published_at = fields.DatetimeField(null=True)
+    # The product's GTIN, as 14 digits (a sub-lot has its parent's): names the lot in EPCIS.
+    gtin = fields.CharField(max_length=14, null=True)
 
     class Meta:
         table = "batches"
@@ -259,6 +261,29 @@ class BatchEventRow(Model):
 
     class Meta:
         table = "batch_events"
+        unique_together = (("batch_id", "seq"),)
+
+
+class EpcisEventRow(Model):
+    """A batch event's GS1 EPCIS 2.0 form; append-only (the database refuses changes)."""
+
+    # Frozen in the transaction that appends the batch event and never rewritten: its eventID
+    # is the hash of it (docs/standards.md, "Freezing").
+
+    id = fields.BigIntField(primary_key=True)
+    batch: fields.ForeignKeyRelation[BatchRow] = fields.ForeignKeyField(
+        "models.BatchRow", related_name="epcis_events", on_delete=fields.RESTRICT
+    )
+    # The seq of the batch event it is the form of.
+    seq = fields.IntField()
+    # `ni:///sha-256;<hex>?ver=CBV2.0`, the event's own eventID.
+    event_id = fields.CharField(max_length=128, unique=True)
+    event: fields.Field[dict[str, object]] = fields.JSONField()
+    # When it was frozen.
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "epcis_events"
         unique_together = (("batch_id", "seq"),)
 
 

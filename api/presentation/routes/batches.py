@@ -34,6 +34,7 @@ def _batch_links() -> dict[str, dict[str, object]]:
             ("Split", "batches_split", "Split the batch into sub-lots"),
             ("Lineage", "batches_lineage", "The lots around the batch"),
             ("ListEvents", "events_list", "The batch's event chain"),
+            ("Epcis", "events_epcis", "The batch's events as an EPCIS 2.0 document"),
             ("Publish", "batches_publish", "Make the batch public"),
         )
     }
@@ -72,7 +73,8 @@ async def list_batches(request: Request) -> HTTPResponse:
             "Producers register a batch; it starts `registered`. `quantity` is a decimal string"
             " greater than 0, `harvest_date` from 1900 to 2100, `country` ISO 3166-1 alpha-2."
             " `origin_location_id` names one of the organisation's active locations (422"
-            " otherwise); `origin` left out is then the location's."
+            " otherwise); `origin` left out is then the location's. `gtin`, the product's GTIN,"
+            " needs a right GS1 check digit (422) and is kept as 14 digits."
         ),
         tag="batches",
         access=Access.BEARER,
@@ -102,6 +104,7 @@ async def create_batch(request: Request) -> HTTPResponse:
         code=body.code,
         farm_public=body.farm_public,
         publish=body.publish,
+        gtin=body.gtin,
     )
     batch = await services(request).batches.create(actor, new, request_context(request))
     location = f"{request.path.rstrip('/')}/{batch.id}"

@@ -15,6 +15,7 @@ from api.presentation import verify_page
 from api.presentation.access import Access, access
 from api.presentation.cacheable import cacheable
 from api.presentation.context import services
+from api.presentation.schemas.epcis import PublicEpcisOut, public_event_json
 from api.presentation.schemas.operations import (
     IF_NONE_MATCH,
     Operation,
@@ -83,6 +84,24 @@ async def _view(request: Request, code: str) -> dict[str, Any]:
 async def public_batch(request: Request, code: str) -> HTTPResponse:
     body = orjson.dumps(await _view(request, code))
     return cacheable(request, body, "application/json", _max_age(request))
+
+
+@bp.get("/<code:str>/epcis")
+@operation(
+    _public(
+        "public_epcis",
+        "A public batch's EPCIS events, reduced",
+        "Of each GS1 EPCIS 2.0 event of the batch (its own, and the split that made it), what"
+        " anyone may see: its `eventID`, time, CBV business step and disposition, and the"
+        " `eventID` of the lot's event before it; never the event itself, whose parties, sites"
+        " and salt are for those who may see the batch (GET /batches/{id}/epcis).",
+        Reply(200, "The batch's EPCIS events, reduced", PublicEpcisOut, CACHED),
+    )
+)
+async def public_epcis(request: Request, code: str) -> HTTPResponse:
+    events = await services(request).epcis.of_public_lot(code)
+    body = {"public_code": code, "data": [public_event_json(e) for e in events]}
+    return cacheable(request, orjson.dumps(body), "application/json", _max_age(request))
 
 
 def _embeddable(response: HTTPResponse) -> HTTPResponse:

@@ -15,6 +15,7 @@ from pydantic import (
 
 from api.domain.batches import Batch, BatchStatus, Unit
 from api.domain.countries import ISO_3166_ALPHA2
+from api.domain.epcis.identifiers import gtin14, gtin_problem
 from api.presentation.schemas.common import RequestModel, ResponseModel, UtcDatetime, rfc3339
 from api.presentation.schemas.fields import HarvestDate, Note, Recipient, Text100, Text200, Uuid
 
@@ -62,6 +63,27 @@ BatchCode = Annotated[
     ),
 ]
 
+
+def _gtin(value: str) -> str:
+    if problem := gtin_problem(value):
+        raise ValueError(problem)
+    return gtin14(value)
+
+
+# Checked for its GS1 check digit (422 otherwise) and kept as 14 digits.
+Gtin = Annotated[
+    str,
+    StringConstraints(pattern="^(?:[0-9]{8}|[0-9]{12,14})$"),
+    AfterValidator(_gtin),
+    Field(
+        description=(
+            "The product's GS1 GTIN: 8, 12, 13 or 14 digits, the last a check digit; kept as 14"
+            " digits. It names the lot in its EPCIS events."
+        )
+    ),
+]
+GtinOut = Annotated[str, Field(pattern="^[0-9]{14}$")]
+
 QuantityOut = Annotated[
     Decimal,
     PlainSerializer(lambda value: f"{value:.3f}", return_type=str),
@@ -84,6 +106,7 @@ BATCH_EXAMPLE: dict[str, Any] = {
     "harvest_date": "2026-10-02",
     "quantity": "1250.500",
     "unit": "kg",
+    "gtin": "7038010000065",
 }
 
 
@@ -108,6 +131,7 @@ class BatchIn(RequestModel):
     farm_public: bool = False
     # Public at once; otherwise once shipped or published (POST /batches/{id}/publish).
     publish: bool = False
+    gtin: Gtin | None = None
 
 
 class StatusIn(RequestModel):
@@ -173,6 +197,7 @@ BATCH_OUT_EXAMPLE: dict[str, Any] = {
     "origin_location_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
     "ship_from_location_id": None,
     "ship_to_location_id": None,
+    "gtin": "07038010000065",
 }
 
 
@@ -210,6 +235,8 @@ class BatchOut(ResponseModel):
     origin_location_id: UUID | None
     ship_from_location_id: UUID | None
     ship_to_location_id: UUID | None
+    # The product's GTIN, 14 digits (a sub-lot has its parent's); null when none was given.
+    gtin: GtinOut | None
 
 
 class BatchPage(BaseModel):
@@ -281,6 +308,7 @@ def batch_json(batch: Batch) -> dict[str, object]:
         "origin_location_id": _id(batch.origin_location_id),
         "ship_from_location_id": _id(batch.ship_from_location_id),
         "ship_to_location_id": _id(batch.ship_to_location_id),
+        "gtin": batch.gtin,
     }
 
 
