@@ -19,7 +19,7 @@ from api.domain.epcis.validation import schema_problems
 from api.domain.events import BatchEvent, link, verify
 from api.infrastructure.epcis_schema import load_schema
 from tests.support.backends import Backends, Database
-from tests.support.old_schema import database_before, migrate
+from tests.support.old_schema import assert_refused, database_before, migrate, runtime_rights
 
 pytestmark = pytest.mark.integration
 
@@ -231,29 +231,13 @@ def test_the_forms_are_append_only_and_the_api_role_may_only_add_and_read_them(
     asyncio.run(_seed(old_database.owner_url))
     migrate(old_database)
 
-    async def check(url: str) -> None:
-        connection = await asyncpg.connect(url)
-        try:
-            for statement in (
-                "UPDATE epcis_events SET event = event || '{\"x\": 1}'::jsonb",
-                "DELETE FROM epcis_events",
-                "TRUNCATE epcis_events",
-            ):
-                with pytest.raises(asyncpg.InsufficientPrivilegeError):
-                    await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(check(old_database.owner_url))
-    asyncio.run(check(old_database.api_url))
-    rights = asyncio.run(
-        _fetch(
-            old_database.owner_url,
-            "SELECT privilege_type FROM information_schema.role_table_grants"
-            " WHERE grantee = $1 AND table_name = 'epcis_events'",
-            old_database.api_role,
-        )
+    tampering = (
+        "UPDATE epcis_events SET event = event || '{\"x\": 1}'::jsonb",
+        "DELETE FROM epcis_events",
+        "TRUNCATE epcis_events",
     )
-    assert {r["privilege_type"] for r in rights} == {"SELECT", "INSERT"}
+    assert_refused(old_database.owner_url, tampering)
+    assert_refused(old_database.api_url, tampering)
+    assert runtime_rights(old_database)["epcis_events"] == {"SELECT", "INSERT"}
     gtins = asyncio.run(_fetch(old_database.owner_url, "SELECT gtin FROM batches"))
     assert {r["gtin"] for r in gtins} == {None}

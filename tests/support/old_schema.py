@@ -1,11 +1,16 @@
 """Databases at an earlier schema, for tests of the migrations that come after it."""
 
+import asyncio
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
 
 from api.infrastructure.db.config import MIGRATIONS_DIR
 from tests.support.backends import Database, throwaway_database
@@ -52,3 +57,43 @@ def migrate(database: Database) -> str:
     result = run_module(["migrate"], env)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def fetch(url: str, query: str, *args: Any) -> list[asyncpg.Record]:
+    async def rows() -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(url)
+        try:
+            return list(await connection.fetch(query, *args))
+        finally:
+            await connection.close()
+
+    return asyncio.run(rows())
+
+
+def assert_refused(url: str, statements: Sequence[str]) -> None:
+    """Each statement fails for want of privilege: an append-only trigger, or no grant."""
+
+    async def attempt() -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            for statement in statements:
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                    await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(attempt())
+
+
+def runtime_rights(database: Database) -> dict[str, set[str]]:
+    """What the API's own role may do, table by table."""
+    rows = fetch(
+        database.owner_url,
+        "SELECT table_name, privilege_type FROM information_schema.role_table_grants"
+        " WHERE grantee = $1",
+        database.api_role,
+    )
+    granted: dict[str, set[str]] = {}
+    for row in rows:
+        granted.setdefault(row["table_name"], set()).add(row["privilege_type"])
+    return granted
