@@ -3,8 +3,8 @@
 from uuid import UUID
 
 from api.domain.batches import Batch, can_read
-from api.domain.custody import parties
-from api.domain.errors import Hidden, NotFound, NotPermitted
+from api.domain.custody import ensure_party
+from api.domain.errors import Hidden, NotFound
 from api.domain.users import Actor
 
 
@@ -24,16 +24,5 @@ def ensure_can_read(actor: Actor, batch: Batch | None, batch_id: UUID) -> Batch:
 def ensure_can_change(actor: Actor, batch: Batch | None, batch_id: UUID) -> Batch:
     """One they can see but are neither owner nor recipient of is a 403."""
     batch = ensure_can_read(actor, batch, batch_id)
-    if not parties(actor, batch):
-        raise NotPermitted(
-            "only the batch's owner or recipient can change it",
-            target_type="batch",
-            target_id=str(batch_id),
-        )
-    if not actor.operates:
-        raise NotPermitted(
-            "viewers of an organisation cannot change its batches",
-            target_type="batch",
-            target_id=str(batch_id),
-        )
+    ensure_party(actor, batch)
     return batch

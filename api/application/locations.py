@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, fields, replace
 from uuid import UUID, uuid4
 
+from api.application.organisations import role_in
 from api.application.pagination import Cursor, Page
 from api.application.ports import (
     AuditLog,
@@ -170,20 +171,7 @@ class Locations:
         return location
 
     async def _role(self, actor: Actor, organisation_id: UUID) -> MemberRole:
-        """The caller's role in the organisation; one they are not in does not exist for them.
-        A machine client acts for its own organisation only, as a manager."""
-        if organisation_id == actor.org:
-            return actor.member_role
-        role = (
-            None if actor.is_client else await self.organisations.role_of(organisation_id, actor.id)
-        )
-        if role is None:
-            raise Hidden(
-                f"organisation {organisation_id} not found",
-                target_type="organisation",
-                target_id=str(organisation_id),
-            )
-        return role
+        return await role_in(self.organisations, actor, organisation_id)
 
     async def _operator(self, actor: Actor, organisation_id: UUID) -> None:
         if not (await self._role(actor, organisation_id)).operates:

@@ -98,10 +98,7 @@ class Organisations:
 
     async def get(self, actor: Actor, organisation_id: UUID) -> Organisation:
         await self._role(actor, organisation_id)
-        organisation = await self.repo.get(organisation_id)
-        if organisation is None:
-            raise _not_found(organisation_id)
-        return organisation
+        return await self._organisation(organisation_id)
 
     async def update(
         self, actor: Actor, organisation_id: UUID, changes: dict[str, object], ctx: RequestContext
@@ -109,7 +106,7 @@ class Organisations:
         await self._owner(actor, organisation_id)
         now = self.clock.now()
         async with self.unit_of_work.atomic():
-            current = await self.get(actor, organisation_id)
+            current = await self._organisation(organisation_id)
             changed = replace(current, **changes, updated_at=now)  # type: ignore[arg-type]
             await self.repo.update(changed)
             await self._audit(
@@ -174,7 +171,7 @@ class Organisations:
         (and mailed, when mail is set up: the flag says whether it went) and only its hash is
         kept."""
         await self._owner(actor, organisation_id)
-        organisation = await self.get(actor, organisation_id)
+        organisation = await self._organisation(organisation_id)
         token = secrets.token_urlsafe(32)
         now = self.clock.now()
         invitation = Invitation(
@@ -263,6 +260,12 @@ class Organisations:
         assert organisation is not None
         return Membership(organisation, invitation.role)
 
+    async def _organisation(self, organisation_id: UUID) -> Organisation:
+        organisation = await self.repo.get(organisation_id)
+        if organisation is None:
+            raise _not_found(organisation_id)
+        return organisation
+
     async def _role(self, actor: Actor, organisation_id: UUID) -> MemberRole:
         return await role_in(self.repo, actor, organisation_id)
 
@@ -289,13 +292,12 @@ class Organisations:
 
 
 async def role_in(repo: OrganisationRepository, actor: Actor, organisation_id: UUID) -> MemberRole:
-    """The caller's role there; an organisation they are not in does not exist for them."""
-    if actor.is_client:
-        if actor.org != organisation_id:
-            raise Hidden(_not_found(organisation_id).message, target_type="organisation",
-                         target_id=str(organisation_id))  # fmt: skip
-        return MemberRole.VIEWER
-    role = await repo.role_of(organisation_id, actor.id)
+    """The caller's role there; an organisation they are not in does not exist for them. In the
+    organisation they act for, it is the role read for this request; a machine client acts for
+    its own organisation only."""
+    if organisation_id == actor.org:
+        return actor.member_role
+    role = None if actor.is_client else await repo.role_of(organisation_id, actor.id)
     if role is None:
         raise Hidden(
             _not_found(organisation_id).message,

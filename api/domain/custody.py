@@ -73,7 +73,9 @@ def _forbidden(message: str, batch: Batch) -> NotPermitted:
     return NotPermitted(message, target_type="batch", target_id=str(batch.id))
 
 
-def _ensure_party(actor: Actor, batch: Batch) -> frozenset[Party]:
+def ensure_party(actor: Actor, batch: Batch) -> frozenset[Party]:
+    """The caller's parts in the batch, if their organisation has one and they may act on it
+    (viewers may not); a 403 otherwise."""
     mine = parties(actor, batch)
     if not mine:
         raise _forbidden("only the batch's owner or recipient can change it", batch)
@@ -86,7 +88,7 @@ def authorize_move(
     actor: Actor, batch: Batch, to: BatchStatus, has_recipient: bool, has_reason: bool
 ) -> Move:
     """The move from the batch's status to `to`, if this caller may make it with these inputs."""
-    mine = _ensure_party(actor, batch)
+    mine = ensure_party(actor, batch)
     move = MOVES.get((batch.status, to))
     if move is None:
         raise IllegalTransition(f"a {batch.status} batch cannot become {to}")
@@ -110,7 +112,7 @@ def authorize_move(
 
 
 def authorize_split(actor: Actor, batch: Batch) -> None:
-    mine = _ensure_party(actor, batch)
+    mine = ensure_party(actor, batch)
     by = SPLITS.get(batch.status)
     if by is None:
         raise IllegalTransition(f"a {batch.status} batch cannot be split")

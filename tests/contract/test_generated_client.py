@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.builders import random_gln
 from tests.support.server import RunningServer
 
 PASSWORD = "a long passphrase nobody else picks"
@@ -177,11 +178,6 @@ def test_the_readme_flow_through_the_generated_client(sdk: Sdk) -> None:
     assert after.parsed.error.code == m.ErrorBodyCode.UNAUTHORIZED
 
 
-def _gln(body: str) -> str:
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return body + str((10 - total % 10) % 10)
-
-
 def _person(sdk: Sdk, role: str = "producer") -> tuple[str, Any]:
     m, anonymous = sdk.models, sdk.anonymous()
     email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
@@ -236,7 +232,7 @@ def test_organisations_through_the_generated_client(sdk: Sdk) -> None:
     assert isinstance(field, m.LocationOut)
 
     _, cy = _person(sdk, "buyer")
-    packer_gln = _gln(str(uuid.uuid4().int)[:12])
+    packer_gln = random_gln()
     packer = sdk.api("organisations", "organisations_create").sync(
         client=cy,
         body=m.OrganisationIn.from_dict(

@@ -10,15 +10,9 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import PASSWORD, assert_error, batch_body
+from tests.support.builders import random_gln
 
 pytestmark = pytest.mark.e2e
-
-
-def gln(prefix: str) -> str:
-    """A valid GLN: 12 random digits and their GS1 check digit."""
-    body = (prefix + uuid.uuid4().int.__str__())[:12]
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return body + str((10 - total % 10) % 10)
 
 
 class Person:
@@ -116,7 +110,7 @@ def test_members_act_for_the_company_and_ship_to_a_buyer_by_gln(client: httpx.Cl
 
     # A buyer company with a GLN; its member confirms the delivery.
     cy = Person(client, role="buyer")
-    packer_gln = gln("750")
+    packer_gln = random_gln("750")
     packer = cy.organisation(["buyer"], gln=packer_gln)
     as_packer = cy.act_for(packer["id"])
     shipped = client.post(
@@ -319,7 +313,7 @@ def test_another_organisations_things_do_not_exist(client: httpx.Client) -> None
 
 def test_an_organisation_keeps_its_gln_to_itself(client: httpx.Client) -> None:
     ana, bo = Person(client), Person(client)
-    taken = gln("840")
+    taken = random_gln("840")
     ana.organisation(["buyer"], gln=taken)
     clash = client.post(
         "/organisations",

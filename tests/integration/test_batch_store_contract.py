@@ -147,6 +147,29 @@ async def test_a_recipient_sees_what_was_shipped_to_it_only_when_asked(store: St
     assert list(both) == [shipped, own]
 
 
+async def test_owned_and_received_batches_page_together_newest_first(store: Store) -> None:
+    owner, buyer = await store.organisation(), await store.organisation()
+    at = moment()
+    mine, received = [], []
+    for second in range(6):
+        if second % 2:
+            mine.append(await store.batch(buyer, at + timedelta(seconds=second)))
+            continue
+        shipped = await store.batch(owner, at + timedelta(seconds=second))
+        shipped = replace(shipped, status=BatchStatus.IN_TRANSIT, recipient_id=buyer)
+        await store.batches.save_status(shipped)
+        received.append(shipped)
+    await store.batch(owner, at + timedelta(seconds=7))  # not the buyer's
+
+    page = partial(store.batches.page, buyer, BatchFilter(), or_recipient=True)
+    for size in (1, 2, 4):
+        assert await walk(page, size, 7) == newest_first(mine + received)
+    in_transit = partial(
+        store.batches.page, buyer, BatchFilter(status=BatchStatus.IN_TRANSIT), or_recipient=True
+    )
+    assert await walk(in_transit, 2, 4) == newest_first(received)
+
+
 async def test_without_an_owner_a_page_holds_every_batch(store: Store) -> None:
     at = moment()
     made = [await store.batch(await store.organisation(), at + timedelta(seconds=s))

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from api.application.ports import InvitationRepository, OrganisationRepository, UserRepository
+from api.application.registration import personal_organisation
 from api.domain.errors import Conflict
 from api.domain.organisations import Activity, Invitation, MemberRole, NewOrganisation
 from api.domain.users import Role, User
@@ -16,18 +17,13 @@ from api.infrastructure.db.invitations import PgInvitations
 from api.infrastructure.db.organisations import PgOrganisations
 from api.infrastructure.db.users import PgUsers
 from api.presentation.context import Services
+from tests.support.builders import random_gln
 from tests.support.fakes import FakeInvitations, FakeOrganisations, FakeUsers
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 BUYER = frozenset({Activity.BUYER})
 PRODUCER = frozenset({Activity.PRODUCER})
-
-
-def gln() -> str:
-    body = str(uuid.uuid4().int)[:12]
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return body + str((10 - total % 10) % 10)
 
 
 @dataclass
@@ -40,8 +36,7 @@ class Store:
         """A registered person with their own organisation, as registration makes them."""
         now = datetime.now(UTC)
         user = await self.users.add(f"{uuid.uuid4().hex}@example.com", "Pat", role, "x", now)
-        activities = BUYER if role == Role.BUYER else PRODUCER
-        await self.orgs.add(NewOrganisation("Pat", None, activities), now, user.id)
+        await self.orgs.add(personal_organisation("Pat", role), now, user.id)
         await self.orgs.add_member(user.id, user.id, MemberRole.OWNER, now)
         return user
 
@@ -56,7 +51,7 @@ def store(request: pytest.FixtureRequest, services: Services) -> Store:
 
 async def test_an_organisation_reads_back_and_its_gln_is_its_own(store: Store) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
-    code = gln()
+    code = random_gln()
     made = await store.orgs.add(NewOrganisation("Packer", "US", BUYER, "+1 555 0100", code), now)
 
     assert await store.orgs.get(made.id) == made

@@ -6,6 +6,7 @@ from uuid import uuid4
 
 from api.domain.audit import RequestContext
 from api.domain.batches import NewBatch, Origin, Unit
+from api.domain.gs1 import check_digit
 from api.domain.transactions import EventType, NewTransaction
 from api.domain.users import Actor, Role
 
@@ -39,3 +40,9 @@ def new_tx(tx_hash: str, payload_hash: str | None = None) -> NewTransaction:
 
 def tx_hash(n: int) -> str:
     return "0x" + f"{n:x}".rjust(64, "a")
+
+
+def random_gln(prefix: str = "") -> str:
+    """A GLN no other test has: random digits after `prefix`, and their GS1 check digit."""
+    body = (prefix + str(uuid4().int))[:12]
+    return body + str(check_digit(body))

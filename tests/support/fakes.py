@@ -23,6 +23,7 @@ from api.application.ports import (
     Session,
     UserFilter,
 )
+from api.application.registration import personal_organisation
 from api.domain.audit import AuditEntry, AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, NewBatch
 from api.domain.clients import ApiClient, ClientSecret
@@ -31,7 +32,6 @@ from api.domain.events import BatchEvent
 from api.domain.lineage import Relative
 from api.domain.locations import Location
 from api.domain.organisations import (
-    Activity,
     Invitation,
     Member,
     MemberRole,
@@ -134,10 +134,9 @@ class FakeOrganisations:
         self.left: set[tuple[UUID, UUID]] = set()
 
     def _personal(self, user: User) -> Organisation:
-        kinds = {Role.PRODUCER: {Activity.PRODUCER}, Role.BUYER: {Activity.BUYER}}
-        activities = frozenset(kinds.get(user.role, set()))
+        own = personal_organisation(user.full_name, user.role)
         return Organisation(
-            user.id, user.full_name, None, activities, user.created_at, user.created_at
+            user.id, own.name, own.country, own.activities, user.created_at, user.created_at
         )
 
     async def add(

@@ -10,7 +10,6 @@ from api.domain.fsma.descriptions import (
     LocationDescription,
     ProductDescription,
     TlcSource,
-    gln_reference,
 )
 from api.domain.fsma.kdes import Cte, Kde
 from api.domain.fsma.lots import LotIdentity, SplitKind, after_split
@@ -65,7 +64,7 @@ def test_one_of_our_locations_is_described_under_its_organisations_name_and_phon
 
 
 def test_a_lot_code_source_is_a_complete_place_or_a_reference_to_one():
-    assert TlcSource.at(fsma.PACKHOUSE).reference == gln_reference("7501234000024")
+    assert TlcSource.at(fsma.PACKHOUSE).reference == "https://id.gs1.org/414/7501234000024"
     assert TlcSource.at(fsma.PACKHOUSE).identified
     assert TlcSource(reference="https://sol.example/tlc-source").identified
     assert not TlcSource(replace(fsma.PACKHOUSE, phone=None)).identified

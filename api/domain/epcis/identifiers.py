@@ -80,9 +80,14 @@ def location_uri(
     """A site: its GLN (AI 414, and AI 254 for the part of it) or our id of it."""
     if gln is None:
         return f"{_base(host)}/id/location/{location_id}"
+    return gln_uri(gln, gln_extension)
+
+
+def gln_uri(gln: str, extension: str | None = None) -> str:
+    """A place by its GLN: GS1's Digital Link of AI 414, and AI 254 for a part of it."""
     _ensure_gln(gln)
     uri = f"https://{GS1_HOST}/414/{gln}"
-    return uri if gln_extension is None else f"{uri}/254/{_segment(gln_extension)}"
+    return uri if extension is None else f"{uri}/254/{_segment(extension)}"
 
 
 def party_uri(host: str, organisation_id: UUID, gln: str | None = None) -> str:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
+from api.domain.epcis.identifiers import gln_uri
 from api.domain.locations import Location
 from api.domain.organisations import Organisation
 
@@ -15,12 +16,6 @@ def filled(value: str | None) -> bool:
 
 def _joined(parts: list[str | None], separator: str = ", ") -> str:
     return separator.join(part.strip() for part in parts if part is not None and part.strip())
-
-
-def gln_reference(gln: str, extension: str | None = None) -> str:
-    """The GS1 Digital Link of a place: a traceability lot code source reference."""
-    tail = f"/254/{extension}" if extension else ""
-    return f"https://id.gs1.org/414/{gln}{tail}"
 
 
 @dataclass(frozen=True)
@@ -91,7 +86,7 @@ class LocationDescription:
 
     @property
     def reference(self) -> str | None:
-        return gln_reference(self.gln, self.gln_extension) if self.gln else None
+        return gln_uri(self.gln, self.gln_extension or None) if self.gln else None
 
     def text(self) -> str:
         """One line: "Business (site); street, city, region postal code, country; coordinates;

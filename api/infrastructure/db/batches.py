@@ -145,17 +145,13 @@ class PgBatches:
     ) -> Sequence[Batch]:
         # Plain SQL from fixed fragments; every value is a bound parameter.
         conditions: list[str] = []
-        params: list[Any] = []
+        params: list[Any] = [] if owner_id is None else [owner_id]
 
         def where(fragment: str, *values: Any) -> None:
             params.extend(values)
             placeholders = [f"${len(params) - len(values) + i + 1}" for i in range(len(values))]
             conditions.append(fragment.format(*placeholders))
 
-        if owner_id is not None and or_recipient:
-            where("(owner_id = {0} OR recipient_id = {0})", owner_id)
-        elif owner_id is not None:
-            where("owner_id = {}", owner_id)
         if filters.status is not None:
             where("status = {}", filters.status.value)
         if filters.product is not None:
@@ -168,10 +164,21 @@ class PgBatches:
         if after is not None:
             where("(created_at, id) < ({}, {})", after.created_at, after.id)
         params.append(limit)
-        sql = (
-            SELECT
-            + (" WHERE " + " AND ".join(conditions) if conditions else "")
-            + f" ORDER BY created_at DESC, id DESC LIMIT ${len(params)}"
-        )
+        order = f" ORDER BY created_at DESC, id DESC LIMIT ${len(params)}"
+        if owner_id is None:
+            sql = SELECT + (" WHERE " + " AND ".join(conditions) if conditions else "") + order
+        else:
+            # One index walk per column, each stopping after a page, rather than an OR that
+            # reads and sorts every batch the organisation ever owned or received.
+            columns = ("owner_id", "recipient_id") if or_recipient else ("owner_id",)
+            walks = [
+                f"({SELECT} WHERE {' AND '.join([f'{column} = $1', *conditions])}{order})"
+                for column in columns
+            ]
+            sql = (
+                f"SELECT * FROM ({' UNION '.join(walks)}) AS theirs{order}"  # noqa: S608 - constant
+                if len(walks) > 1
+                else walks[0][1:-1]
+            )
         rows = await connections.get("default").execute_query_dict(sql, params)
         return [batch_from_row(row) for row in rows]
