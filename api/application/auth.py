@@ -4,6 +4,7 @@ import hashlib
 import json
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -111,9 +112,10 @@ class Auth:
         role: Role,
         ctx: RequestContext,
         organisation_name: str | None = None,
+        then: Callable[[User], Awaitable[object]] | None = None,
     ) -> User:
         return await self.registration().register(
-            email, password, full_name, role, ctx, organisation_name
+            email, password, full_name, role, ctx, organisation_name, then
         )
 
     def registration(self) -> Registration:

@@ -239,24 +239,31 @@ class Organisations:
 
     async def accept(self, user: User, token: str, ctx: RequestContext) -> Membership:
         """The invited person joins: once, before it expires, and only with their own email."""
-        now = self.clock.now()
         async with self.unit_of_work.atomic():
-            invitation = await self.invitations.by_hash_for_update(hash_invitation_token(token))
-            if invitation is None or invitation.state(now) != "pending":
-                raise ValidationFailed(BAD_INVITATION, [FieldIssue("token", "not valid")])
-            if invitation.email != lookup_email(user.email):
-                raise NotPermitted("this invitation is for another email address")
-            if await self.repo.role_of(invitation.organisation_id, user.id) is not None:
-                raise Conflict("you are a member of this organisation already")
-            await self.repo.add_member(invitation.organisation_id, user.id, invitation.role, now)
-            await self.invitations.save(replace(invitation, accepted_at=now, accepted_by=user.id))
-            event = AuditEvent(
-                "organisation.invitation.accepted", user.id, "organisation",
-                str(invitation.organisation_id), ctx,
-                {"invitation_id": str(invitation.id), "role": invitation.role.value},
-            )  # fmt: skip
-            await self.audit.record(event, now)
-            organisation = await self.repo.get(invitation.organisation_id)
+            return await self.join(user, token, ctx)
+
+    async def join(
+        self, user: User, token: str, ctx: RequestContext, field: str = "token"
+    ) -> Membership:
+        """`accept` inside the caller's transaction: registering with an invitation makes
+        the account and joins in one, so neither is kept without the other."""
+        now = self.clock.now()
+        invitation = await self.invitations.by_hash_for_update(hash_invitation_token(token))
+        if invitation is None or invitation.state(now) != "pending":
+            raise ValidationFailed(BAD_INVITATION, [FieldIssue(field, "not valid")])
+        if invitation.email != lookup_email(user.email):
+            raise NotPermitted("this invitation is for another email address")
+        if await self.repo.role_of(invitation.organisation_id, user.id) is not None:
+            raise Conflict("you are a member of this organisation already")
+        await self.repo.add_member(invitation.organisation_id, user.id, invitation.role, now)
+        await self.invitations.save(replace(invitation, accepted_at=now, accepted_by=user.id))
+        event = AuditEvent(
+            "organisation.invitation.accepted", user.id, "organisation",
+            str(invitation.organisation_id), ctx,
+            {"invitation_id": str(invitation.id), "role": invitation.role.value},
+        )  # fmt: skip
+        await self.audit.record(event, now)
+        organisation = await self.repo.get(invitation.organisation_id)
         assert organisation is not None
         return Membership(organisation, invitation.role)
 

@@ -1,5 +1,6 @@
 """Making accounts: people registering themselves, and operators making one of any role."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from api.application.hashing import UNKNOWN_ADDRESS
@@ -39,15 +40,18 @@ class Registration:
         role: Role,
         ctx: RequestContext,
         organisation_name: str | None = None,
+        then: Callable[[User], Awaitable[object]] | None = None,
     ) -> User:
-        """Self-registration: producers and buyers only; the new user is the actor."""
+        """Self-registration: producers and buyers only; the new user is the actor. `then`
+        runs in the transaction that makes the account, which is kept only if it succeeds
+        (joining an organisation by invitation: no account is left behind when that fails)."""
         if role not in SELF_REGISTERABLE_ROLES:
             raise ValidationFailed(
                 "this role is not open to registration",
                 [FieldIssue("role", "auditors and admins are created by an operator")],
             )
         return await self._add(
-            email, password, full_name, role, ctx, "auth.registered", {}, organisation_name
+            email, password, full_name, role, ctx, "auth.registered", {}, organisation_name, then
         )
 
     async def create(
@@ -67,6 +71,7 @@ class Registration:
         action: str,
         metadata: dict[str, object],
         organisation_name: str | None = None,
+        then: Callable[[User], Awaitable[object]] | None = None,
     ) -> User:
         try:
             email = canonical_email(email)
@@ -93,6 +98,8 @@ class Registration:
             actor = user.id if action == "auth.registered" else None
             event = AuditEvent(action, actor, "user", str(user.id), ctx, metadata)
             await self.audit.record(event, now)
+            if then is not None:
+                await then(user)
         return user
 
 

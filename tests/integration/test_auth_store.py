@@ -2,16 +2,18 @@
 
 import socket
 import uuid
+from functools import partial
 
 import pytest
 
-from api.domain.errors import Conflict, NotAuthenticated
+from api.domain.errors import Conflict, NotAuthenticated, ValidationFailed
+from api.domain.organisations import Activity, MemberRole, NewOrganisation
 from api.domain.users import Role
 from api.infrastructure.cache.redis import RedisProbe, connect
 from api.infrastructure.db.models import AuditLogRow
 from api.infrastructure.faults import DependencyUnavailable
 from api.presentation.context import Services
-from tests.integration.conftest import CTX
+from tests.integration.conftest import CTX, producer
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -23,6 +25,31 @@ async def test_emails_are_unique_whatever_their_case(services: Services) -> None
     await services.auth.register(f"{local}@Example.com", PASSWORD, "A", Role.PRODUCER, CTX)
     with pytest.raises(Conflict):
         await services.auth.register(f"{local.upper()}@EXAMPLE.COM", PASSWORD, "B", Role.BUYER, CTX)
+
+
+async def test_an_invitation_revoked_before_the_account_is_made_leaves_no_account(
+    services: Services,
+) -> None:
+    """Registering with an invitation makes the account and joins in one transaction: an
+    invitation that turns invalid between the early check and the join leaves nothing made."""
+    owner = await producer(services)
+    org = await services.organisations.create(
+        owner, NewOrganisation("Empacadora Sol", "MX", frozenset({Activity.BUYER})), CTX
+    )
+    email = f"{uuid.uuid4().hex[:8]}@example.com"
+    invitation, token, _ = await services.organisations.invite(
+        owner, org.id, email, MemberRole.MANAGER, CTX
+    )
+    await services.organisations.check_invitation(token, email)
+    await services.organisations.revoke_invitation(owner, org.id, invitation.id, CTX)
+    join = partial(services.organisations.join, token=token, ctx=CTX, field="invitation_token")
+
+    with pytest.raises(ValidationFailed):
+        await services.auth.register(email, PASSWORD, "Bo", Role.BUYER, CTX, None, join)
+
+    # Nothing was kept: the address is free, and the account made with it owns no other.
+    user = await services.auth.register(email, PASSWORD, "Bo", Role.BUYER, CTX)
+    assert await services.organisations.repo.role_of(org.id, user.id) is None
 
 
 async def test_refresh_reuse_ends_the_session_for_good(services: Services) -> None:

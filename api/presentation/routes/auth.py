@@ -1,3 +1,5 @@
+from functools import partial
+
 from sanic import Blueprint, Request, empty, json
 from sanic.response import HTTPResponse
 
@@ -62,13 +64,20 @@ def _tokens(pair: TokenPair) -> HTTPResponse:
 async def register(request: Request) -> HTTPResponse:
     body = parse_body(request, RegisterIn)
     found, ctx = services(request), request_context(request)
-    if body.invitation_token:
-        await found.organisations.check_invitation(body.invitation_token, body.email)
+    join = None
+    if token := body.invitation_token:
+        # Refused before the password is hashed; checked again where the account is made.
+        await found.organisations.check_invitation(token, body.email)
+        join = partial(found.organisations.join, token=token, ctx=ctx, field="invitation_token")
     user = await found.auth.register(
-        body.email, body.password, body.full_name, Role(body.role), ctx, body.organisation_name
+        body.email,
+        body.password,
+        body.full_name,
+        Role(body.role),
+        ctx,
+        body.organisation_name,
+        join,
     )
-    if body.invitation_token:
-        await found.organisations.accept(user, body.invitation_token, ctx)
     return json(UserOut.model_validate(user).model_dump(mode="json"), status=201)
 
 
