@@ -130,6 +130,7 @@ uv export --quiet --frozen --no-header --no-emit-project --format requirements-t
 mkdir -p "$ctx/wheelhouse" "$ctx/wheelhouse-dev" "$ctx/tools" "$ctx/dist"
 download "$ctx/requirements.txt" "$ctx/wheelhouse"
 download "$root/containers/build-tools.txt" "$ctx/tools"
+cp "$root/containers/sbom.py" "$ctx/tools/"
 if [[ $target == test ]]; then
   download "$ctx/requirements-dev.txt" "$ctx/wheelhouse-dev"
   for wheel in "$ctx"/wheelhouse/*.whl; do rm -f -- "$ctx/wheelhouse-dev/${wheel##*/}"; done
@@ -154,7 +155,8 @@ if [[ $engine == podman ]]; then
   # docker format: the OCI image config has no HEALTHCHECK, and podman would drop it.
   build+=(--format docker)
   network=${BUILD_NETWORK-host}
-  [[ -z $source_date_epoch ]] || build+=(--timestamp "$source_date_epoch")
+  [[ -z $source_date_epoch ]] || build+=(--timestamp "$source_date_epoch"
+    --build-arg "SOURCE_DATE_EPOCH=$source_date_epoch")
 else
   network=${BUILD_NETWORK-}
   [[ -z $source_date_epoch ]] || build+=(--build-arg "SOURCE_DATE_EPOCH=$source_date_epoch")

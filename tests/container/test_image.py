@@ -5,8 +5,10 @@ containers on a private network: migrations as a one-shot command, then the same
 with staging and production settings, driven over HTTP by scripts/smoke.sh.
 """
 
+import json
 import subprocess
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +20,8 @@ from tests.container.engine import Engine, EngineError, image_id
 
 pytestmark = pytest.mark.container
 
-SMOKE = Path(__file__).parents[2] / "scripts" / "smoke.sh"
+ROOT = Path(__file__).parents[2]
+SMOKE = ROOT / "scripts" / "smoke.sh"
 # How production should run it. podman mounts a tmpfs on /tmp for --read-only by itself; docker
 # needs it said (Python's multiprocessing, which Sanic's workers use, wants a writable /tmp).
 HARDENED = [
@@ -151,6 +154,29 @@ def test_the_image_runs_unprivileged_with_a_healthcheck_and_says_what_it_is(imag
     healthcheck = image.inspect.get("Healthcheck") or config.get("Healthcheck")
     assert isinstance(healthcheck, dict), "the image has no HEALTHCHECK (podman: --format docker)"
     assert "/api/v1/health" in " ".join(healthcheck["Test"])
+
+
+def test_the_image_lists_what_it_holds_in_its_sbom(engine: Engine, image: Image):
+    config = image.inspect["Config"]
+    assert isinstance(config, dict)
+    path = config["Labels"]["org.agrobridge.sbom"]
+    shown = engine.run("run", "--rm", "--entrypoint", "cat", image.id, path).stdout
+    bom = json.loads(shown)
+    assert (bom["bomFormat"], bom["specVersion"]) == ("CycloneDX", "1.5")
+    purls = {component["purl"] for component in bom["components"]}
+    # Every locked runtime package, at the version uv.lock pins, as what is installed says.
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    locked = {p["name"]: p["version"] for p in lock["package"]}
+    for name in ("sanic", "tortoise-orm", "asyncpg", "redis", "pyjwt", "pydantic"):
+        assert f"pkg:pypi/{name}@{locked[name]}" in purls, name
+    installed = engine.run(
+        "run", "--rm", "--entrypoint", "/opt/venv/bin/python", image.id, "-c",
+        "import importlib.metadata as m; print(len(list(m.distributions())))",
+    ).stdout  # fmt: skip
+    assert sum(p.startswith("pkg:pypi/") for p in purls) == int(installed)
+    # And the system's: tini (PID 1) among Debian's packages, and the interpreter.
+    assert any(p.startswith("pkg:deb/debian/tini@") for p in purls)
+    assert any(p.startswith("pkg:generic/cpython@3.11.") for p in purls)
 
 
 def test_migrations_are_a_one_shot_command_of_the_same_image(
