@@ -5,6 +5,7 @@ templates' placeholders. Both are read here rather than copied, so the edge test
 the very values a host gets.
 """
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,13 +58,15 @@ def nginx_limit_values(*, balancer: bool = False) -> dict[str, str]:
     }
 
 
-def rendered_api_env() -> dict[str, str]:
-    """The releases' environment file (api role, templates/api.env.j2) with the defaults."""
+def rendered_api_env(overrides: Mapping[str, object] | None = None) -> dict[str, str]:
+    """The releases' environment file (api role, templates/api.env.j2) with the defaults, and
+    `overrides` as an inventory would set them."""
     context = {
         **load_yaml(API_ROLE / "defaults" / "main.yml"),
         **load_yaml(API_ROLE / "vars" / "main.yml"),
         **limits(),
         "ansible_managed": "rendered by the tests",
+        **(overrides or {}),
     }
     text = _jinja().from_string((API_ROLE / "templates" / "api.env.j2").read_text()).render(context)
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
@@ -78,8 +81,17 @@ def api_limit_env() -> dict[str, str]:
 
 def _jinja() -> jinja2.Environment:
     # Ansible's template module trims blocks the same way; nothing here is HTML.
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         autoescape=False,  # noqa: S701
     )
+    environment.filters["bool"] = _ansible_bool
+    return environment
+
+
+def _ansible_bool(value: object) -> bool:
+    """Ansible's `bool` filter: YAML's and the shell's words for true, else false."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"yes", "on", "1", "true", "y"}
+    return bool(value)
