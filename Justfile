@@ -103,6 +103,8 @@ test *args: sync
       export AGROBRIDGE_TEST_DATABASE_URL=$DATABASE_URL AGROBRIDGE_TEST_REDIS_URL=$REDIS_URL
       unset DATABASE_URL REDIS_URL
     fi
+    # The whole suite runs the deploy tier's sites side by side (scripts/test-suite.sh).
+    {{ if args == "" { "exec scripts/test-suite.sh" } else { "" } }}
     uv run --frozen pytest {{args}}
 
 # Unit tests only: no services needed
@@ -115,10 +117,20 @@ test-unit *args: sync
 test-http *args: sync
     uv run --frozen pytest tests/http {{args}}
 
-# Unit and HTTP-layer tests: the seconds-long loop while changing code; no services needed. Prints the coverage of api/ and fails under its floor (pyproject.toml) when run whole
+# Unit and HTTP-layer tests: the seconds-long loop while changing code; no services needed
+[group('test')]
+test-fast *args: sync
+    uv run --frozen pytest tests/unit tests/http {{args}}
+
+# What a pull request needs before review, in minutes: lint, the fast lane, then integration, end-to-end and contract tests (no deploy tier)
+[group('test')]
+test-pr: lint test-fast
+    AGROBRIDGE_DEPLOY_TIER=0 just test tests/integration tests/e2e tests/contract
+
+# The fast lane with coverage: prints the coverage of api/ and fails under its floor (pyproject.toml) when run whole
 [group('test')]
 [positional-arguments]
-test-fast *args: sync
+coverage *args: sync
     #!/usr/bin/env bash
     set -euo pipefail
     # A run narrowed by ARGS covers less on purpose: it prints its coverage, with no floor.
@@ -309,17 +321,31 @@ restore env *args: sync
 backup-test *args:
     AGROBRIDGE_DEPLOY_TIER=1 just test tests/deploy/test_restore_drill.py {{args}}
 
-# Exactly what CI runs after provisioning the machine (.ci/run): image lint and build, lint, the fast lane's coverage floor, Ansible lint, tests, tests in the image
+# What CI runs after provisioning the machine (.ci/run): image lint, the image (built once, or loaded from AGROBRIDGE_CI_IMAGE_ARCHIVE), lint, the fast lane with its coverage floor, Ansible and workflow lint, the whole suite, the suite in the image
 [group('check')]
 ci base_image=env("BASE_IMAGE", "python:3.11-slim-bookworm"):
     #!/usr/bin/env bash
     set -euo pipefail
     just lint-image
-    just image --base-image {{quote(base_image)}} --tag localhost/agrobridge-api:ci
-    export AGROBRIDGE_TEST_IMAGE=localhost/agrobridge-api:ci
+    # The image every tier below tests: the pipeline's, which it releases by digest when this
+    # passes (docs/deploy.md, "Release pipeline"), or one built here.
+    image=localhost/agrobridge-api:ci engine=${CONTAINER_ENGINE:-podman}
+    if [[ -n ${AGROBRIDGE_CI_IMAGE_ARCHIVE:-} ]]; then
+      "$engine" load -q -i "$AGROBRIDGE_CI_IMAGE_ARCHIVE"
+      "$engine" image inspect "$image" >/dev/null || { echo "$AGROBRIDGE_CI_IMAGE_ARCHIVE holds no $image" >&2; exit 1; }
+    else
+      just image --base-image {{quote(base_image)}} --tag "$image"
+    fi
+    export AGROBRIDGE_TEST_IMAGE=$image
+    echo "Testing image $("$engine" image inspect --format '{{{{.Id}}' "$image") as $image"
     just lint
-    just test-fast
+    just coverage
     just deploy-lint
     just lint-workflows
     just test
     BASE_IMAGE={{quote(base_image)}} just test-in-container
+    echo "CI passed image $("$engine" image inspect --format '{{{{.Id}}' "$image")"
+    # CI's signed word, which `just deploy` asks for (docs/deploy.md, "What CI passed").
+    if [[ -n ${AGROBRIDGE_CI_SIGNING_KEY:-} ]]; then
+      scripts/ci-attest.sh sign "$image" "$AGROBRIDGE_CI_SIGNING_KEY" build/ci-passed
+    fi

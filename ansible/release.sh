@@ -12,17 +12,18 @@ Usage: ${0##*/} COMMAND ENV [options] [-- ANSIBLE_ARGS...]
 Commands (ENV is staging or production):
   provision ENV            the whole site (ansible/playbooks/site.yml); safe to rerun
   deploy ENV [--yes] [IMAGE]
-                           release one image: IMAGE is a local image reference or id. Without
-                           it (staging only) the image is built from this checkout with
-                           scripts/build-image.sh (BASE_IMAGE as for \`just image\`).
-                           production takes only an image id that staging released, and asks
-                           for confirmation unless --yes
+                           release one image that CI passed: IMAGE is a local image reference
+                           or id; without it (staging only), the image CI passed at this
+                           checkout's commit. production takes only an image id that staging
+                           released, and asks for confirmation unless --yes
   rollback ENV [IMAGE]     back to the previous release (or to IMAGE, still on the host)
   releases ENV             the release history of each host
 
 Environment:
   AGROBRIDGE_INVENTORIES        folder holding staging/ and production/ (default ansible/inventories)
   ANSIBLE_VAULT_PASSWORD_FILE   the vault password file (docs/deploy.md: where it comes from)
+  AGROBRIDGE_CI_PASSED_DIR      CI's attestations of the images it passed (default build/ci-passed)
+  AGROBRIDGE_CI_SIGNERS         the CI keys trusted to attest (default ansible/ci-allowed-signers)
   AGROBRIDGE_REGISTRY           REGISTRY/REPOSITORY to pull release images from by digest
                                 (the image must have been pushed there); unset: podman save/load over SSH
 Everything after -- goes to ansible-playbook (e.g. -e ansible_user=admin for a first run of
@@ -58,14 +59,18 @@ case $command in
     ;;
   deploy)
     engine=${CONTAINER_ENGINE:-podman}
+    # Only what CI passed (docs/deploy.md, "What CI passed").
+    attest=("$root/scripts/ci-attest.sh") passed=${AGROBRIDGE_CI_PASSED_DIR:-$root/build/ci-passed}
+    signers=${AGROBRIDGE_CI_SIGNERS:-$root/ansible/ci-allowed-signers}
     if [[ -z $image ]]; then
       [[ $env == staging ]] || die "production takes an image id that staging released: just deploy production IMAGE_ID"
-      image=agrobridge-api:$(git -C "$root" rev-parse --short=12 HEAD)
-      "$root/scripts/build-image.sh" --tag "$image"
+      image=$("${attest[@]}" commit "$(git -C "$root" rev-parse HEAD)" "$passed" "$signers")
     fi
     id=$("$engine" image inspect --format '{{.Id}}' "$image" 2>/dev/null) ||
-      die "no image $image here (build it with just image, or give its id)"
+      die "no image $image here (load the image CI passed, or give its id)"
     id=${id#sha256:}
+    "${attest[@]}" verify "$id" "$passed" "$signers"
+    echo "CI passed image ${id:0:12}"
     commit=$("$engine" image inspect --format '{{index .Labels "org.opencontainers.image.revision"}}' "$id")
     by=$(operator)
     echo "releasing image ${id:0:12} (commit ${commit:0:12}) to $env as $by"

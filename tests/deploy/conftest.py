@@ -42,6 +42,7 @@ DOMAIN = "staging.agrobridge.test"
 # Where the test host keeps the CAs of the private ACME server (not a project path).
 ACME_CA_ON_HOST = "/etc/ssl/test-acme-ca.pem"
 EDGE_ROOT_ON_HOST = "/etc/ssl/test-edge-root.pem"
+CI_TRUST_ENV = ("AGROBRIDGE_CI_SIGNERS", "AGROBRIDGE_CI_PASSED_DIR")
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,44 @@ def deploy_tools() -> None:
             "bookworm image in AGROBRIDGE_DEPLOY_BASE_IMAGE",
             pytrace=False,
         )
+
+
+@dataclass(frozen=True)
+class CiTrust:
+    """CI's signing key as the tier's stand-in for CI, the allowed-signers file `just deploy`
+    trusts, and the folder of attestations it reads."""
+
+    key: Path
+    signers: Path
+    passed: Path
+
+    def attest(self, image: str, key: Path | None = None) -> None:
+        subprocess.run(
+            [str(ROOT / "scripts/ci-attest.sh"), "sign", image, str(key or self.key),
+             str(self.passed)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ci_trust(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CiTrust]:
+    """A CI signing key made for this run; every recipe the tier runs trusts it alone."""
+    folder = tmp_path_factory.mktemp("ci")
+    key = folder / "ci-signing"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    signers = folder / "allowed-signers"
+    signers.write_text(f"ci@agrobridge {key.with_suffix('.pub').read_text()}")
+    trust = CiTrust(key, signers, folder / "passed")
+    saved = {name: os.environ.get(name) for name in CI_TRUST_ENV}
+    os.environ.update(
+        AGROBRIDGE_CI_SIGNERS=str(signers), AGROBRIDGE_CI_PASSED_DIR=str(trust.passed)
+    )
+    yield trust
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")
@@ -183,10 +222,10 @@ def write_vault(
 
 
 @pytest.fixture(scope="session")
-def images() -> Iterator[dict[str, str]]:
-    """Three release images by id: `good`, `next` (the same code, another id) and `broken`
-    (migrates, then its server exits at start). `good` is AGROBRIDGE_TEST_IMAGE when set,
-    else built here."""
+def images(ci_trust: CiTrust) -> Iterator[dict[str, str]]:
+    """Three release images by id, each attested as CI would: `good`, `next` (the same code,
+    another id) and `broken` (migrates, then its server exits at start). `good` is
+    AGROBRIDGE_TEST_IMAGE when set, else built here."""
     good = os.environ.get("AGROBRIDGE_TEST_IMAGE")
     made: list[str] = []
     if not good:
@@ -216,6 +255,8 @@ def images() -> Iterator[dict[str, str]]:
         made.append(tag)
         ids[name] = podman("image", "inspect", "--format", "{{.Id}}", tag)
     shutil.rmtree(context, ignore_errors=True)
+    for image in ids.values():
+        ci_trust.attest(image)
     yield ids
     for tag in made:
         subprocess.run(["podman", "rmi", tag], capture_output=True, check=False)

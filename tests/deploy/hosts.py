@@ -7,7 +7,9 @@ on a network the test creates, with SSH and HTTPS published on loopback ports.
 import os
 import random
 import subprocess
+import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,16 @@ def build_host_image() -> None:
         "build", "--network", "host", "--build-arg", f"BASE_IMAGE={BASE_IMAGE}",
         "-t", HOST_IMAGE, "-f", str(HERE / "host" / "Containerfile"), str(HERE / "host"),
     )  # fmt: skip
+
+
+def derived_image(base: str, name: str) -> str:
+    """A new image of `base`'s contents under another id (one label more): its tag."""
+    tag = f"localhost/agrobridge-api:deploy-test-{name}-{uuid.uuid4().hex[:6]}"
+    with tempfile.TemporaryDirectory(prefix="agrobridge-image-") as context:
+        containerfile = f"FROM {base}\nLABEL org.agrobridge.test.release={name}\n"
+        (Path(context) / "Containerfile").write_text(containerfile)
+        podman("build", "-t", tag, context)
+    return tag
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tests.deploy.conftest import DOMAIN, ROOT, Site
-from tests.deploy.hosts import host_shell
+from tests.deploy.conftest import DOMAIN, ROOT, CiTrust, Site
+from tests.deploy.hosts import derived_image, host_shell
 from tests.deploy.traffic import Traffic
 
 RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
@@ -99,6 +99,26 @@ def test_https_uses_a_certificate_issued_through_certbot_by_the_acme_server(site
     assert "Pebble" in issuer, issuer
     assert ("DNS", DOMAIN) in certificate["subjectAltName"]
     assert version == "TLSv1.3"
+
+
+def test_a_deploy_refuses_an_image_ci_did_not_pass(site: Site, images, ci_trust: CiTrust):
+    unattested = derived_image(images["good"], "unattested")
+    try:
+        done = site.just("deploy", "staging", unattested)
+        assert done.returncode != 0
+        assert "CI has not passed image" in done.stderr, done.stdout + done.stderr
+        assert "releasing image" not in done.stdout
+        # Nor one attested by a key CI's allowed-signers file does not list.
+        other = site.workdir / "not-ci"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)],
+                       check=True)  # fmt: skip
+        ci_trust.attest(unattested, other)
+        done = site.just("deploy", "staging", unattested)
+        assert done.returncode != 0
+        assert "not signed by a trusted CI key" in done.stderr, done.stdout + done.stderr
+        assert "releasing image" not in done.stdout
+    finally:
+        subprocess.run(["podman", "rmi", unattested], capture_output=True, check=False)
 
 
 def test_a_first_deploy_serves_the_smoke_test_through_the_edge(site: Site, images):

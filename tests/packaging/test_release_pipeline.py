@@ -27,6 +27,46 @@ def step_runs(job: dict[str, Any]) -> str:
     return "\n".join(step.get("run", "") for step in job["steps"])
 
 
+def downloads(job: dict[str, Any]) -> dict[str, str]:
+    """The artifacts a job downloads, by name, and where to."""
+    return {
+        step["with"]["name"]: step["with"]["path"]
+        for step in job["steps"]
+        if step.get("uses", "").startswith("actions/download-artifact@")
+    }
+
+
+def test_the_image_release_pushes_is_the_one_ci_built_once_and_tested() -> None:
+    ci = workflow("ci.yml")["jobs"]
+    # Built once, on the base that ships (the build script's default), and handed on.
+    assert "scripts/build-image.sh" in step_runs(ci["image"])
+    assert "--base-image" not in step_runs(ci["image"])
+    assert "podman save" in step_runs(ci["image"])
+    # The test job runs .ci/run on that very archive, then signs that it passed.
+    assert ci["ci"]["needs"] == "image"
+    archive = next(s for s in ci["ci"]["steps"] if "bash .ci/run" in s.get("run", ""))
+    assert archive["env"]["AGROBRIDGE_CI_IMAGE_ARCHIVE"].startswith(downloads(ci["ci"])["image"])
+    assert "AGROBRIDGE_CI_SIGNING_KEY=" in step_runs(ci["ci"])
+    assert workflow("release.yml")["jobs"]["ci"]["secrets"] == "inherit"  # the signing key
+    # `just ci` tests the archive it is given rather than building one.
+    recipe = (ROOT / "Justfile").read_text().split("\nci base_image")[1].split("\n\n")[0]
+    assert "AGROBRIDGE_CI_IMAGE_ARCHIVE" in recipe
+    assert "export AGROBRIDGE_TEST_IMAGE=$image" in recipe
+    # ... and, its last step, signs that it passed when given the key.
+    assert recipe.rstrip().splitlines()[-2].strip().startswith('scripts/ci-attest.sh sign "$image"')
+
+    release = (WORKFLOWS / "release.yml").read_text()
+    assert "build-image.sh" not in release
+    assert "podman build" not in release
+    push = workflow("release.yml")["jobs"]["image"]
+    assert push["needs"] == "ci"
+    assert set(downloads(push)) == {"image", "ci-passed"}
+    runs = step_runs(push)
+    verify = runs.index("scripts/ci-attest.sh verify localhost/agrobridge-api:ci")
+    assert runs.index("podman load") < verify < runs.index("podman push --digestfile")
+    assert "podman push --digestfile digest localhost/agrobridge-api:ci" in runs
+
+
 def test_production_deploys_the_digest_staging_passed_after_an_approval() -> None:
     jobs = workflow("release.yml")["jobs"]
     assert jobs["image"]["needs"] == "ci"
@@ -41,6 +81,8 @@ def test_production_deploys_the_digest_staging_passed_after_an_approval() -> Non
         assert job["env"]["DIGEST"] == "${{ needs.image.outputs.digest }}"
         assert 'podman pull "$IMAGE_NAME@$DIGEST"' in step_runs(job)
         assert "just smoke" in step_runs(job)
+        # CI's attestation, where `just deploy` looks for it by default.
+        assert downloads(job)["ci-passed"] == "build/ci-passed"
     assert "just deploy staging" in step_runs(staging)
     assert "just load" in step_runs(staging)
     assert "just deploy production --yes" in step_runs(production)
