@@ -2,7 +2,7 @@
 SimpleEventQuery, paged with `perPage` and `Link: <...>; rel="next"`, and one event by its
 eventID; of the lots the caller may read."""
 
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from pydantic import ValidationError
 from sanic import Blueprint, Request, json
@@ -125,6 +125,8 @@ async def query_events(request: Request) -> HTTPResponse:
     )
 )
 async def query_event(request: Request, event_id: str) -> HTTPResponse:
+    # The router hands the segment over as sent: `ni:///...?ver=` comes percent-encoded.
+    event_id = unquote(event_id)
     if len(event_id) > 512 or not event_id.isprintable():
         raise NotFound("no EPCIS event has this eventID")  # none could have it
     document = await services(request).epcis_queries.event(await current_actor(request), event_id)
