@@ -23,6 +23,7 @@ from api.presentation.routes import (
     auth,
     batches,
     clients,
+    digital_link,
     epcis,
     epcis_query,
     events,
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.blueprint(jwks.bp)
     app.blueprint(public.page_bp)
+    app.blueprint(digital_link.bp)
     app.blueprint(metrics_route.bp)
     middleware.register(app)
     lifecycle.register(app)
