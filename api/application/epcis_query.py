@@ -66,4 +66,3 @@ class EpcisQueries:
             return True
         batch = None if batch_id is None else await self.batches.get(batch_id)
         return batch is not None and can_read(actor, batch)
-

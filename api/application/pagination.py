@@ -77,9 +77,7 @@ class EventCursor:
     query: str
 
     def encode(self) -> str:
-        raw = json.dumps(
-            [self.event_time.isoformat(), self.id, self.query], separators=(",", ":")
-        )
+        raw = json.dumps([self.event_time.isoformat(), self.id, self.query], separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod

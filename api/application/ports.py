@@ -299,8 +299,7 @@ class EpcisRepository(Protocol):
         `limit`: of the lots the organisation `viewer` owns or received (None: of all)."""
         ...
 
-    async def by_event_id(self, event_id: str) -> "StoredEpcisEvent | None":
-        ...
+    async def by_event_id(self, event_id: str) -> "StoredEpcisEvent | None": ...
 
 
 @dataclass(frozen=True)

@@ -63,9 +63,7 @@ async def test_the_qr_code_holds_the_digital_link_of_a_lot_with_a_gtin(api, prod
         assert served.content == drawn.getvalue()
 
 
-async def test_a_person_is_sent_to_the_verification_page_and_a_machine_gets_epcis(
-    api, producer
-):
+async def test_a_person_is_sent_to_the_verification_page_and_a_machine_gets_epcis(api, producer):
     made = await lot(api, producer, gtin=GTIN13)
     code = made["public_code"]
     path = f"/01/{GTIN14}/10/{code}"
@@ -92,9 +90,7 @@ async def test_a_wrong_check_digit_another_gtin_or_a_lot_not_public_is_the_publi
     api, producer
 ):
     public = await lot(api, producer, gtin=GTIN13)
-    private = await api.post(
-        "/api/v1/batches", json=BATCH | {"gtin": GTIN13}, headers=producer
-    )
+    private = await api.post("/api/v1/batches", json=BATCH | {"gtin": GTIN13}, headers=producer)
     no_gtin = await lot(api, producer)
     code = public["public_code"]
 

@@ -42,7 +42,7 @@ def next_url(response: httpx.Response) -> str | None:
     link = response.headers.get("Link")
     if link is None:
         return None
-    url, rel = link.split(";", 1)
+    url, rel = str(link).split(";", 1)
     assert rel.strip() == 'rel="next"'
     return url.strip().removeprefix("<").removesuffix(">")
 
@@ -87,14 +87,20 @@ async def test_filters_find_events_by_type_time_step_disposition_class_and_id(
     registration = every[0]
 
     async def found(**params: str) -> list[str]:
-        return [e["eventID"] for e in events_of(await api.get(EVENTS, params=params, headers=producer))]
+        return [
+            e["eventID"] for e in events_of(await api.get(EVENTS, params=params, headers=producer))
+        ]
 
     ids = [e["eventID"] for e in every]
     assert len(ids) == 4
     assert await found(eventType="TransformationEvent") == [ids[3]]
     assert await found(eventType="TransformationEvent|ObjectEvent") == ids
-    assert await found(EQ_bizStep="decommissioning") == [e["eventID"] for e in every if e["bizStep"] == "decommissioning"]
-    assert await found(EQ_bizStep="https://ref.gs1.org/cbv/BizStep-decommissioning") == await found(EQ_bizStep="decommissioning")
+    assert await found(EQ_bizStep="decommissioning") == [
+        e["eventID"] for e in every if e["bizStep"] == "decommissioning"
+    ]
+    assert await found(EQ_bizStep="https://ref.gs1.org/cbv/BizStep-decommissioning") == await found(
+        EQ_bizStep="decommissioning"
+    )
     assert await found(EQ_disposition="inactive|active") == ids
     lot = registration["quantityList"][0]["epcClass"]
     assert await found(MATCH_anyEPCClass=lot) == [registration["eventID"], ids[3]]
@@ -194,7 +200,9 @@ async def test_one_event_by_its_event_id_for_those_who_may_read_its_lot(
 
     mine = await api.get(path, headers=producer)
     theirs = await api.get(path, headers=stranger)
-    unknown = await api.get(f"{EVENTS}/{quote('ni:///sha-256;' + '0' * 64 + '?ver=CBV2.0', safe='')}", headers=producer)
+    unknown = await api.get(
+        f"{EVENTS}/{quote('ni:///sha-256;' + '0' * 64 + '?ver=CBV2.0', safe='')}", headers=producer
+    )
 
     assert events_of(mine) == [event]
     assert mine.headers["GS1-EPCIS-Version"] == "2.0"

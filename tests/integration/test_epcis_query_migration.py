@@ -2,11 +2,11 @@
 the query keys its event gives (the function the store uses), the events themselves are
 untouched, and the table is append-only again afterwards."""
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncio
 import pytest
 
 from api.domain.epcis.query import keys_of

@@ -143,7 +143,9 @@ async def test_pages_continue_after_the_last_event_and_hold_each_event_once(
     times = (t, t + timedelta(seconds=1), t + timedelta(seconds=1), t + timedelta(seconds=3))
     events = [*await chain(owner, *times), *await chain(owner, t + timedelta(seconds=2))]
     for event in events:
-        await repo.add(event.batch_id, event.seq, form(event, quantityList=lot(prefix, "x")), event.at)
+        await repo.add(
+            event.batch_id, event.seq, form(event, quantityList=lot(prefix, "x")), event.at
+        )
     query = EventQuery(epc_class_prefixes=(prefix,))
     everything = await repo.query(query, owner.org, None, 10)
 
@@ -176,13 +178,18 @@ async def test_a_viewer_sees_the_events_of_lots_it_owns_or_received_and_no_other
         replace(lot_shipped, status=BatchStatus.IN_TRANSIT, recipient_id=buyer.org)
     )
     for event in (shipped, kept):
-        await repo.add(event.batch_id, event.seq, form(event, quantityList=lot(prefix, "x")), event.at)
+        await repo.add(
+            event.batch_id, event.seq, form(event, quantityList=lot(prefix, "x")), event.at
+        )
     query = EventQuery(epc_class_prefixes=(prefix,))
 
     def batch_ids(rows: list[Any]) -> list[uuid.UUID]:
         return [row.batch_id for row in rows]
 
-    assert batch_ids(await repo.query(query, owner.org, None, 10)) == [shipped.batch_id, kept.batch_id]
+    assert batch_ids(await repo.query(query, owner.org, None, 10)) == [
+        shipped.batch_id,
+        kept.batch_id,
+    ]
     assert batch_ids(await repo.query(query, buyer.org, None, 10)) == [shipped.batch_id]
     assert await repo.query(query, stranger.org, None, 10) == []
     assert len(await repo.query(query, None, None, 10)) == 2

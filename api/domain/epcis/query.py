@@ -13,7 +13,13 @@ from datetime import UTC, datetime
 from api.domain.epcis.document import Event
 
 EVENT_TYPES = frozenset(
-    {"ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent"}
+    {
+        "ObjectEvent",
+        "AggregationEvent",
+        "TransactionEvent",
+        "TransformationEvent",
+        "AssociationEvent",
+    }
 )
 QUANTITY_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
 # CBV 2.0 words may be written bare (`shipping`) or as GS1's URIs of them; we store them bare.
@@ -90,7 +96,10 @@ class EventQuery:
 
     def fingerprint(self) -> str:
         """Short and stable: a page token names the query it continues."""
-        times = [t.astimezone(UTC).isoformat() if t else None for t in (self.ge_event_time, self.lt_event_time)]
+        times = [
+            t.astimezone(UTC).isoformat() if t else None
+            for t in (self.ge_event_time, self.lt_event_time)
+        ]
         fields = [
             sorted(self.event_types), times, sorted(self.biz_steps), sorted(self.dispositions),
             sorted(self.epc_classes), sorted(self.epc_class_prefixes), sorted(self.event_ids),

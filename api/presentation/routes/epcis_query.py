@@ -14,7 +14,12 @@ from api.presentation.context import services
 from api.presentation.errors import validation_issues
 from api.presentation.http import current_actor
 from api.presentation.schemas.epcis import MEDIA_TYPE
-from api.presentation.schemas.epcis_query import LISTS, SEPARATOR, EpcisQueryDocumentOut, EventsQuery
+from api.presentation.schemas.epcis_query import (
+    LISTS,
+    SEPARATOR,
+    EpcisQueryDocumentOut,
+    EventsQuery,
+)
 from api.presentation.schemas.operations import Operation, PathParam, Reply, error, operation
 
 bp = Blueprint("epcis_query", url_prefix="/epcis/events")
@@ -70,7 +75,7 @@ def _next_link(request: Request, token: str) -> str:
             "GS1's EPCIS 2.0 query interface (REST binding), `GET /events`: the events of the"
             " lots the caller may read (as GET /batches/{id}) that match every parameter given,"
             " oldest first, as an EPCISQueryDocument; each event as frozen, with `recordTime`."
-            " While more remain, `Link: <...>; rel=\"next\"` gives the next page's URL."
+            ' While more remain, `Link: <...>; rel="next"` gives the next page\'s URL.'
         ),
         tag="events",
         access=Access.BEARER,

@@ -97,7 +97,7 @@ class EventsQuery(BaseModel):
         PageToken | None,
         Field(
             alias="nextPageToken",
-            description="From the previous page's `Link` (rel=\"next\"), with the same filters.",
+            description='From the previous page\'s `Link` (rel="next"), with the same filters.',
         ),
     ] = None
 
