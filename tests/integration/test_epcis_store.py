@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from api.application.pagination import EventCursor
 from api.application.ports import EpcisRepository
@@ -16,8 +17,9 @@ from api.domain.errors import Conflict
 from api.domain.events import BatchEvent, link
 from api.domain.users import Actor
 from api.infrastructure.db.batches import PgBatches
-from api.infrastructure.db.epcis import PgEpcisEvents
+from api.infrastructure.db.epcis import PgEpcisEvents, query_sql
 from api.infrastructure.db.events import PgEvents
+from api.infrastructure.db.values import as_json
 from api.presentation.context import Services
 from tests.integration.conftest import new_batch, producer
 from tests.support.fakes import FakeEpcisEvents
@@ -193,3 +195,52 @@ async def test_a_viewer_sees_the_events_of_lots_it_owns_or_received_and_no_other
     assert batch_ids(await repo.query(query, buyer.org, None, 10)) == [shipped.batch_id]
     assert await repo.query(query, stranger.org, None, 10) == []
     assert len(await repo.query(query, None, None, 10)) == 2
+
+
+def plan_nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    nodes = [plan]
+    for child in plan.get("Plans", ()):
+        nodes += plan_nodes(child)
+    return nodes
+
+
+async def explain(sql: str, params: list[Any], *off: str) -> list[dict[str, Any]]:
+    # The test table is small: told that reading all of it (or, with `off`, other ways) costs
+    # dearly, the planner shows which index a large table's query would walk.
+    async with in_transaction("default") as connection:
+        for setting in ("enable_seqscan", *off):
+            await connection.execute_script(f"SET LOCAL {setting} = off")
+        rows = await connection.execute_query_dict("EXPLAIN (FORMAT JSON) " + sql, params)
+    (plan,) = as_json(rows[0]["QUERY PLAN"])
+    return plan_nodes(plan["Plan"])
+
+
+async def test_a_page_walks_the_time_index_from_the_token_without_sorting(
+    services: Services,
+) -> None:
+    owner, t = await producer(services), datetime.now(UTC)
+    after = EventCursor(t, 42, EventQuery().fingerprint())
+    query = EventQuery(biz_steps=("shipping",), epc_class_prefixes=("https://id.gs1.org/01/",))
+
+    # A few rows after the token look cheaper to gather and sort than to walk in order; a large
+    # table's page is a walk that stops after 31 rows.
+    everything = await explain(*query_sql(query, None, after, 31), "enable_bitmapscan")
+    theirs = await explain(*query_sql(query, owner.org, after, 31))
+
+    walks = [n for n in everything if n.get("Relation Name") == "epcis_events"]
+    assert [(n["Node Type"], n["Index Name"]) for n in walks] == [
+        ("Index Scan", "idx_epcis_event_event_t_09cc12")
+    ]
+    assert "Sort" not in [n["Node Type"] for n in everything]
+    # An organisation's: through its batches, or along time, as the statistics say; never
+    # by reading the whole table.
+    scans = [n["Node Type"] for n in theirs if n.get("Relation Name") == "epcis_events"]
+    assert scans and "Seq Scan" not in scans
+
+
+async def test_a_lot_class_is_found_through_the_gin_index(services: Services) -> None:
+    lot_class = "https://id.gs1.org/01/07038010000065/10/AGB-7K3Q-9XD2-M4TN"
+
+    nodes = await explain(*query_sql(EventQuery(epc_classes=(lot_class,)), None, None, 31))
+
+    assert "idx_epcis_event_epc_cla_f77de6" in {n.get("Index Name") for n in nodes}

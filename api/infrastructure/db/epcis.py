@@ -39,6 +39,11 @@ SELECT e.event FROM epcis_events e
  ORDER BY b.at, e.id
 """
 
+OVERLAPS = "e.epc_classes && {}::text[]"
+STARTS = (
+    "EXISTS (SELECT 1 FROM unnest(e.epc_classes) c, unnest({}::text[]) p WHERE starts_with(c, p))"
+)
+
 
 class PgEpcisEvents:
     @timed("db", "epcis.add")
@@ -65,46 +70,7 @@ class PgEpcisEvents:
     async def query(
         self, query: EventQuery, viewer: UUID | None, after: EventCursor | None, limit: int
     ) -> list[StoredEpcisEvent]:
-        # Plain SQL from fixed fragments; every value is a bound parameter.
-        conditions: list[str] = []
-        params: list[Any] = []
-
-        def where(fragment: str, *values: Any) -> None:
-            first = len(params) + 1
-            params.extend(values)
-            conditions.append(fragment.format(*(f"${first + i}" for i in range(len(values)))))
-
-        if viewer is not None:
-            where(VISIBLE, viewer)
-        if query.event_types:
-            where("e.event_type = ANY({}::text[])", list(query.event_types))
-        if query.ge_event_time is not None:
-            where("e.event_time >= {}", query.ge_event_time)
-        if query.lt_event_time is not None:
-            where("e.event_time < {}", query.lt_event_time)
-        if query.biz_steps:
-            where("e.biz_step = ANY({}::text[])", list(query.biz_steps))
-        if query.dispositions:
-            where("e.disposition = ANY({}::text[])", list(query.dispositions))
-        if query.epc_classes or query.epc_class_prefixes:
-            # Whole classes through the GIN index; a pattern's prefix by starts_with (no LIKE,
-            # so `%` and `_` in a URI mean themselves).
-            where(
-                "(e.epc_classes && {}::text[] OR EXISTS (SELECT 1 FROM unnest(e.epc_classes) c,"
-                " unnest({}::text[]) p WHERE starts_with(c, p)))",
-                list(query.epc_classes),
-                list(query.epc_class_prefixes),
-            )
-        if query.event_ids:
-            where("e.event_id = ANY({}::text[])", list(query.event_ids))
-        if after is not None:
-            where("(e.event_time, e.id) > ({}, {})", after.event_time, after.id)
-        params.append(limit)
-        sql = (
-            STORED
-            + (" WHERE " + " AND ".join(conditions) if conditions else "")
-            + f" ORDER BY e.event_time, e.id LIMIT ${len(params)}"
-        )
+        sql, params = query_sql(query, viewer, after, limit)
         rows = await connections.get("default").execute_query_dict(sql, params)
         return [_stored(row) for row in rows]
 
@@ -122,3 +88,48 @@ def _stored(row: dict[str, Any]) -> StoredEpcisEvent:
         record_time=row["created_at"],
         event_time=row["event_time"],
     )
+
+
+def query_sql(
+    query: EventQuery, viewer: UUID | None, after: EventCursor | None, limit: int
+) -> tuple[str, list[Any]]:
+    """A keyset page in (event_time, id) order, which the index on those columns walks and
+    stops after `limit` rows. Plain SQL from fixed fragments; every value is a bound parameter."""
+    conditions: list[str] = []
+    params: list[Any] = []
+
+    def where(fragment: str, *values: Any) -> None:
+        first = len(params) + 1
+        params.extend(values)
+        conditions.append(fragment.format(*(f"${first + i}" for i in range(len(values)))))
+
+    if viewer is not None:
+        where(VISIBLE, viewer)
+    if query.event_types:
+        where("e.event_type = ANY({}::text[])", list(query.event_types))
+    if query.ge_event_time is not None:
+        where("e.event_time >= {}", query.ge_event_time)
+    if query.lt_event_time is not None:
+        where("e.event_time < {}", query.lt_event_time)
+    if query.biz_steps:
+        where("e.biz_step = ANY({}::text[])", list(query.biz_steps))
+    if query.dispositions:
+        where("e.disposition = ANY({}::text[])", list(query.dispositions))
+    # Whole classes through the GIN index; a pattern's prefix by starts_with (no LIKE, so `%`
+    # and `_` in a URI mean themselves). Either may match.
+    whole, started = list(query.epc_classes), list(query.epc_class_prefixes)
+    if whole and started:
+        where(f"({OVERLAPS} OR {STARTS})", whole, started)
+    elif whole or started:
+        where(OVERLAPS if whole else STARTS, whole or started)
+    if query.event_ids:
+        where("e.event_id = ANY({}::text[])", list(query.event_ids))
+    if after is not None:
+        where("(e.event_time, e.id) > ({}, {})", after.event_time, after.id)
+    params.append(limit)
+    sql = (
+        STORED
+        + (" WHERE " + " AND ".join(conditions) if conditions else "")
+        + f" ORDER BY e.event_time, e.id LIMIT ${len(params)}"
+    )
+    return sql, params
