@@ -193,7 +193,7 @@ async def test_a_single_value_parameter_given_twice_is_refused_and_a_list_is_joi
 async def test_one_event_by_its_event_id_for_those_who_may_read_its_lot(
     api: httpx.AsyncClient, producer: Auth, fakes: Fakes
 ) -> None:
-    await batch(api, producer)
+    made = await batch(api, producer)
     (event,) = events_of(await api.get(EVENTS, headers=producer))
     path = f"{EVENTS}/{quote(event['eventID'], safe='')}"
     stranger = bearer(fakes.token(await fakes.user(Role.PRODUCER)))
@@ -210,3 +210,6 @@ async def test_one_event_by_its_event_id_for_those_who_may_read_its_lot(
         assert missing.status_code == 404, missing.text
         assert missing.json()["error"]["code"] == "not_found"
     assert events_of(await api.get(EVENTS, headers=stranger)) == []
+    # The stranger's try is kept as a denial about the lot, as one for the batch itself is.
+    (denial,) = fakes.audit.of("access.denied")
+    assert (denial.target_type, denial.target_id) == ("batch", made["id"])
