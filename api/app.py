@@ -23,7 +23,9 @@ from api.presentation.routes import (
     auth,
     batches,
     clients,
+    digital_link,
     epcis,
+    epcis_query,
     events,
     health,
     jwks,
@@ -70,6 +72,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             lineage.bp,
             events.bp,
             epcis.bp,
+            epcis_query.bp,
             public.bp,
             audit.bp,
             users.bp,
@@ -84,6 +87,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.blueprint(jwks.bp)
     app.blueprint(public.page_bp)
+    app.blueprint(digital_link.bp)
     app.blueprint(metrics_route.bp)
     middleware.register(app)
     lifecycle.register(app)

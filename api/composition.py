@@ -14,6 +14,7 @@ from api.application.batches import Batches
 from api.application.client_tokens import ClientTokens
 from api.application.clients import Clients
 from api.application.epcis import EpcisDocuments, Freezer
+from api.application.epcis_query import EpcisQueries
 from api.application.events import History
 from api.application.lineage import Lots
 from api.application.locations import Locations
@@ -167,6 +168,7 @@ def compose(settings: Settings, a: Adapters) -> Services:
         history=History(a.batches, a.events, a.transactions),
         lots=Lots(a.batches, a.lineage, a.events, audit, uow, clock, freezer),
         epcis=EpcisDocuments(a.batches, a.lineage, a.epcis_events, clock),
+        epcis_queries=EpcisQueries(a.epcis_events, a.batches, clock),
         public=PublicRecords(a.batches, a.public_reads),
         audit_trail=AuditTrail(audit, a.audit_quota, clock),
         tokens=a.tokens,

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from api.application.pagination import Cursor
+from api.application.pagination import Cursor, EventCursor
 from api.domain.audit import AuditEntry, AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, NewBatch
 from api.domain.clients import ApiClient, ClientSecret
 from api.domain.epcis.document import Event as EpcisEvent
+from api.domain.epcis.query import EventQuery
 from api.domain.events import BatchEvent
 from api.domain.lineage import Relative
 from api.domain.locations import Location
@@ -290,6 +291,27 @@ class EpcisRepository(Protocol):
     async def of(self, batch_ids: Sequence[UUID]) -> list[EpcisEvent]:
         """The EPCIS events of these batches, in the order they happened."""
         ...
+
+    async def query(
+        self, query: EventQuery, viewer: UUID | None, after: EventCursor | None, limit: int
+    ) -> list["StoredEpcisEvent"]:
+        """Events answering `query`, oldest first by (event time, id), after `after`, at most
+        `limit`: of the lots the organisation `viewer` owns or received (None: of all)."""
+        ...
+
+    async def by_event_id(self, event_id: str) -> "StoredEpcisEvent | None": ...
+
+
+@dataclass(frozen=True)
+class StoredEpcisEvent:
+    """An EPCIS event as stored: the event as frozen, and what the store knows of it."""
+
+    id: int
+    batch_id: UUID | None
+    event: EpcisEvent
+    # When it was stored (EPCIS `recordTime`, not hashed) and its eventTime in UTC.
+    record_time: datetime
+    event_time: datetime
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from api.application.events import VerifiedChain
 from api.application.ports import BatchRepository, PublicReadRepository
 from api.domain.batches import Batch
+from api.domain.epcis.identifiers import gtin14, gtin_problem
 from api.domain.errors import NotFound
 from api.domain.events import verify
 
@@ -40,8 +41,18 @@ class PublicRecords:
         chain = VerifiedChain(found.events, found.transactions, result)
         return PublicBatch(found.batch, found.parent_code, chain)
 
-    async def exists(self, code: str) -> bool:
-        if not plausible_code(code):
-            return False
-        batch = await self.batches.by_public_code(code)
-        return batch is not None and batch.is_public
+    async def published(self, code: str) -> Batch:
+        """The public batch with this public code; the same 404 as the public view otherwise."""
+        batch = await self.batches.by_public_code(code) if plausible_code(code) else None
+        if batch is None or not batch.is_public:
+            raise NotFound("no batch has this code")
+        return batch
+
+    async def by_digital_link(self, gtin: str, lot: str) -> Batch:
+        """The public batch a GS1 Digital Link names: its lot (AI 10) is the public code and its
+        product has this GTIN, with a right check digit. Anything else is the public view's 404,
+        so a link tells nothing of lots that are not public, nor of GTINs."""
+        batch = None if gtin_problem(gtin) else await self.published(lot)
+        if batch is None or batch.gtin != gtin14(gtin):
+            raise NotFound("no batch has this code")
+        return batch

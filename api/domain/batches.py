@@ -184,6 +184,13 @@ class BatchFilter:
 
 def can_read(actor: Actor, batch: Batch) -> bool:
     # Owners and recipients are organisations; a buyer sees a batch once it is shipped to it.
+    viewer = reader_of(actor)
+    return viewer is None or viewer in (batch.owner_id, batch.recipient_id)
+
+
+def reader_of(actor: Actor) -> UUID | None:
+    """The organisation whose batches (owned or received) the actor may read; None: every
+    batch (auditors and admins, never their machine clients)."""
     if actor.role.reads_everything and not actor.is_client:
-        return True
-    return actor.org in (batch.owner_id, batch.recipient_id)
+        return None
+    return actor.org

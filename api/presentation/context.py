@@ -17,6 +17,7 @@ from api.application.batches import Batches
 from api.application.client_tokens import ClientTokens
 from api.application.clients import Clients
 from api.application.epcis import EpcisDocuments
+from api.application.epcis_query import EpcisQueries
 from api.application.events import History
 from api.application.lineage import Lots
 from api.application.locations import Locations
@@ -64,6 +65,7 @@ class Services:
     history: History
     lots: Lots
     epcis: EpcisDocuments
+    epcis_queries: EpcisQueries
     organisations: Organisations
     locations: Locations
     clients: Clients

@@ -5,12 +5,14 @@ and its links lead back to the registration; others see what docs/API.md ("EPCIS
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
 
-from api.domain.epcis.document import PREVIOUS_EVENT_ID, SALT
+from api.domain.epcis.document import PREVIOUS_EVENT_ID, SALT, epcis_document
 from api.domain.epcis.hashing import document_hashes
 from api.domain.epcis.validation import schema_problems
 from api.infrastructure.epcis_schema import load_schema
@@ -226,3 +228,107 @@ def test_our_own_chains_still_verify(client: httpx.Client, lot: dict[str, Any]) 
     for batch in (lot["root"], *lot["lots"][0], lot["youngest"]):
         chain = client.get(f"/batches/{batch['id']}/events", headers=lot["buyer"]).json()
         assert chain["verification"]["valid"] is True, batch["code"]
+
+
+def pages(client: httpx.Client, url: str, auth: Auth) -> list[dict[str, Any]]:
+    """Every page of a query, following `Link: <...>; rel="next"` to the last."""
+    found: list[dict[str, Any]] = []
+    next_url: str | None = url
+    while next_url is not None:
+        page = client.get(next_url, headers=auth)
+        assert page.status_code == 200, page.text
+        assert page.headers["Content-Type"] == LD_JSON
+        assert page.headers["GS1-EPCIS-Version"] == "2.0"
+        found.append(page.json())
+        link = page.headers.get("Link")
+        next_url = None
+        if link is not None:
+            target, rel = link.split(";", 1)
+            assert rel.strip() == 'rel="next"'
+            # Relative to the request's URL: the path already names /api/v1.
+            next_url = str(page.url.join(target.strip()[1:-1]))
+    return found
+
+
+def query_events(document: dict[str, Any]) -> list[dict[str, Any]]:
+    assert document["type"] == "EPCISQueryDocument"
+    results = document["epcisBody"]["queryResults"]
+    assert results["queryName"] == "SimpleEventQuery"
+    events: list[dict[str, Any]] = results["resultsBody"]["eventList"]
+    return events
+
+
+def test_a_query_pages_through_every_event_of_the_gtin_once_valid_and_hashed(
+    client: httpx.Client, lot: dict[str, Any]
+) -> None:
+    lineage = events_of(document(client, lot["youngest"]["id"], lot["buyer"], lineage=True))
+    every_lot = quote(f"https://id.gs1.org/01/0{GTIN}/10/*", safe="")
+
+    found = pages(client, f"/epcis/events?perPage=2&MATCH_anyEPCClass={every_lot}", lot["buyer"])
+
+    schema = load_schema()
+    for page in found:
+        assert schema_problems(page, schema) == []
+    events = [e for page in found for e in query_events(page)]
+    assert [len(query_events(page)) for page in found] == [2, 2, 2]
+    # Each once, oldest first: the lot's whole story as the buyer may read it.
+    assert [e["eventID"] for e in events] == [e["eventID"] for e in lineage]
+    assert all(e["recordTime"].endswith("+00:00") for e in events)
+    # recordTime is not hashed: the events, as served, still hash to their eventIDs.
+    assert document_hashes(epcis_document(events, datetime.now(UTC))) == [
+        e["eventID"] for e in events
+    ]
+    assert {k: v for k, v in events[0].items() if k != "recordTime"} == lineage[0]
+
+
+def test_filters_and_one_event_by_its_id_for_the_grower_a_client_and_no_one_else(
+    client: httpx.Client, lot: dict[str, Any]
+) -> None:
+    grower, buyer = lot["grower"], lot["buyer"]
+    stranger = sign_up(client)
+    made = register_client(client, buyer, ["events:read"])
+    reader = client_auth(client, made["client_id"], made["client_secret"])
+    shipping = {"EQ_bizStep": "shipping", "EQ_disposition": "in_transit"}
+
+    (shipped,) = query_events(pages(client, "/epcis/events?" + urlencode(shipping), grower)[0])
+    splits = query_events(
+        client.get(
+            "/epcis/events", params={"eventType": "TransformationEvent"}, headers=grower
+        ).json()
+    )
+    one = f"/epcis/events/{quote(shipped['eventID'], safe='')}"
+
+    assert shipped["sourceList"][0]["source"].endswith(lot["root"]["owner_id"])
+    assert len(splits) == 1  # the grower's lot was split once; the rest is the buyer's
+    assert query_events(client.get(one, headers=grower).json()) == [shipped]
+    assert query_events(client.get(one, headers=reader).json()) == [shipped]
+    assert_error(client.get(one, headers=stranger), 404, "not_found")
+    assert query_events(client.get("/epcis/events", headers=stranger).json()) == []
+    assert_error(
+        client.get("/epcis/events", params={"EQ_readPoint": "x"}, headers=grower),
+        400,
+        "bad_request",
+    )
+
+
+def test_the_digital_link_sends_a_person_to_the_page_and_a_machine_to_epcis(
+    server: RunningServer, client: httpx.Client, lot: dict[str, Any]
+) -> None:
+    made = client.post(
+        "/batches", json=batch_body(gtin=GTIN, publish=True), headers=lot["grower"]
+    ).json()
+    code = made["public_code"]
+    link = f"{server.url}/01/0{GTIN}/10/{code}?7007=261002&422=484"
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+    person = httpx.get(link, headers=browser, timeout=10)
+    machine = httpx.get(link, headers={"Accept": LD_JSON}, timeout=10)
+    public = client.get(f"/public/batches/{code}/epcis")
+    wrong_digit = httpx.get(f"{server.url}/01/07038010000066/10/{code}", headers=browser)
+
+    assert person.status_code == 302
+    assert person.headers["Location"].endswith(f"/verify/{code}")
+    assert machine.status_code == 200, machine.text
+    assert machine.json() == public.json()
+    assert machine.json()["data"][0]["biz_step"] == "creating_class_instance"
+    assert_error(wrong_digit, 404, "not_found")

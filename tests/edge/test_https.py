@@ -97,6 +97,16 @@ def test_security_headers_are_sent_once_whoever_answers(edge: Curl, path: str, s
         assert reply.header(name) == value
 
 
+@pytest.mark.parametrize(
+    "path", ["/verify/NO-SUCH-CODE", "/01/07038010000065/10/NO-SUCH-LOT"], ids=["page", "link"]
+)
+def test_a_label_s_public_paths_reach_the_api(edge: Curl, site: Site, path: str) -> None:
+    reply = edge.get(path, headers={"Accept": "application/ld+json"})
+    # The API's answer (an unknown lot), not nginx's own 404 for what it does not route.
+    assert reply.status == 404
+    assert [e["upstream_status"] for e in site.access_log()] == ["404"]
+
+
 @pytest.mark.parametrize("path", ["/metrics", "/docs", "/docs/openapi.json", "/__health__", "/"])
 def test_internal_endpoints_are_not_reachable_from_outside(edge: Curl, path: str) -> None:
     reply = edge.get(path)

@@ -77,7 +77,7 @@ class Fakes:
     locations: FakeLocations = field(default_factory=FakeLocations)
     transactions: FakeTransactions = field(default_factory=FakeTransactions)
     events: FakeEvents = field(default_factory=FakeEvents)
-    epcis: FakeEpcisEvents = field(default_factory=FakeEpcisEvents)
+    epcis: FakeEpcisEvents = field(init=False)
     refresh_tokens: FakeRefreshTokens = field(default_factory=FakeRefreshTokens)
     audit: FakeAuditLog = field(default_factory=FakeAuditLog)
     revocations: FakeRevocations = field(default_factory=FakeRevocations)
@@ -94,6 +94,7 @@ class Fakes:
     )
 
     def __post_init__(self) -> None:
+        self.epcis = FakeEpcisEvents(self.batches)
         self.guard = FakeGuard(self.revocations)
         self.organisations = FakeOrganisations(self.users)
         self.invitations = FakeInvitations()

@@ -38,6 +38,7 @@ EXPECTED = {
     "/api/v1/public/batches/{code}/qr.png": Access.PUBLIC,
     "/api/v1/public/batches/{code}/epcis": Access.PUBLIC,
     "/verify/{code}": Access.PUBLIC,
+    "/01/{gtin}/10/{lot}": Access.PUBLIC,
 }
 
 
@@ -53,6 +54,8 @@ SCOPED = {
     ("POST", "/api/v1/batches/{batch_id}/status"): "custody:write",
     ("GET", "/api/v1/batches/{batch_id}/events"): "events:read",
     ("GET", "/api/v1/batches/{batch_id}/epcis"): "events:read",
+    ("GET", "/api/v1/epcis/events"): "events:read",
+    ("GET", "/api/v1/epcis/events/{event_id}"): "events:read",
     ("GET", "/api/v1/batches/{batch_id}/transactions"): "events:read",
     ("POST", "/api/v1/batches/{batch_id}/transactions"): "transactions:write",
     ("GET", "/api/v1/organisations/{organisation_id}/locations"): "locations:read",

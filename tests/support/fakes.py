@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -15,18 +15,20 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from redis.exceptions import ConnectionError as RedisConnectionError
 from tortoise.exceptions import IntegrityError
 
-from api.application.pagination import Cursor
+from api.application.pagination import Cursor, EventCursor
 from api.application.ports import (
     AddressStanding,
     BatchSnapshot,
     RefreshToken,
     Session,
+    StoredEpcisEvent,
     UserFilter,
 )
 from api.application.registration import personal_organisation
 from api.domain.audit import AuditEntry, AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, NewBatch
 from api.domain.clients import ApiClient, ClientSecret
+from api.domain.epcis.query import EventQuery, keys_of, matches
 from api.domain.errors import Conflict
 from api.domain.events import BatchEvent
 from api.domain.lineage import Relative
@@ -477,10 +479,26 @@ class FakeEvents:
         return any(e.hash == event_hash for e in self.chains.get(batch_id, []))
 
 
+class BatchLookup(Protocol):
+    async def get(self, batch_id: UUID) -> Batch | None: ...
+
+
 class FakeEpcisEvents:
-    def __init__(self) -> None:
-        # (batch_id, seq, event, at), in the order they were frozen.
-        self.rows: list[tuple[UUID, int, dict[str, Any], datetime]] = []
+    """`batches` tells owners and recipients apart for queries by a viewer (a FakeBatches, or
+    the real store in the store suite)."""
+
+    def __init__(self, batches: BatchLookup | None = None) -> None:
+        self.batches = batches
+        self.stored: list[StoredEpcisEvent] = []
+        self.seqs: list[int | None] = []
+
+    @property
+    def rows(self) -> list[tuple[UUID | None, int | None, dict[str, Any], datetime]]:
+        """(batch_id, seq, event, at), in the order they were frozen."""
+        return [
+            (s.batch_id, seq, s.event, s.record_time)
+            for s, seq in zip(self.stored, self.seqs, strict=True)
+        ]
 
     async def add(self, batch_id: UUID, seq: int, event: dict[str, Any], at: datetime) -> None:
         if any(
@@ -488,15 +506,41 @@ class FakeEpcisEvents:
             for b, s, e, _ in self.rows
         ):
             raise Conflict("this event is frozen already")
-        self.rows.append((batch_id, seq, event, at))
+        keys = keys_of(event)  # as the database's columns: an event without them fails
+        row_id = len(self.stored) + 1
+        self.stored.append(StoredEpcisEvent(row_id, batch_id, event, at, keys.event_time))
+        self.seqs.append(seq)
 
     async def last(self, batch_id: UUID) -> dict[str, Any] | None:
-        mine = [(s, e) for b, s, e, _ in self.rows if b == batch_id]
+        mine = [(s, e) for b, s, e, _ in self.rows if b == batch_id and s is not None]
         return max(mine, key=lambda row: row[0])[1] if mine else None
 
     async def of(self, batch_ids: Sequence[UUID]) -> list[dict[str, Any]]:
         mine = [(at, i, e) for i, (b, _, e, at) in enumerate(self.rows) if b in batch_ids]
         return [e for _, _, e in sorted(mine, key=lambda row: row[:2])]
+
+    async def query(
+        self, query: EventQuery, viewer: UUID | None, after: EventCursor | None, limit: int
+    ) -> list[StoredEpcisEvent]:
+        found = []
+        for stored in sorted(self.stored, key=lambda s: (s.event_time, s.id)):
+            if after is not None and (stored.event_time, stored.id) <= (after.event_time, after.id):
+                continue
+            if not matches(query, keys_of(stored.event), str(stored.event["eventID"])):
+                continue
+            if viewer is not None and not await self._sees(viewer, stored.batch_id):
+                continue
+            found.append(stored)
+        return found[:limit]
+
+    async def by_event_id(self, event_id: str) -> StoredEpcisEvent | None:
+        return next((s for s in self.stored if s.event["eventID"] == event_id), None)
+
+    async def _sees(self, viewer: UUID, batch_id: UUID | None) -> bool:
+        if self.batches is None:
+            raise RuntimeError("a FakeEpcisEvents queried by a viewer needs the batches")
+        batch = None if batch_id is None else await self.batches.get(batch_id)
+        return batch is not None and viewer in (batch.owner_id, batch.recipient_id)
 
 
 class FakeRefreshTokens:

@@ -58,3 +58,19 @@ def epcis_document(events: Sequence[Event], creation_date: datetime) -> Event:
         "creationDate": epcis_time(creation_date),
         "epcisBody": {"eventList": list(events)},
     }
+
+
+QUERY_NAME: Final = "SimpleEventQuery"
+
+
+def epcis_query_document(events: Sequence[Event], creation_date: datetime) -> Event:
+    """The answer to a SimpleEventQuery (GS1's REST binding): one page of events."""
+    return {
+        "@context": context(),
+        "type": "EPCISQueryDocument",
+        "schemaVersion": SCHEMA_VERSION,
+        "creationDate": epcis_time(creation_date),
+        "epcisBody": {
+            "queryResults": {"queryName": QUERY_NAME, "resultsBody": {"eventList": list(events)}}
+        },
+    }

@@ -1,6 +1,8 @@
 """Tortoise models: the tables. Only the repositories in this package use them."""
 
 from tortoise import fields
+from tortoise.contrib.postgres.fields import ArrayField
+from tortoise.contrib.postgres.indexes import GinIndex
 from tortoise.indexes import Index
 from tortoise.models import Model
 
@@ -279,12 +281,21 @@ class EpcisEventRow(Model):
     # `ni:///sha-256;<hex>?ver=CBV2.0`, the event's own eventID.
     event_id = fields.CharField(max_length=128, unique=True)
     event: fields.Field[dict[str, object]] = fields.JSONField()
-    # When it was frozen.
+    # When it was frozen (its EPCIS recordTime).
     created_at = fields.DatetimeField()
+    # Read from the event when it is stored, for queries (api/domain/epcis/query.py keys_of).
+    event_type = fields.CharField(max_length=64)
+    # In UTC; with `id`, the order query pages walk.
+    event_time = fields.DatetimeField()
+    biz_step = fields.CharField(max_length=512, null=True)
+    disposition = fields.CharField(max_length=512, null=True)
+    # Every epcClass of its quantity lists (GIN-indexed by the migration).
+    epc_classes = ArrayField(element_type="text", default=list)
 
     class Meta:
         table = "epcis_events"
         unique_together = (("batch_id", "seq"),)
+        indexes = (Index(fields=("event_time", "id")), GinIndex(fields=("epc_classes",)))
 
 
 class RefreshTokenRow(Model):

@@ -3,13 +3,14 @@ only for lots their holders made public (docs/security.md, "When a lot becomes p
 
 import io
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import orjson
 import segno
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, html
 
+from api.domain.epcis.identifiers import AI10, GS1_HOST, digital_link
 from api.domain.errors import NotFound
 from api.presentation import verify_page
 from api.presentation.access import Access, access
@@ -110,10 +111,19 @@ def _embeddable(response: HTTPResponse) -> HTTPResponse:
     return response
 
 
+def label_url(base_url: str, public_code: str, gtin: str | None) -> str:
+    """What a lot's QR code holds: its GS1 Digital Link on our public host when its product has
+    a GTIN and its public code fits GS1's lot field (AI 10), else its verification page."""
+    base = base_url.rstrip("/")
+    if gtin is not None and AI10.fullmatch(public_code):
+        return base + urlsplit(digital_link(GS1_HOST, gtin, public_code)).path
+    return f"{base}/verify/{quote(public_code, safe='')}"
+
+
 async def _qr(request: Request, code: str) -> segno.QRCode:
-    if not await services(request).public.exists(code):
-        raise NotFound("no batch has this code")
-    return segno.make_qr(_verify_url(request, code), error="m")
+    batch = await services(request).public.published(code)
+    base = request.app.ctx.settings.public_base_url
+    return segno.make_qr(label_url(base, batch.public_code, batch.gtin), error="m")
 
 
 @bp.get("/<code:str>/qr.svg")
@@ -121,7 +131,8 @@ async def _qr(request: Request, code: str) -> segno.QRCode:
     _public(
         "public_qr_svg",
         "The batch's QR code (SVG)",
-        "A QR code of the batch's public page URL, for labels; any site may embed it.",
+        "A QR code for labels, of the lot's GS1 Digital Link (`/01/<GTIN-14>/10/<public code>`)"
+        " when its product has a GTIN, else of its public page URL; any site may embed it.",
         Reply(200, "The QR code", None, CACHED, media="image/svg+xml", schema={"type": "string"}),
     )
 )
@@ -136,7 +147,8 @@ async def qr_svg(request: Request, code: str) -> HTTPResponse:
     _public(
         "public_qr_png",
         "The batch's QR code (PNG)",
-        "A QR code of the batch's public page URL, for labels; any site may embed it.",
+        "A QR code for labels, of the lot's GS1 Digital Link (`/01/<GTIN-14>/10/<public code>`)"
+        " when its product has a GTIN, else of its public page URL; any site may embed it.",
         Reply(
             200,
             "The QR code",

@@ -199,6 +199,12 @@ HEADERS = {
         "`true` when this is the stored answer to an earlier request", {"const": "true"}
     ),
     "Allow": _header("The methods this path answers (with 405)", _TEXT, required=True),
+    "GS1-EPCIS-Version": _header("The EPCIS version answered, `2.0`", {"const": "2.0"}, True),
+    "GS1-CBV-Version": _header("The CBV version answered, `2.0`", {"const": "2.0"}, True),
+    "Link": _header(
+        'The next page, `<...&nextPageToken=...>; rel="next"`; absent on the last page', _TEXT
+    ),
+    "Vary": _header("The request headers the answer depends on", _TEXT, required=True),
 }
 COMMON_HEADERS = (
     "X-Request-ID",
