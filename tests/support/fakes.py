@@ -27,6 +27,7 @@ from api.application.registration import personal_organisation
 from api.domain.audit import AuditEntry, AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, NewBatch
 from api.domain.clients import ApiClient, ClientSecret
+from api.domain.epcis.capture import CaptureJob
 from api.domain.errors import Conflict
 from api.domain.events import BatchEvent
 from api.domain.lineage import Relative
@@ -383,6 +384,9 @@ class FakeBatches:
     async def by_public_code(self, public_code: str) -> Batch | None:
         return next((b for b in self.rows.values() if b.public_code == public_code), None)
 
+    async def by_code(self, code: str) -> Batch | None:
+        return next((b for b in self.rows.values() if b.code == code), None)
+
     async def get_for_update(self, batch_id: UUID) -> Batch | None:
         return self.rows.get(batch_id)
 
@@ -479,24 +483,55 @@ class FakeEvents:
 
 class FakeEpcisEvents:
     def __init__(self) -> None:
-        # (batch_id, seq, event, at), in the order they were frozen.
-        self.rows: list[tuple[UUID, int, dict[str, Any], datetime]] = []
+        # (batch_id, seq, event, at), in the order they were stored; seq None: an observation.
+        self.rows: list[tuple[UUID, int | None, dict[str, Any], datetime]] = []
+        # The eventIDs captured, and the capture each came in.
+        self.captures: dict[str, UUID] = {}
 
-    async def add(self, batch_id: UUID, seq: int, event: dict[str, Any], at: datetime) -> None:
+    async def add(
+        self,
+        batch_id: UUID,
+        seq: int | None,
+        event: dict[str, Any],
+        at: datetime,
+        capture_id: UUID | None = None,
+    ) -> None:
         if any(
-            (b, s) == (batch_id, seq) or e["eventID"] == event["eventID"]
+            (seq is not None and (b, s) == (batch_id, seq)) or e["eventID"] == event["eventID"]
             for b, s, e, _ in self.rows
         ):
             raise Conflict("this event is frozen already")
         self.rows.append((batch_id, seq, event, at))
+        if capture_id is not None:
+            self.captures[str(event["eventID"])] = capture_id
 
     async def last(self, batch_id: UUID) -> dict[str, Any] | None:
-        mine = [(s, e) for b, s, e, _ in self.rows if b == batch_id]
-        return max(mine, key=lambda row: row[0])[1] if mine else None
+        # The latest stored, as the table's id orders them.
+        mine = [e for b, _, e, _ in self.rows if b == batch_id]
+        return mine[-1] if mine else None
+
+    async def captured(self, batch_ids: Sequence[UUID]) -> set[str]:
+        return {
+            str(e["eventID"])
+            for b, _, e, _ in self.rows
+            if b in batch_ids and e["eventID"] in self.captures
+        }
 
     async def of(self, batch_ids: Sequence[UUID]) -> list[dict[str, Any]]:
         mine = [(at, i, e) for i, (b, _, e, at) in enumerate(self.rows) if b in batch_ids]
         return [e for _, _, e in sorted(mine, key=lambda row: row[:2])]
+
+
+class FakeCaptures:
+    def __init__(self) -> None:
+        self.jobs: dict[UUID, CaptureJob] = {}
+
+    async def add(self, job: CaptureJob) -> None:
+        self.jobs[job.id] = job
+
+    async def get(self, capture_id: UUID, organisation_id: UUID) -> CaptureJob | None:
+        job = self.jobs.get(capture_id)
+        return job if job is not None and job.organisation_id == organisation_id else None
 
 
 class FakeRefreshTokens:

@@ -14,23 +14,36 @@ from api.infrastructure.db.values import as_json
 from api.infrastructure.metrics import timed
 
 INSERT = (
-    "INSERT INTO epcis_events (batch_id, seq, event_id, event, created_at) "
-    "VALUES ($1, $2, $3, $4::jsonb, $5)"
+    "INSERT INTO epcis_events (batch_id, seq, event_id, event, created_at, capture_id) "
+    "VALUES ($1, $2, $3, $4::jsonb, $5, $6)"
 )
-LAST = "SELECT event FROM epcis_events WHERE batch_id = $1 ORDER BY seq DESC LIMIT 1"
-# In the order they happened (their batch events' times), then in the order they were frozen.
+# The latest stored, ours or captured (an observation has no seq): in the order of the table.
+LAST = "SELECT event FROM epcis_events WHERE batch_id = $1 ORDER BY id DESC LIMIT 1"
+# In the order they happened (their batch events' times; an observation's, when it was
+# captured), then in the order they were stored.
 OF_BATCHES = """
 SELECT e.event FROM epcis_events e
-  JOIN batch_events b ON b.batch_id = e.batch_id AND b.seq = e.seq
+  LEFT JOIN batch_events b ON b.batch_id = e.batch_id AND b.seq = e.seq
  WHERE e.batch_id = ANY($1::uuid[])
- ORDER BY b.at, e.id
+ ORDER BY COALESCE(b.at, e.created_at), e.id
+"""
+CAPTURED = """
+SELECT event_id FROM epcis_events
+ WHERE batch_id = ANY($1::uuid[]) AND capture_id IS NOT NULL
 """
 
 
 class PgEpcisEvents:
     @timed("db", "epcis.add")
-    async def add(self, batch_id: UUID, seq: int, event: Event, at: datetime) -> None:
-        values = [batch_id, seq, event["eventID"], orjson.dumps(event).decode(), at]
+    async def add(
+        self,
+        batch_id: UUID,
+        seq: int | None,
+        event: Event,
+        at: datetime,
+        capture_id: UUID | None = None,
+    ) -> None:
+        values = [batch_id, seq, event["eventID"], orjson.dumps(event).decode(), at, capture_id]
         async with unique_as_conflict("this batch event's EPCIS form is stored already"):
             await connections.get("default").execute_query(INSERT, values)
 
@@ -43,3 +56,8 @@ class PgEpcisEvents:
     async def of(self, batch_ids: Sequence[UUID]) -> list[Event]:
         rows = await connections.get("default").execute_query_dict(OF_BATCHES, [list(batch_ids)])
         return [as_json(row["event"]) for row in rows]
+
+    @timed("db", "epcis.captured")
+    async def captured(self, batch_ids: Sequence[UUID]) -> set[str]:
+        rows = await connections.get("default").execute_query_dict(CAPTURED, [list(batch_ids)])
+        return {row["event_id"] for row in rows}

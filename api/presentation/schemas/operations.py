@@ -199,6 +199,9 @@ HEADERS = {
         "`true` when this is the stored answer to an earlier request", {"const": "true"}
     ),
     "Allow": _header("The methods this path answers (with 405)", _TEXT, required=True),
+    "GS1-EPCIS-Version": _header(
+        "The EPCIS version the answer speaks (GS1's REST binding)", {"const": "2.0"}, True
+    ),
 }
 COMMON_HEADERS = (
     "X-Request-ID",
