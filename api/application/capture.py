@@ -81,10 +81,12 @@ class Captures:
         )  # fmt: skip
         recorded = {"recordTime": epcis_time(now)}
         async with self.unit_of_work.atomic():
+            # Every event's lot first: a capture naming a lot not the organisation's moves none.
+            lots = [await self._lot(actor, captured) for captured in events]
             await self.jobs.add(job)
-            for captured in events:
+            for captured, batch in zip(events, lots, strict=True):
                 form = CapturedForm({**captured.event, **recorded}, job.id)
-                await self._apply(actor, captured, form, ctx)
+                await self._apply(actor, batch, captured, form, ctx)
             await self.audit.record(
                 AuditEvent(
                     "epcis.captured", actor.id, "epcis_capture", str(job.id), ctx,
@@ -101,9 +103,13 @@ class Captures:
         return job
 
     async def _apply(
-        self, actor: Actor, captured: Captured, form: CapturedForm, ctx: RequestContext
+        self,
+        actor: Actor,
+        batch: Batch,
+        captured: Captured,
+        form: CapturedForm,
+        ctx: RequestContext,
     ) -> None:
-        batch = await self._lot(actor, captured)
         try:
             if captured.step is Step.OBSERVATION:
                 await self.epcis.add(batch.id, None, form.event, self.clock.now(), form.capture_id)
