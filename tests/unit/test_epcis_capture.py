@@ -103,7 +103,8 @@ def test_a_valid_document_is_read_with_each_events_hash_assigned_or_checked() ->
     assert read[0].event_id == event_hash(first)
     assert read[1].event_id == second["eventID"]
     assert read[0].lot.code == "AGB-7K3Q-9XD2-M4TN"
-    assert read[0].destination is not None and read[0].destination.gln == BUYER_GLN
+    assert read[0].destination is not None
+    assert read[0].destination.gln == BUYER_GLN
     assert "recordTime" not in read[0].event
 
 
@@ -239,7 +240,8 @@ def test_lot_and_party_uris_of_both_forms_are_read() -> None:
     assert lot_ref(lot_uri(HOST, "field/3")) is not None
     assert lot_ref(lot_uri(HOST, "field/3")).code == "field/3"  # type: ignore[union-attr]
     gs1 = lot_ref(lot_uri(HOST, "AGB-1", gtin="7038010000065"))
-    assert gs1 is not None and (gs1.code, gs1.gtin) == ("AGB-1", "07038010000065")
+    assert gs1 is not None
+    assert (gs1.code, gs1.gtin) == ("AGB-1", "07038010000065")
     someone = uuid4()
     assert party_ref(party_uri(HOST, someone)).organisation_id == someone  # type: ignore[union-attr]
     assert party_ref("https://id.gs1.org/417/4012345000008") is None  # a wrong check digit
@@ -420,8 +422,8 @@ async def test_only_the_owner_ships_and_only_the_recipient_receives(
 
     with pytest.raises(MalformedInput) as exc:
         await world.captures.capture(trade.producer, document(receiving(trade.uri)), None, CTX)
+    other = shipping(trade.uri, BUYER, eventTime="2026-10-05T06:00:00.000-06:00")
     with pytest.raises(MalformedInput) as ship:
-        other = shipping(trade.uri, BUYER, eventTime="2026-10-05T06:00:00.000-06:00")
         await world.captures.capture(trade.buyer, document(other), None, CTX)
 
     assert "only the lot's recipient captures a receiving event" in refusal(exc)[0][1]
