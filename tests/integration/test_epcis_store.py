@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 
 from api.application.ports import EpcisRepository
+from api.domain.epcis.capture import CaptureJob
 from api.domain.errors import Conflict
 from api.domain.events import BatchEvent, link
 from api.domain.users import Actor
 from api.infrastructure.db.batches import PgBatches
+from api.infrastructure.db.captures import PgCaptures
 from api.infrastructure.db.epcis import PgEpcisEvents
 from api.infrastructure.db.events import PgEvents
 from api.presentation.context import Services
@@ -75,3 +77,32 @@ async def test_a_batch_event_has_one_form_and_an_event_id_one_event(
     with pytest.raises(Conflict):
         await repo.add(second.batch_id, second.seq, made, second.at)
     assert await repo.of([first.batch_id]) == [made]
+
+
+async def test_captured_events_name_their_capture_and_an_observation_has_no_seq(
+    repo: EpcisRepository, services: Services
+) -> None:
+    owner, t = await producer(services), datetime.now(UTC)
+    first, second = await chain(owner, t, t + timedelta(seconds=2))
+    job = CaptureJob(uuid.uuid4(), owner.org, owner.id, True, t, t, ("x",))
+    # The job is stored in the transaction that stores its events (its id is their foreign key).
+    await PgCaptures().add(job)
+    ours = form(first)
+    observed = {**form(first), "eventTime": (t + timedelta(seconds=1)).isoformat()}
+    shipped = form(second)
+    await repo.add(first.batch_id, first.seq, ours, first.at)
+    await repo.add(first.batch_id, None, observed, t + timedelta(seconds=1), capture_id=job.id)
+    await repo.add(second.batch_id, second.seq, shipped, second.at, capture_id=job.id)
+    # Observations do not clash with each other: only a batch event has one form.
+    another = form(first)
+    await repo.add(first.batch_id, None, another, t + timedelta(seconds=3), capture_id=job.id)
+
+    assert await repo.of([first.batch_id]) == [ours, observed, shipped, another]
+    # The latest stored, whether it is the form of a batch event or not.
+    assert await repo.last(first.batch_id) == another
+    assert await repo.captured([first.batch_id]) == {
+        observed["eventID"],
+        shipped["eventID"],
+        another["eventID"],
+    }
+    assert await repo.captured([uuid.uuid4()]) == set()
