@@ -160,7 +160,7 @@ def test_a_bad_event_among_good_ones_is_a_400_that_stores_nothing(
     client: httpx.Client, bad: Any, words: str
 ) -> None:
     grower, stranger = sign_up(client), sign_up(client)
-    buyer, gln = buyer_with_gln(client)
+    _, gln = buyer_with_gln(client)
     lot = client.post("/batches", json=batch_body(), headers=grower).json()
     theirs = client.post("/batches", json=batch_body(), headers=stranger).json()
     uri = f"https://agrobridge.example/id/lot/{lot['code']}"
@@ -186,7 +186,7 @@ def test_a_capture_moved_through_custody_then_refused_leaves_nothing(client: htt
     """The shipping is applied before custody refuses the receiving after it: the
     transaction takes the shipping back."""
     grower = sign_up(client)
-    buyer, gln = buyer_with_gln(client)
+    _, gln = buyer_with_gln(client)
     lot = client.post("/batches", json=batch_body(), headers=grower).json()
     uri = f"https://agrobridge.example/id/lot/{lot['code']}"
 
