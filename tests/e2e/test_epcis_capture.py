@@ -5,6 +5,7 @@ and every eventID is what GS1's reference hash computes. A bad capture is a 400 
 event, and leaves nothing behind: no status change, no EPCIS event, no job."""
 
 import uuid
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -25,10 +26,17 @@ GTIN = "7038010000065"
 LD = {"Content-Type": "application/ld+json"}
 
 
+def now(offset: str = "+00:00", later: int = 0) -> str:
+    """An event time after the lot's registration (a document lists events as they happened)."""
+    hours = int(offset[:3])
+    at = datetime.now(UTC) + timedelta(minutes=later)
+    return at.astimezone(timezone(timedelta(hours=hours))).isoformat(timespec="milliseconds")
+
+
 def shipping(lot: str, to: str, **extra: Any) -> dict[str, Any]:
     return {
         "type": "ObjectEvent",
-        "eventTime": "2026-10-04T06:00:00.000-06:00",
+        "eventTime": now("-06:00", 1),
         "eventTimeZoneOffset": "-06:00",
         "action": "OBSERVE",
         "bizStep": "shipping",
@@ -42,7 +50,7 @@ def shipping(lot: str, to: str, **extra: Any) -> dict[str, Any]:
 def receiving(lot: str) -> dict[str, Any]:
     return {
         "type": "ObjectEvent",
-        "eventTime": "2026-10-06T09:30:00.000+02:00",
+        "eventTime": now("+02:00", 2),
         "eventTimeZoneOffset": "+02:00",
         "action": "OBSERVE",
         "bizStep": "receiving",
