@@ -63,6 +63,8 @@ JOB_EXAMPLE: dict[str, Any] = {
 
 
 class CaptureBodyIn(BaseModel):
+    """The document's events."""
+
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     event_list: list[dict[str, Any]] = Field(
