@@ -21,7 +21,7 @@ from api.application.ports import (
     UnitOfWork,
 )
 from api.domain.audit import AuditEvent, RequestContext
-from api.domain.batches import Batch, BatchStatus
+from api.domain.batches import Batch, BatchStatus, IllegalTransition
 from api.domain.custody import parties
 from api.domain.epcis.capture import Captured, CaptureJob, Step, problem, read_capture, refused
 from api.domain.epcis.document import epcis_time
@@ -83,6 +83,11 @@ class Captures:
         async with self.unit_of_work.atomic():
             # Every event's lot first: a capture naming a lot not the organisation's moves none.
             lots = [await self._lot(actor, captured) for captured in events]
+            if known := await self.epcis.known(list(job.event_ids)):
+                raise refused(
+                    [problem(c.index, c.event, "was captured before") for c in events
+                     if c.event_id in known]
+                )  # fmt: skip
             await self.jobs.add(job)
             for captured, batch in zip(events, lots, strict=True):
                 form = CapturedForm({**captured.event, **recorded}, job.id)
@@ -126,11 +131,10 @@ class Captures:
         except Unavailable:
             raise
         except Conflict as exc:
-            if "stored already" in exc.message or "frozen already" in exc.message:
-                raise refused(
-                    [problem(captured.index, captured.event, "was captured before")]
-                ) from exc
-            raise self._refusal(captured, exc) from exc
+            if isinstance(exc, IllegalTransition):
+                raise self._refusal(captured, exc) from exc
+            # The same event captured by another request meanwhile: the unique eventID says so.
+            raise
         except DomainError as exc:
             raise self._refusal(captured, exc) from exc
 

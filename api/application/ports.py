@@ -298,6 +298,10 @@ class EpcisRepository(Protocol):
         """The eventIDs of these batches' events that trading partners captured."""
         ...
 
+    async def known(self, event_ids: Sequence[str]) -> set[str]:
+        """Those of these eventIDs that are stored already."""
+        ...
+
     async def last(self, batch_id: UUID) -> EpcisEvent | None:
         """The batch's latest EPCIS event stored (a split lot's: its split), ours or captured."""
         ...

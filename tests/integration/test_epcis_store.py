@@ -107,3 +107,8 @@ async def test_captured_events_name_their_capture_and_an_observation_has_no_seq(
         another["eventID"],
     }
     assert await repo.captured([uuid.uuid4()]) == set()
+    unknown = form(first)["eventID"]
+    assert await repo.known([ours["eventID"], observed["eventID"], unknown]) == {
+        ours["eventID"],
+        observed["eventID"],
+    }

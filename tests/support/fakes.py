@@ -510,6 +510,9 @@ class FakeEpcisEvents:
         mine = [e for b, _, e, _ in self.rows if b == batch_id]
         return mine[-1] if mine else None
 
+    async def known(self, event_ids: Sequence[str]) -> set[str]:
+        return {str(e["eventID"]) for _, _, e, _ in self.rows} & set(event_ids)
+
     async def captured(self, batch_ids: Sequence[UUID]) -> set[str]:
         return {
             str(e["eventID"])

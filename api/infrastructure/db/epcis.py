@@ -27,6 +27,7 @@ SELECT e.event FROM epcis_events e
  WHERE e.batch_id = ANY($1::uuid[])
  ORDER BY COALESCE(b.at, e.created_at), e.id
 """
+KNOWN = "SELECT event_id FROM epcis_events WHERE event_id = ANY($1::text[])"
 CAPTURED = """
 SELECT event_id FROM epcis_events
  WHERE batch_id = ANY($1::uuid[]) AND capture_id IS NOT NULL
@@ -56,6 +57,11 @@ class PgEpcisEvents:
     async def of(self, batch_ids: Sequence[UUID]) -> list[Event]:
         rows = await connections.get("default").execute_query_dict(OF_BATCHES, [list(batch_ids)])
         return [as_json(row["event"]) for row in rows]
+
+    @timed("db", "epcis.known")
+    async def known(self, event_ids: Sequence[str]) -> set[str]:
+        rows = await connections.get("default").execute_query_dict(KNOWN, [list(event_ids)])
+        return {row["event_id"] for row in rows}
 
     @timed("db", "epcis.captured")
     async def captured(self, batch_ids: Sequence[UUID]) -> set[str]:

@@ -81,6 +81,7 @@ def _check_version(request: Request) -> None:
                 " does not hold, or custody refuses its move: nothing was stored",
             ),
             error(403, "Viewers of an organisation cannot capture"),
+            error(409, "Another request captured the same event meanwhile"),
         ),
     )
 )
