@@ -82,7 +82,15 @@ class Captures:
         recorded = {"recordTime": epcis_time(now)}
         async with self.unit_of_work.atomic():
             # Every event's lot first: a capture naming a lot not the organisation's moves none.
-            lots = [await self._lot(actor, captured) for captured in events]
+            # They are locked in one order (their ids'), so that two captures naming the same
+            # lots in other orders wait for each other rather than deadlock.
+            found = {c.lot.code: await self.batches.by_code(c.lot.code) for c in events}
+            ids = sorted({b.id for b in found.values() if b is not None})
+            locked = {i: await self.batches.get_for_update(i) for i in ids}
+            lots = [
+                self._lot(actor, c, locked.get(b.id) if (b := found[c.lot.code]) else None)
+                for c in events
+            ]
             if known := await self.epcis.known(list(job.event_ids)):
                 raise refused(
                     [problem(c.index, c.event, "was captured before") for c in events
@@ -144,10 +152,11 @@ class Captures:
         why = "; ".join([exc.message, *(f"{d.field}: {d.issue}" for d in exc.details)])
         return refused([problem(captured.index, captured.event, f"custody refuses it: {why}")])
 
-    async def _lot(self, actor: Actor, captured: Captured) -> Batch:
-        """The lot the event names, if the capturing organisation holds the part in its custody
-        the event needs: the owner ships, the recipient receives, either observes."""
-        batch = await self.batches.by_code(captured.lot.code)
+    @staticmethod
+    def _lot(actor: Actor, captured: Captured, batch: Batch | None) -> Batch:
+        """The lot the event names (`batch`, the lot with its code), if the capturing
+        organisation holds the part in its custody the event needs: the owner ships, the
+        recipient receives, either observes."""
         if batch is not None and captured.lot.gtin is not None and batch.gtin != captured.lot.gtin:
             batch = None
         mine = {p.value for p in parties(actor, batch)} if batch is not None else set()
