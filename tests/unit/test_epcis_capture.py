@@ -220,7 +220,7 @@ def test_an_event_whose_extension_fields_need_the_senders_prefixes_is_refused() 
     with pytest.raises(MalformedInput) as exc:
         read_capture(document({**inspecting(LOT), "ex:temp": "4"}, context=context), SCHEMA)
 
-    assert "reads differently" in refusal(exc)[0][1]
+    assert "hashes differently in our @context" in refusal(exc)[0][1]
 
 
 def test_the_same_event_twice_and_too_many_events_are_refused() -> None:
