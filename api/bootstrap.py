@@ -19,6 +19,7 @@ from api.infrastructure.cache.replays import RedisReplayGuard
 from api.infrastructure.clock import SystemClock
 from api.infrastructure.db.audit import PgAuditLog
 from api.infrastructure.db.batches import PgBatches
+from api.infrastructure.db.captures import PgCaptures
 from api.infrastructure.db.clients import PgApiClients
 from api.infrastructure.db.config import Limits, tortoise_config
 from api.infrastructure.db.epcis import PgEpcisEvents
@@ -33,6 +34,7 @@ from api.infrastructure.db.refresh_tokens import PgRefreshTokens
 from api.infrastructure.db.transactions import PgTransactions
 from api.infrastructure.db.unit_of_work import PgUnitOfWork
 from api.infrastructure.db.users import PgUsers
+from api.infrastructure.epcis_schema import load_schema
 from api.infrastructure.mail import mailer_from
 from api.infrastructure.security.client_assertions import Rfc7523Assertions
 from api.infrastructure.security.common_passwords import CommonPasswords
@@ -99,6 +101,8 @@ async def build_services(settings: Settings) -> Services:
         lineage=PgLineage(),
         public_reads=PgPublicReads(),
         epcis_events=PgEpcisEvents(),
+        epcis_captures=PgCaptures(),
+        epcis_schema=load_schema(),
         api_clients=PgApiClients(),
         audit=PgAuditLog(),
         audit_quota=audit_quota,

@@ -2,7 +2,7 @@
 (api/bootstrap.py) hands it the real adapters; the HTTP tests (tests/http/harness.py) hand it
 in-memory fakes, so both run exactly this wiring."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -11,6 +11,7 @@ from api.application.accounts import Accounts
 from api.application.audit import AuditTrail
 from api.application.auth import Auth, SessionPolicy
 from api.application.batches import Batches
+from api.application.capture import Captures
 from api.application.client_tokens import ClientTokens
 from api.application.clients import Clients
 from api.application.epcis import EpcisDocuments, Freezer
@@ -24,6 +25,7 @@ from api.application.ports import (
     AuditLog,
     AuditQuota,
     BatchRepository,
+    CaptureRepository,
     ClientAssertions,
     Clock,
     DependencyProbe,
@@ -73,6 +75,9 @@ class Adapters:
     lineage: LineageRepository
     public_reads: PublicReadRepository
     epcis_events: EpcisRepository
+    epcis_captures: CaptureRepository
+    # GS1's EPCIS 2.0 JSON Schema, that captured documents are checked against.
+    epcis_schema: Mapping[str, Any]
     api_clients: ApiClientRepository
     audit: AuditLog
     audit_quota: AuditQuota
@@ -133,12 +138,13 @@ def compose(settings: Settings, a: Adapters) -> Services:
     )
     uow, clock, audit = a.unit_of_work, a.clock, a.audit
     freezer = Freezer(a.epcis_events, a.organisations, a.locations)
+    batches = Batches(
+        a.batches, audit, uow, clock, a.events, a.users, a.organisations, a.locations, freezer
+    )
     return Services(
         auth=auth,
         accounts=accounts,
-        batches=Batches(
-            a.batches, audit, uow, clock, a.events, a.users, a.organisations, a.locations, freezer
-        ),
+        batches=batches,
         organisations=Organisations(
             a.organisations, a.invitations, a.users, audit, uow, clock, a.mailer
         ),
@@ -169,6 +175,16 @@ def compose(settings: Settings, a: Adapters) -> Services:
         lots=Lots(a.batches, a.lineage, a.events, audit, uow, clock, freezer),
         epcis=EpcisDocuments(a.batches, a.lineage, a.epcis_events, clock),
         epcis_queries=EpcisQueries(a.epcis_events, a.batches, clock),
+        captures=Captures(
+            a.batches,
+            batches,
+            a.epcis_events,
+            a.epcis_captures,
+            audit,
+            uow,
+            clock,
+            a.epcis_schema,
+        ),
         public=PublicRecords(a.batches, a.public_reads),
         audit_trail=AuditTrail(audit, a.audit_quota, clock),
         tokens=a.tokens,

@@ -4,7 +4,7 @@ from dataclasses import dataclass, replace
 from uuid import UUID
 
 from api.application.batches_access import ensure_can_change, ensure_can_read, not_found
-from api.application.epcis import Freezer
+from api.application.epcis import Captured, Freezer
 from api.application.events import append
 from api.application.pagination import Cursor, Page
 from api.application.ports import (
@@ -142,35 +142,53 @@ class Batches:
         """`recipient` (a buyer's email or id) when shipping, and optionally the locations
         the shipment leaves from (the owner's) and goes to (the buyer's); `reason` when
         rejecting."""
-        now = self.clock.now()
         async with self.unit_of_work.atomic(serial_key=f"batch:{batch_id}"):
-            current = ensure_can_read(actor, await self.repo.get_for_update(batch_id), batch_id)
-            move = authorize_move(actor, current, status, recipient is not None, bool(reason))
-            if (ship_from or ship_to) and not move.needs_recipient:
-                field = "ship_from_location_id" if ship_from else "ship_to_location_id"
-                raise ValidationFailed(
-                    "locations are named only when shipping",
-                    [FieldIssue(field, "allowed only when the status is in_transit")],
-                )
-            buyer = await self._buyer(recipient) if recipient else None
-            if ship_from:
-                await self._location(ship_from, current.owner_id, "ship_from_location_id", OWNER)
-            if ship_to and buyer:
-                await self._location(ship_to, buyer.id, "ship_to_location_id", RECIPIENT)
-            changed = current.transition_to(
-                status, now, buyer.id if buyer else None, ship_from, ship_to
+            return await self.move(
+                actor, batch_id, status, note, ctx, recipient, reason, ship_from, ship_to
             )
-            await self.repo.save_status(changed)
-            data = history.status_changed(
-                buyer.id if buyer else None, note, reason, ship_from, ship_to
+
+    async def move(
+        self,
+        actor: Actor,
+        batch_id: UUID,
+        status: BatchStatus,
+        note: str | None,
+        ctx: RequestContext,
+        recipient: str | None = None,
+        reason: str | None = None,
+        ship_from: UUID | None = None,
+        ship_to: UUID | None = None,
+        captured: Captured | None = None,
+    ) -> Batch:
+        """`change_status` inside a transaction the caller holds (an EPCIS capture's, which
+        moves several lots at once or none); `captured`, the trading partner's EPCIS event that
+        made the move, is stored as the move's EPCIS form."""
+        now = self.clock.now()
+        current = ensure_can_read(actor, await self.repo.get_for_update(batch_id), batch_id)
+        move = authorize_move(actor, current, status, recipient is not None, bool(reason))
+        if (ship_from or ship_to) and not move.needs_recipient:
+            field = "ship_from_location_id" if ship_from else "ship_to_location_id"
+            raise ValidationFailed(
+                "locations are named only when shipping",
+                [FieldIssue(field, "allowed only when the status is in_transit")],
             )
-            event = await append(self.events, batch_id, move.event, actor, data, now)
-            await self.epcis.freeze(changed, event)
-            metadata = {"from": current.status.value, "to": status.value, **data}
-            await self.audit.record(
-                AuditEvent("batch.status_changed", actor.id, "batch", str(batch_id), ctx, metadata),
-                now,
-            )
+        buyer = await self._buyer(recipient) if recipient else None
+        if ship_from:
+            await self._location(ship_from, current.owner_id, "ship_from_location_id", OWNER)
+        if ship_to and buyer:
+            await self._location(ship_to, buyer.id, "ship_to_location_id", RECIPIENT)
+        changed = current.transition_to(
+            status, now, buyer.id if buyer else None, ship_from, ship_to
+        )
+        await self.repo.save_status(changed)
+        data = history.status_changed(buyer.id if buyer else None, note, reason, ship_from, ship_to)
+        event = await append(self.events, batch_id, move.event, actor, data, now)
+        await self.epcis.freeze(changed, event, captured)
+        metadata = {"from": current.status.value, "to": status.value, **data}
+        await self.audit.record(
+            AuditEvent("batch.status_changed", actor.id, "batch", str(batch_id), ctx, metadata),
+            now,
+        )
         return changed
 
     async def publish(self, actor: Actor, batch_id: UUID, ctx: RequestContext) -> Batch:

@@ -19,7 +19,7 @@ from api.application.ports import (
 )
 from api.application.public import plausible_code
 from api.domain.batches import Batch, can_read
-from api.domain.epcis.document import Event, epcis_document
+from api.domain.epcis.document import PREVIOUS_EVENT_ID, Event, epcis_document
 from api.domain.epcis.events import new_salt, to_epcis
 from api.domain.epcis.freezing import epcis_input, has_form, named
 from api.domain.errors import NotFound
@@ -27,6 +27,14 @@ from api.domain.events import BatchEvent
 from api.domain.locations import Location
 from api.domain.organisations import Organisation
 from api.domain.users import Actor
+
+
+@dataclass(frozen=True)
+class Captured:
+    """A captured EPCIS event, as stored (its recordTime set), and the capture it came in."""
+
+    event: Event
+    capture_id: UUID
 
 
 @dataclass
@@ -39,9 +47,17 @@ class Freezer:
     organisations: OrganisationRepository
     locations: LocationRepository
 
-    async def freeze(self, batch: Batch, event: BatchEvent) -> Event | None:
+    async def freeze(
+        self, batch: Batch, event: BatchEvent, captured: Captured | None = None
+    ) -> Event | None:
         """The event's EPCIS form, stored; None for an event that has none. `batch` is the
-        batch as the event left it."""
+        batch as the event left it. An event a trading partner's EPCIS event drove has that
+        event as its form, stored as captured (docs/standards.md, "Capture")."""
+        if captured is not None:
+            await self.epcis.add(
+                batch.id, event.seq, captured.event, event.at, capture_id=captured.capture_id
+            )
+            return captured.event
         if not has_form(batch, event):
             return None
         needs = named(batch, event)
@@ -101,7 +117,10 @@ class EpcisDocuments:
         batch = await self.batches.by_public_code(code) if plausible_code(code) else None
         if batch is None or not batch.is_public:
             raise NotFound("no batch has this code")
-        return await self._events([batch])
+        events = await self._events([batch])
+        # The split that made a sub-lot links to its parent's events.
+        lots = [batch.id, *([batch.parent_id] if batch.parent_id else [])]
+        return _published(events, await self.epcis.captured(lots))
 
     async def _events(self, lots: Iterable[Batch]) -> list[Event]:
         """The lots' EPCIS events and, for a sub-lot, the split that made it (the events about
@@ -112,3 +131,14 @@ class EpcisDocuments:
         events += await self.epcis.of(list(covered))
         # Stable: events of one instant keep the order they were frozen in.
         return sorted(events, key=_event_time)
+
+
+def _published(events: list[Event], captured: set[str]) -> list[Event]:
+    """The events the public may see: our own, whose salt we drew. A captured event carries
+    no salt of ours, so its eventID could be reversed by guessing what it holds: it is left
+    out, and so is a link to it."""
+    shown = [event for event in events if event["eventID"] not in captured]
+    return [
+        {**event, PREVIOUS_EVENT_ID: None} if event.get(PREVIOUS_EVENT_ID) in captured else event
+        for event in shown
+    ]

@@ -11,6 +11,7 @@ from api.application.pagination import Cursor, EventCursor
 from api.domain.audit import AuditEntry, AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, NewBatch
 from api.domain.clients import ApiClient, ClientSecret
+from api.domain.epcis.capture import CaptureJob
 from api.domain.epcis.document import Event as EpcisEvent
 from api.domain.epcis.query import EventQuery
 from api.domain.events import BatchEvent
@@ -231,6 +232,8 @@ class BatchRepository(Protocol):
 
     async def by_public_code(self, public_code: str) -> Batch | None: ...
 
+    async def by_code(self, code: str) -> Batch | None: ...
+
     async def get_for_update(self, batch_id: UUID) -> Batch | None: ...
 
     async def save_status(self, batch: Batch) -> None: ...
@@ -279,13 +282,29 @@ class EventRepository(Protocol):
 class EpcisRepository(Protocol):
     """Batch events' EPCIS forms, each stored once and never changed."""
 
-    async def add(self, batch_id: UUID, seq: int, event: EpcisEvent, at: datetime) -> None:
+    async def add(
+        self,
+        batch_id: UUID,
+        seq: int | None,
+        event: EpcisEvent,
+        at: datetime,
+        capture_id: UUID | None = None,
+    ) -> None:
         """The form of the batch's event `seq`, frozen with it at `at` (the event's time); a
-        second form of one event, or one eventID twice, is a Conflict."""
+        second form of one event, or one eventID twice, is a Conflict. A captured event names
+        its capture; one that drove no event of ours (an observation) has no `seq`."""
+        ...
+
+    async def captured(self, batch_ids: Sequence[UUID]) -> set[str]:
+        """The eventIDs of these batches' events that trading partners captured."""
+        ...
+
+    async def known(self, event_ids: Sequence[str]) -> set[str]:
+        """Those of these eventIDs that are stored already."""
         ...
 
     async def last(self, batch_id: UUID) -> EpcisEvent | None:
-        """The batch's latest EPCIS event (a split lot's: its split)."""
+        """The batch's latest EPCIS event stored (a split lot's: its split), ours or captured."""
         ...
 
     async def of(self, batch_ids: Sequence[UUID]) -> list[EpcisEvent]:
@@ -312,6 +331,16 @@ class StoredEpcisEvent:
     # When it was stored (EPCIS `recordTime`, not hashed) and its eventTime in UTC.
     record_time: datetime
     event_time: datetime
+
+
+class CaptureRepository(Protocol):
+    """EPCIS capture jobs (GS1's REST binding), each stored once, finished."""
+
+    async def add(self, job: CaptureJob) -> None: ...
+
+    async def get(self, capture_id: UUID, organisation_id: UUID) -> CaptureJob | None:
+        """The organisation's job with this id; None for another organisation's."""
+        ...
 
 
 @dataclass(frozen=True)

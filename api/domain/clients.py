@@ -17,6 +17,7 @@ SCOPES = {
     "transactions:write": "Record blockchain transactions for batches",
     "locations:read": "Read the organisation's locations",
     "locations:write": "Add and change the organisation's locations",
+    "events:capture": "Capture EPCIS events about lots the organisation holds",
 }
 # A client whose secret is being rotated keeps the old one working until the new one is in use.
 MAX_LIVE_SECRETS = 2

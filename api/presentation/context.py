@@ -14,6 +14,7 @@ from api.application.accounts import Accounts
 from api.application.audit import AuditTrail
 from api.application.auth import Auth
 from api.application.batches import Batches
+from api.application.capture import Captures
 from api.application.client_tokens import ClientTokens
 from api.application.clients import Clients
 from api.application.epcis import EpcisDocuments
@@ -66,6 +67,7 @@ class Services:
     lots: Lots
     epcis: EpcisDocuments
     epcis_queries: EpcisQueries
+    captures: Captures
     organisations: Organisations
     locations: Locations
     clients: Clients

@@ -14,6 +14,7 @@ from api.composition import Adapters, compose
 from api.domain.passwords import PasswordPolicy
 from api.domain.users import Role, User
 from api.infrastructure.cache.login_throttle import ThrottlePolicy
+from api.infrastructure.epcis_schema import load_schema
 from api.infrastructure.security.client_assertions import Rfc7523Assertions
 from api.infrastructure.security.hash_queue import BoundedHashQueue
 from api.infrastructure.security.sealing import AesGcmSealer
@@ -25,6 +26,7 @@ from tests.support.fakes import (
     FakeAuditLog,
     FakeAuditQuota,
     FakeBatches,
+    FakeCaptures,
     FakeClock,
     FakeEpcisEvents,
     FakeEvents,
@@ -78,6 +80,7 @@ class Fakes:
     transactions: FakeTransactions = field(default_factory=FakeTransactions)
     events: FakeEvents = field(default_factory=FakeEvents)
     epcis: FakeEpcisEvents = field(init=False)
+    captures: FakeCaptures = field(default_factory=FakeCaptures)
     refresh_tokens: FakeRefreshTokens = field(default_factory=FakeRefreshTokens)
     audit: FakeAuditLog = field(default_factory=FakeAuditLog)
     revocations: FakeRevocations = field(default_factory=FakeRevocations)
@@ -116,6 +119,8 @@ class Fakes:
             lineage=FakeLineage(self.batches),
             public_reads=FakePublicReads(self.batches, self.events, self.transactions),
             epcis_events=self.epcis,
+            epcis_captures=self.captures,
+            epcis_schema=load_schema(),
             api_clients=self.clients,
             audit=self.audit,
             audit_quota=self.quota,

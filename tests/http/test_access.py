@@ -57,6 +57,8 @@ SCOPED = {
     ("GET", "/api/v1/epcis/events"): "events:read",
     ("GET", "/api/v1/epcis/events/{event_id}"): "events:read",
     ("GET", "/api/v1/batches/{batch_id}/transactions"): "events:read",
+    ("POST", "/api/v1/epcis/capture"): "events:capture",
+    ("GET", "/api/v1/epcis/capture/{capture_id}"): "events:capture",
     ("POST", "/api/v1/batches/{batch_id}/transactions"): "transactions:write",
     ("GET", "/api/v1/organisations/{organisation_id}/locations"): "locations:read",
     ("GET", "/api/v1/organisations/{organisation_id}/locations/{location_id}"): "locations:read",

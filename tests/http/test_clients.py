@@ -287,6 +287,7 @@ _ALL_SCOPES = {
     "batches:write",
     "custody:write",
     "events:read",
+    "events:capture",
     "transactions:write",
     "locations:read",
     "locations:write",

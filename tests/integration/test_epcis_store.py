@@ -12,11 +12,13 @@ from tortoise.transactions import in_transaction
 from api.application.pagination import EventCursor
 from api.application.ports import EpcisRepository
 from api.domain.batches import BatchStatus
+from api.domain.epcis.capture import CaptureJob
 from api.domain.epcis.query import EventQuery
 from api.domain.errors import Conflict
 from api.domain.events import BatchEvent, link
 from api.domain.users import Actor
 from api.infrastructure.db.batches import PgBatches
+from api.infrastructure.db.captures import PgCaptures
 from api.infrastructure.db.epcis import PgEpcisEvents, query_sql
 from api.infrastructure.db.events import PgEvents
 from api.infrastructure.db.values import as_json
@@ -64,7 +66,8 @@ async def test_forms_read_back_whole_in_the_order_their_events_happened(
     in_time = sorted(a + b, key=lambda e: e.at)
     assert both == [forms[e.batch_id, e.seq] for e in in_time]
     assert mine == [forms[e.batch_id, e.seq] for e in a]
-    assert await repo.last(a[0].batch_id) == forms[a[2].batch_id, a[2].seq]
+    # The latest stored (forms are stored in their events' order, under the batch's lock).
+    assert await repo.last(a[0].batch_id) == forms[a[1].batch_id, a[1].seq]
     assert await repo.last(uuid.uuid4()) is None
     assert await repo.of([uuid.uuid4()]) == []
 
@@ -245,3 +248,37 @@ async def test_a_lot_class_is_found_through_the_gin_index(services: Services) ->
     nodes = await explain(*query_sql(EventQuery(epc_classes=(lot_class,)), None, None, 31))
 
     assert "idx_epcis_event_epc_cla_f77de6" in {n.get("Index Name") for n in nodes}
+
+
+async def test_captured_events_name_their_capture_and_an_observation_has_no_seq(
+    repo: EpcisRepository, services: Services
+) -> None:
+    owner, t = await producer(services), datetime.now(UTC)
+    first, second = await chain(owner, t, t + timedelta(seconds=2))
+    job = CaptureJob(uuid.uuid4(), owner.org, owner.id, True, t, t, ("x",))
+    # The job is stored in the transaction that stores its events (its id is their foreign key).
+    await PgCaptures().add(job)
+    ours = form(first)
+    observed = {**form(first), "eventTime": (t + timedelta(seconds=1)).isoformat()}
+    shipped = form(second)
+    await repo.add(first.batch_id, first.seq, ours, first.at)
+    await repo.add(first.batch_id, None, observed, t + timedelta(seconds=1), capture_id=job.id)
+    await repo.add(second.batch_id, second.seq, shipped, second.at, capture_id=job.id)
+    # Observations do not clash with each other: only a batch event has one form.
+    another = form(first)
+    await repo.add(first.batch_id, None, another, t + timedelta(seconds=3), capture_id=job.id)
+
+    assert await repo.of([first.batch_id]) == [ours, observed, shipped, another]
+    # The latest stored, whether it is the form of a batch event or not.
+    assert await repo.last(first.batch_id) == another
+    assert await repo.captured([first.batch_id]) == {
+        observed["eventID"],
+        shipped["eventID"],
+        another["eventID"],
+    }
+    assert await repo.captured([uuid.uuid4()]) == set()
+    unknown = form(first)["eventID"]
+    assert await repo.known([ours["eventID"], observed["eventID"], unknown]) == {
+        ours["eventID"],
+        observed["eventID"],
+    }

@@ -28,6 +28,7 @@ from api.application.registration import personal_organisation
 from api.domain.audit import AuditEntry, AuditEvent, AuditFilter, RequestContext
 from api.domain.batches import Batch, BatchFilter, NewBatch
 from api.domain.clients import ApiClient, ClientSecret
+from api.domain.epcis.capture import CaptureJob
 from api.domain.epcis.query import EventQuery, keys_of, matches
 from api.domain.errors import Conflict
 from api.domain.events import BatchEvent
@@ -385,6 +386,9 @@ class FakeBatches:
     async def by_public_code(self, public_code: str) -> Batch | None:
         return next((b for b in self.rows.values() if b.public_code == public_code), None)
 
+    async def by_code(self, code: str) -> Batch | None:
+        return next((b for b in self.rows.values() if b.code == code), None)
+
     async def get_for_update(self, batch_id: UUID) -> Batch | None:
         return self.rows.get(batch_id)
 
@@ -491,6 +495,8 @@ class FakeEpcisEvents:
         self.batches = batches
         self.stored: list[StoredEpcisEvent] = []
         self.seqs: list[int | None] = []
+        # The eventIDs captured, and the capture each came in.
+        self.captures: dict[str, UUID] = {}
 
     @property
     def rows(self) -> list[tuple[UUID | None, int | None, dict[str, Any], datetime]]:
@@ -500,9 +506,16 @@ class FakeEpcisEvents:
             for s, seq in zip(self.stored, self.seqs, strict=True)
         ]
 
-    async def add(self, batch_id: UUID, seq: int, event: dict[str, Any], at: datetime) -> None:
+    async def add(
+        self,
+        batch_id: UUID,
+        seq: int | None,
+        event: dict[str, Any],
+        at: datetime,
+        capture_id: UUID | None = None,
+    ) -> None:
         if any(
-            (b, s) == (batch_id, seq) or e["eventID"] == event["eventID"]
+            (seq is not None and (b, s) == (batch_id, seq)) or e["eventID"] == event["eventID"]
             for b, s, e, _ in self.rows
         ):
             raise Conflict("this event is frozen already")
@@ -510,10 +523,23 @@ class FakeEpcisEvents:
         row_id = len(self.stored) + 1
         self.stored.append(StoredEpcisEvent(row_id, batch_id, event, at, keys.event_time))
         self.seqs.append(seq)
+        if capture_id is not None:
+            self.captures[str(event["eventID"])] = capture_id
 
     async def last(self, batch_id: UUID) -> dict[str, Any] | None:
-        mine = [(s, e) for b, s, e, _ in self.rows if b == batch_id and s is not None]
-        return max(mine, key=lambda row: row[0])[1] if mine else None
+        # The latest stored, as the table's id orders them.
+        mine = [e for b, _, e, _ in self.rows if b == batch_id]
+        return mine[-1] if mine else None
+
+    async def known(self, event_ids: Sequence[str]) -> set[str]:
+        return {str(e["eventID"]) for _, _, e, _ in self.rows} & set(event_ids)
+
+    async def captured(self, batch_ids: Sequence[UUID]) -> set[str]:
+        return {
+            str(e["eventID"])
+            for b, _, e, _ in self.rows
+            if b in batch_ids and e["eventID"] in self.captures
+        }
 
     async def of(self, batch_ids: Sequence[UUID]) -> list[dict[str, Any]]:
         mine = [(at, i, e) for i, (b, _, e, at) in enumerate(self.rows) if b in batch_ids]
@@ -541,6 +567,18 @@ class FakeEpcisEvents:
             raise RuntimeError("a FakeEpcisEvents queried by a viewer needs the batches")
         batch = None if batch_id is None else await self.batches.get(batch_id)
         return batch is not None and viewer in (batch.owner_id, batch.recipient_id)
+
+
+class FakeCaptures:
+    def __init__(self) -> None:
+        self.jobs: dict[UUID, CaptureJob] = {}
+
+    async def add(self, job: CaptureJob) -> None:
+        self.jobs[job.id] = job
+
+    async def get(self, capture_id: UUID, organisation_id: UUID) -> CaptureJob | None:
+        job = self.jobs.get(capture_id)
+        return job if job is not None and job.organisation_id == organisation_id else None
 
 
 class FakeRefreshTokens:

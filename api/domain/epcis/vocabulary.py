@@ -77,3 +77,55 @@ BIZ_TRANSACTION_TYPES = frozenset(
 # Source and destination types (CBV 2.0, SDT).
 OWNING_PARTY = "owning_party"
 LOCATION = "location"
+
+# CBV 2.0's business steps and dispositions, as GS1's JSON Schema lists them (bare words). A
+# captured event may use one of these, or a URI of its own outside GS1's namespaces; CBV's own
+# URI form (`https://ref.gs1.org/cbv/BizStep-<word>`) names one of these words.
+BIZ_STEPS = frozenset(
+    {
+        "accepting", "arriving", "assembling", "collecting", "commissioning", "consigning",
+        "creating_class_instance", "cycle_counting", "decommissioning", "departing",
+        "destroying", "disassembling", "dispensing", "encoding", "entering_exiting", "holding",
+        "inspecting", "installing", "killing", "loading", "other", "packing", "picking",
+        "receiving", "removing", "repackaging", "repairing", "replacing", "reserving",
+        "retail_selling", "sampling", "sensor_reporting", "shipping", "staging_outbound",
+        "stock_taking", "stocking", "storing", "transporting", "unloading", "unpacking",
+        "void_shipping",
+    }
+)  # fmt: skip
+DISPOSITIONS = frozenset(
+    {
+        "active", "available", "completeness_inferred", "completeness_verified", "conformant",
+        "container_closed", "container_open", "damaged", "destroyed", "dispensed", "disposed",
+        "encoded", "expired", "in_progress", "in_transit", "inactive", "mismatch_class",
+        "mismatch_instance", "mismatch_quantity", "needs_replacement", "no_pedigree_match",
+        "non_conformant", "non_sellable_other", "partially_dispensed", "recalled", "reserved",
+        "retail_sold", "returned", "sellable_accessible", "sellable_not_accessible", "stolen",
+        "unavailable", "unknown",
+    }
+)  # fmt: skip
+CBV_URI = "https://ref.gs1.org/cbv/"
+# Namespaces of GS1's own whose words only CBV defines.
+GS1_NAMESPACES = ("urn:epcglobal:cbv", "http://ns.gs1.org/cbv/", "https://ns.gs1.org/cbv/")
+
+
+def cbv_word(value: str, kind: str) -> str:
+    """The bare CBV word `value` names, in its bare or URI form (`kind`: BizStep or Disp), or
+    `value` itself for a URI of one's own."""
+    prefix = f"{CBV_URI}{kind}-"
+    return value.removeprefix(prefix)
+
+
+def cbv_problem(value: str, kind: str) -> str | None:
+    """Why `value` is not a CBV 2.0 word (or a URI outside GS1's namespaces) of this kind."""
+    words, name = (
+        (BIZ_STEPS, "business step") if kind == "BizStep" else (DISPOSITIONS, "disposition")
+    )
+    word = cbv_word(value, kind)
+    if word in words:
+        return None
+    if ":" not in word:
+        return f"{word!r} is not a CBV 2.0 {name}"
+    if value.startswith(CBV_URI) or value.startswith(GS1_NAMESPACES):
+        return f"{value!r} is in GS1's namespace but is not a CBV 2.0 {name}"
+    return None

@@ -25,6 +25,7 @@ COLUMNS = (
 SELECT = f"SELECT {column_list(COLUMNS)} FROM batches"  # noqa: S608 - constant
 SELECT_BY_ID = f"{SELECT} WHERE id = $1"
 SELECT_BY_PUBLIC_CODE = f"{SELECT} WHERE public_code = $1"
+SELECT_BY_CODE = f"{SELECT} WHERE code = $1"
 SELECT_BY_IDS = f"{SELECT} WHERE id = ANY($1::uuid[])"
 SELECT_FOR_UPDATE = f"{SELECT} WHERE id = $1 FOR UPDATE"
 INSERT = (
@@ -107,6 +108,11 @@ class PgBatches:
         rows = await connections.get("default").execute_query_dict(
             SELECT_BY_PUBLIC_CODE, [public_code]
         )
+        return batch_from_row(rows[0]) if rows else None
+
+    @timed("db", "batches.by_code")
+    async def by_code(self, code: str) -> Batch | None:
+        rows = await connections.get("default").execute_query_dict(SELECT_BY_CODE, [code])
         return batch_from_row(rows[0]) if rows else None
 
     async def _by_ids(self, ids: list[UUID]) -> list[Batch | None]:

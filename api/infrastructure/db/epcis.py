@@ -20,8 +20,8 @@ from api.infrastructure.metrics import timed
 
 INSERT = (
     "INSERT INTO epcis_events (batch_id, seq, event_id, event, created_at, event_type,"
-    " event_time, biz_step, disposition, epc_classes)"
-    " VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10)"
+    " event_time, biz_step, disposition, epc_classes, capture_id)"
+    " VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11)"
 )
 STORED = "SELECT e.id, e.batch_id, e.event, e.created_at, e.event_time FROM epcis_events e"
 BY_EVENT_ID = STORED + " WHERE e.event_id = $1"
@@ -30,13 +30,20 @@ VISIBLE = (
     "e.batch_id IN (SELECT id FROM batches WHERE owner_id = {0}"
     " UNION ALL SELECT id FROM batches WHERE recipient_id = {0})"
 )
-LAST = "SELECT event FROM epcis_events WHERE batch_id = $1 ORDER BY seq DESC LIMIT 1"
-# In the order they happened (their batch events' times), then in the order they were frozen.
+# The latest stored, ours or captured (an observation has no seq): in the order of the table.
+LAST = "SELECT event FROM epcis_events WHERE batch_id = $1 ORDER BY id DESC LIMIT 1"
+# In the order they happened (their batch events' times; an observation's, when it was
+# captured), then in the order they were stored.
 OF_BATCHES = """
 SELECT e.event FROM epcis_events e
-  JOIN batch_events b ON b.batch_id = e.batch_id AND b.seq = e.seq
+  LEFT JOIN batch_events b ON b.batch_id = e.batch_id AND b.seq = e.seq
  WHERE e.batch_id = ANY($1::uuid[])
- ORDER BY b.at, e.id
+ ORDER BY COALESCE(b.at, e.created_at), e.id
+"""
+KNOWN = "SELECT event_id FROM epcis_events WHERE event_id = ANY($1::text[])"
+CAPTURED = """
+SELECT event_id FROM epcis_events
+ WHERE batch_id = ANY($1::uuid[]) AND capture_id IS NOT NULL
 """
 
 OVERLAPS = "e.epc_classes && {}::text[]"
@@ -47,11 +54,18 @@ STARTS = (
 
 class PgEpcisEvents:
     @timed("db", "epcis.add")
-    async def add(self, batch_id: UUID, seq: int, event: Event, at: datetime) -> None:
+    async def add(
+        self,
+        batch_id: UUID,
+        seq: int | None,
+        event: Event,
+        at: datetime,
+        capture_id: UUID | None = None,
+    ) -> None:
         keys = keys_of(event)
         values = [
             batch_id, seq, event["eventID"], orjson.dumps(event).decode(), at, keys.event_type,
-            keys.event_time, keys.biz_step, keys.disposition, list(keys.epc_classes),
+            keys.event_time, keys.biz_step, keys.disposition, list(keys.epc_classes), capture_id,
         ]  # fmt: skip
         async with unique_as_conflict("this batch event's EPCIS form is stored already"):
             await connections.get("default").execute_query(INSERT, values)
@@ -65,6 +79,16 @@ class PgEpcisEvents:
     async def of(self, batch_ids: Sequence[UUID]) -> list[Event]:
         rows = await connections.get("default").execute_query_dict(OF_BATCHES, [list(batch_ids)])
         return [as_json(row["event"]) for row in rows]
+
+    @timed("db", "epcis.known")
+    async def known(self, event_ids: Sequence[str]) -> set[str]:
+        rows = await connections.get("default").execute_query_dict(KNOWN, [list(event_ids)])
+        return {row["event_id"] for row in rows}
+
+    @timed("db", "epcis.captured")
+    async def captured(self, batch_ids: Sequence[UUID]) -> set[str]:
+        rows = await connections.get("default").execute_query_dict(CAPTURED, [list(batch_ids)])
+        return {row["event_id"] for row in rows}
 
     @timed("db", "epcis.query")
     async def query(

@@ -10,7 +10,7 @@ import re
 from tortoise import BaseDBAsyncClient
 
 # History: the API may add to it and read it, never change it.
-APPEND_ONLY_TABLES = frozenset({"audit_logs", "batch_events", "epcis_events"})
+APPEND_ONLY_TABLES = frozenset({"audit_logs", "batch_events", "epcis_captures", "epcis_events"})
 # Aerich's bookkeeping is the migrations' business, not the API's.
 PRIVATE_TABLES = frozenset({"aerich"})
 # A member who leaves or is removed is deleted (the audit trail keeps that they were one).

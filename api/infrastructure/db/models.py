@@ -276,8 +276,9 @@ class EpcisEventRow(Model):
     batch: fields.ForeignKeyRelation[BatchRow] = fields.ForeignKeyField(
         "models.BatchRow", related_name="epcis_events", on_delete=fields.RESTRICT
     )
-    # The seq of the batch event it is the form of.
-    seq = fields.IntField()
+    # The seq of the batch event it is the form of; null for a captured observation, which
+    # drove no event of ours.
+    seq = fields.IntField(null=True)
     # `ni:///sha-256;<hex>?ver=CBV2.0`, the event's own eventID.
     event_id = fields.CharField(max_length=128, unique=True)
     event: fields.Field[dict[str, object]] = fields.JSONField()
@@ -291,11 +292,39 @@ class EpcisEventRow(Model):
     disposition = fields.CharField(max_length=512, null=True)
     # Every epcClass of its quantity lists (GIN-indexed by the migration).
     epc_classes = ArrayField(element_type="text", default=list)
+    # The capture that brought it, for an event a trading partner sent.
+    capture: fields.ForeignKeyNullableRelation["EpcisCaptureRow"] = fields.ForeignKeyField(
+        "models.EpcisCaptureRow", related_name="events", null=True, on_delete=fields.RESTRICT
+    )
 
     class Meta:
         table = "epcis_events"
         unique_together = (("batch_id", "seq"),)
         indexes = (Index(fields=("event_time", "id")), GinIndex(fields=("epc_classes",)))
+
+
+class EpcisCaptureRow(Model):
+    """An EPCIS capture job (GS1's REST binding); append-only. Captures run within the request,
+    all or nothing: a stored job is finished and succeeded."""
+
+    id = fields.UUIDField(primary_key=True)
+    organisation: fields.ForeignKeyRelation[OrganisationRow] = fields.ForeignKeyField(
+        "models.OrganisationRow", related_name="epcis_captures", on_delete=fields.RESTRICT
+    )
+    # The person or the machine client that sent it.
+    captured_by = fields.UUIDField()
+    by_client = fields.BooleanField()
+    created_at = fields.DatetimeField()
+    finished_at = fields.DatetimeField(null=True)
+    running = fields.BooleanField()
+    success = fields.BooleanField()
+    errors: fields.Field[list[object]] = fields.JSONField()
+    # The eventIDs stored, in the document's order.
+    event_ids: fields.Field[list[str]] = fields.JSONField()
+    event_count = fields.IntField()
+
+    class Meta:
+        table = "epcis_captures"
 
 
 class RefreshTokenRow(Model):
