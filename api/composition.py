@@ -15,6 +15,7 @@ from api.application.client_tokens import ClientTokens
 from api.application.clients import Clients
 from api.application.epcis import EpcisDocuments, Freezer
 from api.application.events import History
+from api.application.fsma import FsmaRecords
 from api.application.lineage import Lots
 from api.application.locations import Locations
 from api.application.organisations import Organisations
@@ -37,6 +38,7 @@ from api.application.ports import (
     OrganisationRepository,
     PasswordHasher,
     PublicReadRepository,
+    RecordedEventRepository,
     RefreshTokenRepository,
     ReplayGuard,
     Revocations,
@@ -49,6 +51,7 @@ from api.application.ports import (
 from api.application.public import PublicRecords
 from api.application.transactions import Transactions
 from api.domain.passwords import PasswordPolicy
+from api.infrastructure.exports.formats import FORMATS as EXPORT_FORMATS
 from api.presentation.context import Guard, IdempotencyStore, Services
 from api.settings import Settings
 
@@ -71,6 +74,7 @@ class Adapters:
     transactions: TransactionRepository
     lineage: LineageRepository
     public_reads: PublicReadRepository
+    recorded_events: RecordedEventRepository
     epcis_events: EpcisRepository
     api_clients: ApiClientRepository
     audit: AuditLog
@@ -167,6 +171,9 @@ def compose(settings: Settings, a: Adapters) -> Services:
         history=History(a.batches, a.events, a.transactions),
         lots=Lots(a.batches, a.lineage, a.events, audit, uow, clock, freezer),
         epcis=EpcisDocuments(a.batches, a.lineage, a.epcis_events, clock),
+        fsma=FsmaRecords(
+            a.recorded_events, a.batches, a.locations, a.organisations, EXPORT_FORMATS
+        ),
         public=PublicRecords(a.batches, a.public_reads),
         audit_trail=AuditTrail(audit, a.audit_quota, clock),
         tokens=a.tokens,

@@ -25,8 +25,8 @@ from api.domain.custody import EventType, authorize_move
 from api.domain.emails import lookup_email
 from api.domain.epcis.identifiers import gtin14, gtin_problem
 from api.domain.errors import Conflict, FieldIssue, NotPermitted, ValidationFailed
-from api.domain.fsma.descriptions import ReferenceDocument
 from api.domain.events import link
+from api.domain.fsma.descriptions import ReferenceDocument
 from api.domain.gs1 import GLN_DIGITS
 from api.domain.locations import Location
 from api.domain.organisations import Organisation

@@ -41,7 +41,9 @@ def status_changed(
 ) -> EventData:
     # The locations and the document only when named: a shipment without them hashes as it
     # always has.
-    document: JsonValue = {"type": reference.type, "number": reference.number} if reference else None
+    document: JsonValue = (
+        {"type": reference.type, "number": reference.number} if reference else None
+    )
     return without_none(
         {
             "recipient_id": str(recipient_id) if recipient_id else None,

@@ -18,6 +18,7 @@ from api.application.client_tokens import ClientTokens
 from api.application.clients import Clients
 from api.application.epcis import EpcisDocuments
 from api.application.events import History
+from api.application.fsma import FsmaRecords
 from api.application.lineage import Lots
 from api.application.locations import Locations
 from api.application.organisations import Organisations
@@ -64,6 +65,7 @@ class Services:
     history: History
     lots: Lots
     epcis: EpcisDocuments
+    fsma: FsmaRecords
     organisations: Organisations
     locations: Locations
     clients: Clients

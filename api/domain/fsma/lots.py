@@ -3,6 +3,7 @@ land-based receiving or transformation, and at nothing else. Dividing a lot to s
 apart keeps its code; repacking it makes new lots with new codes (a transformation)."""
 
 from dataclasses import dataclass
+
 from api.domain.batches import SplitKind
 from api.domain.fsma.descriptions import TlcSource
 

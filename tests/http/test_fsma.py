@@ -1,0 +1,124 @@
+"""The FSMA 204 records route over in-memory fakes: its formats, its file names, whose records
+it shows, and its answers to a bad query (docs/API.md, "FSMA 204 records")."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from api.domain.users import Role
+from tests.http.harness import bearer
+
+URL = "/api/v1/fsma204/records"
+BATCH = {
+    "product": "romaine lettuce",
+    "variety": "green",
+    "origin": {"farm": "La Loma", "region": "Michoacan", "country": "MX"},
+    "harvest_date": "2031-05-01",
+    "quantity": "900",
+    "unit": "kg",
+}
+
+
+@pytest.fixture
+async def producer(fakes):
+    return bearer(fakes.token(await fakes.user(Role.PRODUCER)))
+
+
+async def _rows(api, headers, **params):
+    answer = await api.get(URL, params=params, headers=headers)
+    assert answer.status_code == 200, answer.text
+    return list(csv.DictReader(io.StringIO(answer.text)))
+
+
+async def test_an_organisation_exports_its_harvests_as_a_csv_file(api, producer):
+    batch = (await api.post("/api/v1/batches", json=BATCH, headers=producer)).json()
+
+    answer = await api.get(URL, headers=producer)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["Content-Type"] == "text/csv; charset=utf-8; header=present"
+    assert answer.headers["Content-Disposition"] == 'attachment; filename="fsma204-records.csv"'
+    (row,) = list(csv.DictReader(io.StringIO(answer.text)))
+    assert row["Critical tracking event"] == "harvesting"
+    assert row["Traceability lot code"] == batch["code"]
+    assert row["Harvest date"] == "2031-05-01"
+    # Nothing is silently blank: the harvest names what it lacks.
+    assert "reference_document" in row["Missing key data elements"]
+    assert "subsequent_recipient_location" in row["Missing key data elements"]
+
+
+async def test_json_is_one_array_of_row_objects_and_xlsx_a_workbook(api, producer):
+    await api.post("/api/v1/batches", json=BATCH, headers=producer)
+
+    as_json = await api.get(URL, params={"format": "json"}, headers=producer)
+    as_xlsx = await api.get(
+        URL, params={"format": "xlsx", "from": "2020-01-01", "to": "2099-12-31"}, headers=producer
+    )
+
+    assert as_json.headers["Content-Type"] == "application/json"
+    (row,) = json.loads(as_json.content)
+    assert row["cte"] == "harvesting"
+    assert row["harvest_date"] == "2031-05-01"
+    assert isinstance(row["missing_kdes"], list)
+    assert as_xlsx.status_code == 200, as_xlsx.text
+    assert as_xlsx.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert as_xlsx.headers["Content-Disposition"] == (
+        'attachment; filename="fsma204-records_2020-01-01_2099-12-31.xlsx"'
+    )
+    assert as_xlsx.content[:2] == b"PK"
+
+
+async def test_others_see_none_of_an_organisations_records_and_auditors_see_them(
+    api, fakes, producer
+):
+    batch = (await api.post("/api/v1/batches", json=BATCH, headers=producer)).json()
+    other = bearer(fakes.token(await fakes.user(Role.PRODUCER)))
+    auditor = bearer(fakes.token(await fakes.user(Role.AUDITOR)))
+
+    assert await _rows(api, other) == []
+    codes = [row["Traceability lot code"] for row in await _rows(api, auditor)]
+    assert batch["code"] in codes
+
+
+async def test_the_filters_choose_the_rows(api, producer):
+    batch = (await api.post("/api/v1/batches", json=BATCH, headers=producer)).json()
+    await api.post("/api/v1/batches", json=BATCH | {"product": "cucumber"}, headers=producer)
+
+    by_lot = await _rows(api, producer, lot=batch["code"])
+    by_product = await _rows(api, producer, product="Cucumber")
+    by_cte = await _rows(api, producer, cte="shipping,receiving")
+    before = await _rows(api, producer, to="2000-01-01")
+
+    assert [row["Traceability lot code"] for row in by_lot] == [batch["code"]]
+    assert [row["Product description"] for row in by_product] == ["cucumber, green"]
+    assert by_cte == []
+    assert before == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "2031-13-01"},
+        {"to": "yesterday"},
+        {"from": "2031-05-02", "to": "2031-05-01"},
+        {"cte": "packing"},
+        {"cte": "shipping,"},
+        {"format": "pdf"},
+        {"lot": ""},
+        {"product": ""},
+    ],
+)
+async def test_a_bad_query_is_a_400_with_the_error_shape(api, producer, params):
+    answer = await api.get(URL, params=params, headers=producer)
+
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "bad_request"
+    assert answer.json()["error"]["request_id"]
+
+
+async def test_without_a_token_the_records_are_refused(api):
+    answer = await api.get(URL)
+
+    assert answer.status_code == 401
