@@ -18,6 +18,11 @@ from tests.support.server import RunningServer
 API_MD = Path(__file__).parents[2] / "docs" / "API.md"
 ROW = re.compile(r"^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)` \|.*\| ([0-9, ]+) \|$")
 METHODS = {"get", "post", "put", "patch", "delete"}
+RECORD_MEDIA = (
+    "text/csv; charset=utf-8; header=present",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/json",
+)
 
 
 def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -93,6 +98,9 @@ def test_every_operation_and_response_is_described(document: dict[str, Any]) -> 
             elif status == "200" and path.endswith((".svg", ".png")):
                 media = "image/svg+xml" if path.endswith(".svg") else "image/png"
                 assert set(response["content"]) == {media}, (where, status)
+            elif status == "200" and path == "/api/v1/fsma204/records":
+                # A file in the format asked for.
+                assert set(response["content"]) == set(RECORD_MEDIA), (where, status)
             elif status == "200" and path == "/api/v1/batches/{batch_id}/epcis":
                 # GS1 EPCIS 2.0 is JSON-LD; its errors are our JSON error shape.
                 assert set(response["content"]) == {"application/ld+json"}, (where, status)

@@ -4,10 +4,12 @@ it shows, and its answers to a bad query (docs/API.md, "FSMA 204 records")."""
 import csv
 import io
 import json
+from typing import Any
 
 import pytest
 
 from api.domain.users import Role
+from api.presentation.schemas.fsma import RecordRowOut, RecordsOut
 from tests.http.harness import bearer
 
 URL = "/api/v1/fsma204/records"
@@ -26,7 +28,7 @@ async def producer(fakes):
     return bearer(fakes.token(await fakes.user(Role.PRODUCER)))
 
 
-async def _rows(api, headers, **params):
+async def _rows(api: Any, headers: dict[str, str], **params: str) -> list[dict[str, str]]:
     answer = await api.get(URL, params=params, headers=headers)
     assert answer.status_code == 200, answer.text
     return list(csv.DictReader(io.StringIO(answer.text)))
@@ -122,3 +124,12 @@ async def test_without_a_token_the_records_are_refused(api):
     answer = await api.get(URL)
 
     assert answer.status_code == 401
+
+
+async def test_the_json_rows_are_what_the_document_says(api, producer):
+    await api.post("/api/v1/batches", json=BATCH, headers=producer)
+
+    rows = (await api.get(URL, params={"format": "json"}, headers=producer)).json()
+
+    assert RecordsOut.model_validate(rows).model_dump() == rows
+    assert list(rows[0]) == list(RecordRowOut.model_fields)

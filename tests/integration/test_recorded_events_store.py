@@ -100,12 +100,12 @@ async def test_an_organisation_reads_the_lots_it_owns_or_was_shipped_of_its_prod
     await store.batches.save_status(
         replace(shipped, status=BatchStatus.IN_TRANSIT, recipient_id=buyer)
     )
-    window = {"start": at, "end": at + timedelta(minutes=1)}
+    end = at + timedelta(minutes=1)
 
-    mine = await store.records.page(EventFilter(owner, **window), None, 10)
-    theirs = await store.records.page(EventFilter(buyer, **window), None, 10)
-    nobody = await store.records.page(EventFilter(stranger, **window), None, 10)
-    romaine = await store.records.page(EventFilter(owner, product="romaine", **window), None, 10)
+    mine = await store.records.page(EventFilter(owner, at, end), None, 10)
+    theirs = await store.records.page(EventFilter(buyer, at, end), None, 10)
+    nobody = await store.records.page(EventFilter(stranger, at, end), None, 10)
+    romaine = await store.records.page(EventFilter(owner, at, end, "romaine"), None, 10)
 
     assert {e.batch.code for e in mine} == {shipped.code, kept.code}
     assert [e.batch.code for e in theirs] == [shipped.code]

@@ -8,8 +8,8 @@ from api.presentation.context import services
 from api.presentation.http import current_actor, parse_query
 from api.presentation.schemas.fsma import (
     RECORDS_BINARY_SCHEMA,
-    RECORDS_JSON_SCHEMA,
     RECORDS_TEXT_SCHEMA,
+    RecordsOut,
     RecordsQueryIn,
 )
 from api.presentation.schemas.operations import Operation, Reply, operation
@@ -39,12 +39,12 @@ bp = Blueprint("fsma", url_prefix="/fsma204")
             Reply(
                 200,
                 "The records, as a file in the format asked for",
-                media=csv_rows.MEDIA_TYPE,
-                schema=RECORDS_TEXT_SCHEMA,
+                RecordsOut,
                 headers=("Content-Disposition",),
+                media=json_rows.JSON_MEDIA_TYPE,
                 other_media=(
+                    (csv_rows.MEDIA_TYPE, RECORDS_TEXT_SCHEMA),
                     (xlsx_rows.MEDIA_TYPE, RECORDS_BINARY_SCHEMA),
-                    (json_rows.JSON_MEDIA_TYPE, RECORDS_JSON_SCHEMA),
                 ),
             ),
         ),

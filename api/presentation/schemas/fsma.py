@@ -3,10 +3,18 @@
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    StringConstraints,
+    create_model,
+    model_validator,
+)
 
 from api.domain.fsma.kdes import Cte
-from api.domain.fsma.rows import COLUMNS
+from api.domain.fsma.rows import COLUMNS, CellKind
 from api.domain.fsma.sources import RecordsQuery
 from api.presentation.schemas.fields import FilterDate, SearchText
 
@@ -15,6 +23,8 @@ LotCode = Annotated[str, StringConstraints(min_length=1, max_length=48, pattern=
 
 
 class RecordsFormat(StrEnum):
+    """The file format of the FSMA 204 records."""
+
     CSV = "csv"
     XLSX = "xlsx"
     JSON = "json"
@@ -66,16 +76,52 @@ class RecordsQueryIn(BaseModel):
         return RecordsQuery(self.from_, self.to, self.lot, self.product, ctes)
 
 
-# The JSON format's rows, for the document: every column, as row_object writes it.
-_TEXT: dict[str, Any] = {"type": ["string", "null"]}
-_LIST: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
-ROW_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        column.key: _LIST if column.kind.value == "list" else _TEXT for column in COLUMNS
+# The JSON format's rows, for the document: every column, in order, as row_object writes it.
+ROW_EXAMPLE: dict[str, Any] = {
+    "cte": "shipping",
+    "traceability_lot_code": "AGB-7K3Q-9XD2-M4TN",
+    "product_description": "romaine lettuce, green",
+    "quantity": "1200.000",
+    "unit": "kg",
+    "event_date": "2031-05-02",
+    "event_time": "08:15:00",
+    "tlc_source": "La Loma; Km 12, Uruapan, Michoacan 60000, MX; tel +52 452 123 4567",
+    "ship_from": "La Loma; Km 12, Uruapan, Michoacan 60000, MX; tel +52 452 123 4567",
+    "ship_to": "Frescos SA (Bodega 2); Av. Central 4, Morelia, Michoacan 58000, MX; tel +52 1",
+    **{
+        key: None
+        for key in (
+            "previous_source", "receiving_location", "farm", "field_name", "harvester",
+            "harvest_date", "cooling_location", "cooling_date", "packing_location",
+            "received_date", "received_quantity", "received_unit",
+        )
     },
-    "required": [column.key for column in COLUMNS],
+    "input_lots": [],
+    "reference_document_type": "bill_of_lading",
+    "reference_document_number": "BOL-2031-0042",
+    "missing_kdes": [],
+}  # fmt: skip
+_ROW_FIELDS: dict[str, Any] = {
+    column.key: (list[str] if column.kind is CellKind.LIST else str | None, ...)
+    for column in COLUMNS
 }
-RECORDS_JSON_SCHEMA: dict[str, Any] = {"type": "array", "items": ROW_SCHEMA}
+RecordRowOut: type[BaseModel] = create_model(
+    "RecordRowOut",
+    __config__=ConfigDict(json_schema_extra={"examples": [ROW_EXAMPLE]}),
+    __doc__=(
+        "One FSMA 204 record: a critical tracking event of a lot, each column as the CSV's"
+        " (dates and times ISO 8601, quantities decimal strings); `missing_kdes` names the key"
+        " data elements its event requires but lacks."
+    ),
+    **_ROW_FIELDS,
+)
+
+
+class RecordsOut(RootModel[list[RecordRowOut]]):
+    """The FSMA 204 records as one JSON array, a row object a line."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [[ROW_EXAMPLE]]})
+
+
 RECORDS_TEXT_SCHEMA: dict[str, Any] = {"type": "string"}
 RECORDS_BINARY_SCHEMA: dict[str, Any] = {"type": "string", "format": "binary"}
