@@ -133,3 +133,67 @@ async def test_the_json_rows_are_what_the_document_says(api, producer):
 
     assert RecordsOut.model_validate(rows).model_dump() == rows
     assert list(rows[0]) == list(RecordRowOut.model_fields)
+
+
+async def _shipped(api: Any, fakes: Any, producer: dict[str, str]) -> tuple[Any, dict[str, str]]:
+    buyer_user = await fakes.user(Role.BUYER)
+    buyer = bearer(fakes.token(buyer_user))
+    batch = (await api.post("/api/v1/batches", json=BATCH, headers=producer)).json()
+    document = {"type": "bill_of_lading", "number": "BOL-9"}
+    shipped = await api.post(
+        f"/api/v1/batches/{batch['id']}/status",
+        json={"status": "in_transit", "recipient": str(buyer_user.id),
+              "reference_document": document},
+        headers=producer,
+    )  # fmt: skip
+    assert shipped.status_code == 200, shipped.text
+    return batch, buyer
+
+
+async def test_a_shipment_keeps_its_document_and_only_a_shipment_takes_one(api, fakes, producer):
+    batch, buyer = await _shipped(api, fakes, producer)
+    document = {"type": "receiving_advice", "number": "RA-1"}
+
+    refused = await api.post(
+        f"/api/v1/batches/{batch['id']}/status",
+        json={"status": "delivered", "reference_document": document},
+        headers=buyer,
+    )
+    events = (await api.get(f"/api/v1/batches/{batch['id']}/events", headers=producer)).json()
+
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"][0]["field"] == "reference_document"
+    shipped = events["data"][-1]
+    assert shipped["type"] == "shipped"
+    assert shipped["data"]["reference_document"] == {"type": "bill_of_lading", "number": "BOL-9"}
+
+
+async def test_a_split_divides_unless_told_to_repack_and_records_which(api, fakes, producer):
+    parts = [{"quantity": "500"}, {"quantity": "400"}]
+    divided = (await api.post("/api/v1/batches", json=BATCH, headers=producer)).json()
+    repacked = (await api.post("/api/v1/batches", json=BATCH, headers=producer)).json()
+
+    by_default = await api.post(
+        f"/api/v1/batches/{divided['id']}/split", json={"parts": parts}, headers=producer
+    )
+    by_choice = await api.post(
+        f"/api/v1/batches/{repacked['id']}/split",
+        json={"parts": parts, "kind": "repack"},
+        headers=producer,
+    )
+    unknown = await api.post(
+        f"/api/v1/batches/{repacked['id']}/split",
+        json={"parts": parts, "kind": "shred"},
+        headers=producer,
+    )
+    events = (await api.get(f"/api/v1/batches/{repacked['id']}/events", headers=producer)).json()
+
+    assert [c["split_kind"] for c in by_default.json()["children"]] == ["divide", "divide"]
+    assert [c["split_kind"] for c in by_choice.json()["children"]] == ["repack", "repack"]
+    assert by_choice.json()["parent"]["split_kind"] is None
+    assert unknown.status_code == 422
+    assert events["data"][-1]["data"]["kind"] == "repack"
+    rows = await _rows(api, producer, cte="transformation")
+    assert [row["Traceability lot code"] for row in rows] == [
+        child["code"] for child in by_choice.json()["children"]
+    ]
