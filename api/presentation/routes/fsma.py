@@ -26,7 +26,7 @@ bp = Blueprint("fsma", url_prefix="/fsma204")
             "One row per FDA FSMA 204 critical tracking event and traceability lot of the"
             " events recorded in the UTC dates `from` to `to` (inclusive; either may be left"
             " out), with every key data element its event requires and, in"
-            " `missing_key_data_elements`, those it lacks. An organisation's own (the lots it"
+            " `missing_kdes`, those it lacks. An organisation's own (the lots it"
             " owns or was shipped); an auditor's or admin's, anyone's. Sent as it is read:"
             " CSV with one header row, xlsx with a frozen header and a filter, or one JSON"
             " array; `Content-Disposition` names the file. Not paginated."
