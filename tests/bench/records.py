@@ -66,6 +66,12 @@ def peak_rss_mib(pid: int) -> float:
     return int(found.group(1)) / 1024 if found else 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of the process so far (/proc/PID/stat, clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def worker_pid(group: int) -> int:
     """The server's worker: of the processes in its process group, the one holding the most
     memory once it serves (the supervisor and Sanic's main process hold less)."""
@@ -208,26 +214,39 @@ async def seed_records(
         await connection.close()
 
 
+def export(api: Api, worker: int, auth: dict[str, str], name: str) -> dict[str, Any]:
+    before, cpu = peak_rss_mib(worker), cpu_seconds(worker)
+    started = time.perf_counter()
+    size, first = 0, None
+    with api.http.stream("GET", "/fsma204/records", params={"format": name}, headers=auth) as r:
+        r.raise_for_status()
+        for chunk in r.iter_bytes():
+            first = first or time.perf_counter() - started
+            size += len(chunk)
+    seconds = time.perf_counter() - started
+    print(name, round(seconds, 2), "s", file=sys.stderr)
+    return {
+        "format": name, "bytes": size, "seconds": seconds,
+        "first_byte_seconds": first or seconds, "cpu_seconds": cpu_seconds(worker) - cpu,
+        "peak_rss_before_mib": before, "peak_rss_after_mib": peak_rss_mib(worker),
+    }  # fmt: skip
+
+
 def records_bench(
-    api: Api, worker: int, auth: dict[str, str], formats: list[str]
+    api: Api, worker: int, auth: dict[str, str], formats: list[str], repeat: int
 ) -> list[dict[str, Any]]:
+    """Each format `repeat` times, interleaved; the medians, and the highest peak."""
+    runs = [export(api, worker, auth, name) for _ in range(repeat) for name in formats]
     out = []
     for name in formats:
-        before = peak_rss_mib(worker)
-        started = time.perf_counter()
-        size, first = 0, None
-        with api.http.stream("GET", "/fsma204/records", params={"format": name}, headers=auth) as r:
-            r.raise_for_status()
-            for chunk in r.iter_bytes():
-                first = first or time.perf_counter() - started
-                size += len(chunk)
-        seconds = time.perf_counter() - started
-        print(name, round(seconds, 2), "s", file=sys.stderr)
+        mine = [run for run in runs if run["format"] == name]
         out.append({
-            "format": name, "bytes": size, "seconds": round(seconds, 2),
-            "first_byte_seconds": round(first or seconds, 2),
-            "peak_rss_before_mib": round(before, 1),
-            "peak_rss_after_mib": round(peak_rss_mib(worker), 1),
+            "format": name, "bytes": mine[0]["bytes"], "runs": len(mine),
+            **{key: round(statistics.median(run[key] for run in mine), 2)
+               for key in ("seconds", "first_byte_seconds", "cpu_seconds")},
+            "seconds_each": [round(run["seconds"], 2) for run in mine],
+            "peak_rss_before_mib": round(min(run["peak_rss_before_mib"] for run in mine), 1),
+            "peak_rss_after_mib": round(max(run["peak_rss_after_mib"] for run in mine), 1),
         })  # fmt: skip
     return out
 
@@ -237,17 +256,19 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=7, help="EPCIS requests timed")
     parser.add_argument("--formats", default="csv,xlsx,json")
+    parser.add_argument("--repeat", type=int, default=2, help="exports of each format")
     parser.add_argument(
         "--response-timeout", type=int, default=300, help="the server's, in seconds (20 deployed)"
     )
     args = parser.parse_args()
     DATA.mkdir(parents=True, exist_ok=True)
+    load_before = [round(x, 2) for x in os.getloadavg()]
     env = services()
     try:
         result = measure(args, env)
     finally:
         sh(str(ROOT / "scripts/dev-services.sh"), "stop", str(DATA))
-    print(json.dumps(result, indent=2))
+    print(json.dumps({"load_average_before": load_before, **result}, indent=2))
 
 
 def measure(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
@@ -295,10 +316,10 @@ def measure(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
         warehouse = api.site(buyer_id, buyer, "warehouse")
         lots = -(-args.rows // 3)
         asyncio.run(seed_records(database_url, grower_id, buyer_id, farm, warehouse, lots))
-        records = records_bench(api, worker, buyer, args.formats.split(","))
+        records = records_bench(api, worker, buyer, args.formats.split(","), args.repeat)
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "load_average": os.getloadavg(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "response_timeout_seconds": args.response_timeout,
         "epcis": epcis,
         "fsma_rows": lots * 3,
