@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 from tests.e2e.conftest import assert_error, batch_body, sign_up, user_id
+from tests.e2e.test_clients import client_auth, register_client
 
 pytestmark = pytest.mark.e2e
 
@@ -260,3 +261,19 @@ def test_a_bad_query_is_a_json_400(server_client: httpx.Client, story: dict[str,
     answer = server_client.get(URL, params={"from": "2031-02-30"}, headers=story["buyer"])
 
     assert_error(answer, 400, "bad_request")
+
+
+def test_a_machine_client_with_events_read_exports_its_organisations_records_only(
+    server_client: httpx.Client, story: dict[str, Any]
+) -> None:
+    client = server_client
+    made = register_client(client, story["retailer"], ["events:read"])
+    reader = client_auth(client, made["client_id"], made["client_secret"])
+    other = register_client(client, story["retailer"], ["batches:read"])
+    without = client_auth(client, other["client_id"], other["client_secret"])
+
+    _, rows = csv_of(client, reader, product=story["product"])
+    refused = assert_error(client.get(URL, headers=without), 403, "forbidden")
+
+    assert [row[CTE] for row in rows] == ["shipping", "receiving"]
+    assert "events:read" in refused["message"]
