@@ -779,6 +779,7 @@ def _relative(batch: Batch, generation: int) -> Relative:
         batch.unit,
         batch.status,
         generation,
+        batch.split_kind,
     )
 
 
