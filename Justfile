@@ -235,6 +235,11 @@ monitoring-check:
 bench *args: sync
     uv run --frozen python -m tests.bench.run {{args}}
 
+# Time the FSMA 204 records (100,000 rows, each format) and a 200-event EPCIS lineage document through the real server, with the worker's peak memory; prints JSON
+[group('performance')]
+bench-records *args: sync
+    uv run --frozen python -m tests.bench.records {{args}}
+
 # Load-test a running API with locust (headless); after the ramp-up, fails when P99 or the failure rate miss their targets
 [group('performance')]
 load url users="1000" duration="4m" spawn_rate="10":

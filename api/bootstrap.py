@@ -24,6 +24,7 @@ from api.infrastructure.db.clients import PgApiClients
 from api.infrastructure.db.config import Limits, tortoise_config
 from api.infrastructure.db.epcis import PgEpcisEvents
 from api.infrastructure.db.events import PgEvents
+from api.infrastructure.db.fsma import PgRecordedEvents
 from api.infrastructure.db.invitations import PgInvitations
 from api.infrastructure.db.lineage import PgLineage
 from api.infrastructure.db.locations import PgLocations
@@ -103,6 +104,7 @@ async def build_services(settings: Settings) -> Services:
         epcis_events=PgEpcisEvents(),
         epcis_captures=PgCaptures(),
         epcis_schema=load_schema(),
+        recorded_events=PgRecordedEvents(),
         api_clients=PgApiClients(),
         audit=PgAuditLog(),
         audit_quota=audit_quota,

@@ -17,6 +17,7 @@ from api.application.clients import Clients
 from api.application.epcis import EpcisDocuments, Freezer
 from api.application.epcis_query import EpcisQueries
 from api.application.events import History
+from api.application.fsma import FsmaRecords
 from api.application.lineage import Lots
 from api.application.locations import Locations
 from api.application.organisations import Organisations
@@ -40,6 +41,7 @@ from api.application.ports import (
     OrganisationRepository,
     PasswordHasher,
     PublicReadRepository,
+    RecordedEventRepository,
     RefreshTokenRepository,
     ReplayGuard,
     Revocations,
@@ -52,6 +54,7 @@ from api.application.ports import (
 from api.application.public import PublicRecords
 from api.application.transactions import Transactions
 from api.domain.passwords import PasswordPolicy
+from api.infrastructure.exports.formats import FORMATS as EXPORT_FORMATS
 from api.presentation.context import Guard, IdempotencyStore, Services
 from api.settings import Settings
 
@@ -74,6 +77,7 @@ class Adapters:
     transactions: TransactionRepository
     lineage: LineageRepository
     public_reads: PublicReadRepository
+    recorded_events: RecordedEventRepository
     epcis_events: EpcisRepository
     epcis_captures: CaptureRepository
     # GS1's EPCIS 2.0 JSON Schema, that captured documents are checked against.
@@ -184,6 +188,9 @@ def compose(settings: Settings, a: Adapters) -> Services:
             uow,
             clock,
             a.epcis_schema,
+        ),
+        fsma=FsmaRecords(
+            a.recorded_events, a.batches, a.locations, a.organisations, EXPORT_FORMATS
         ),
         public=PublicRecords(a.batches, a.public_reads),
         audit_trail=AuditTrail(audit, a.audit_quota, clock),

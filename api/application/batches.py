@@ -26,6 +26,7 @@ from api.domain.emails import lookup_email
 from api.domain.epcis.identifiers import gtin14, gtin_problem
 from api.domain.errors import Conflict, FieldIssue, NotPermitted, ValidationFailed
 from api.domain.events import link
+from api.domain.fsma.descriptions import ReferenceDocument
 from api.domain.gs1 import GLN_DIGITS
 from api.domain.locations import Location
 from api.domain.organisations import Organisation
@@ -138,14 +139,16 @@ class Batches:
         reason: str | None = None,
         ship_from: UUID | None = None,
         ship_to: UUID | None = None,
+        reference: ReferenceDocument | None = None,
     ) -> Batch:
         """`recipient` (a buyer's email or id) when shipping, and optionally the locations
-        the shipment leaves from (the owner's) and goes to (the buyer's); `reason` when
-        rejecting."""
+        the shipment leaves from (the owner's) and goes to (the buyer's) and the document it
+        travels under; `reason` when rejecting."""
         async with self.unit_of_work.atomic(serial_key=f"batch:{batch_id}"):
             return await self.move(
-                actor, batch_id, status, note, ctx, recipient, reason, ship_from, ship_to
-            )
+                actor, batch_id, status, note, ctx, recipient, reason, ship_from, ship_to,
+                reference,
+            )  # fmt: skip
 
     async def move(
         self,
@@ -158,6 +161,7 @@ class Batches:
         reason: str | None = None,
         ship_from: UUID | None = None,
         ship_to: UUID | None = None,
+        reference: ReferenceDocument | None = None,
         captured: Captured | None = None,
     ) -> Batch:
         """`change_status` inside a transaction the caller holds (an EPCIS capture's, which
@@ -166,10 +170,11 @@ class Batches:
         now = self.clock.now()
         current = ensure_can_read(actor, await self.repo.get_for_update(batch_id), batch_id)
         move = authorize_move(actor, current, status, recipient is not None, bool(reason))
-        if (ship_from or ship_to) and not move.needs_recipient:
+        if (ship_from or ship_to or reference) and not move.needs_recipient:
             field = "ship_from_location_id" if ship_from else "ship_to_location_id"
+            field = "reference_document" if reference else field
             raise ValidationFailed(
-                "locations are named only when shipping",
+                "locations and documents are named only when shipping",
                 [FieldIssue(field, "allowed only when the status is in_transit")],
             )
         buyer = await self._buyer(recipient) if recipient else None
@@ -181,7 +186,9 @@ class Batches:
             status, now, buyer.id if buyer else None, ship_from, ship_to
         )
         await self.repo.save_status(changed)
-        data = history.status_changed(buyer.id if buyer else None, note, reason, ship_from, ship_to)
+        data = history.status_changed(
+            buyer.id if buyer else None, note, reason, ship_from, ship_to, reference
+        )
         event = await append(self.events, batch_id, move.event, actor, data, now)
         await self.epcis.freeze(changed, event, captured)
         metadata = {"from": current.status.value, "to": status.value, **data}

@@ -19,7 +19,7 @@ from api.application.ports import (
 from api.domain import history
 from api.domain.audit import AuditEvent, RequestContext
 from api.domain.batch_codes import PREFIX, in_server_namespace, new_code
-from api.domain.batches import Batch, BatchStatus, NewBatch
+from api.domain.batches import Batch, BatchStatus, NewBatch, SplitKind
 from api.domain.custody import EventType, authorize_split
 from api.domain.errors import Conflict, FieldIssue, ValidationFailed
 from api.domain.events import link
@@ -47,10 +47,15 @@ class Lots:
     epcis: Freezer
 
     async def split(
-        self, actor: Actor, batch_id: UUID, parts: list[Part], ctx: RequestContext
+        self,
+        actor: Actor,
+        batch_id: UUID,
+        parts: list[Part],
+        ctx: RequestContext,
+        kind: SplitKind = SplitKind.DIVIDE,
     ) -> tuple[Batch, list[Batch]]:
-        """Divide the batch into sub-lots held by the caller; their quantities must add up to
-        the batch's exactly, in its unit."""
+        """Divide (or repack) the batch into sub-lots held by the caller; their quantities must
+        add up to the batch's exactly, in its unit."""
         for index, part in enumerate(parts):
             if part.code is not None and in_server_namespace(part.code):
                 raise ValidationFailed(
@@ -64,7 +69,7 @@ class Lots:
                 )
         for attempt in range(CODE_ATTEMPTS):
             try:
-                return await self._split(actor, batch_id, parts, ctx)
+                return await self._split(actor, batch_id, parts, ctx, kind)
             except Conflict:
                 # A random code may, very rarely, be taken already: draw others.
                 if all(part.code for part in parts) or attempt == CODE_ATTEMPTS - 1:
@@ -72,7 +77,12 @@ class Lots:
         raise AssertionError("unreachable")
 
     async def _split(
-        self, actor: Actor, batch_id: UUID, parts: list[Part], ctx: RequestContext
+        self,
+        actor: Actor,
+        batch_id: UUID,
+        parts: list[Part],
+        ctx: RequestContext,
+        kind: SplitKind,
     ) -> tuple[Batch, list[Batch]]:
         now = self.clock.now()
         async with self.unit_of_work.atomic(serial_key=f"batch:{batch_id}"):
@@ -91,10 +101,10 @@ class Lots:
                         )
                     ],
                 )
-            children = [await self._child(actor, parent, part, now) for part in parts]
+            children = [await self._child(actor, parent, part, now, kind) for part in parts]
             changed = parent.transition_to(BatchStatus.SPLIT, now)
             await self.repo.save_status(changed)
-            data = history.split(children)
+            data = history.split(children, kind)
             event = await append(self.events, parent.id, EventType.SPLIT, actor, data, now)
             await self.epcis.freeze(changed, event)
             await self.audit.record(
@@ -104,13 +114,15 @@ class Lots:
                     "batch",
                     str(parent.id),
                     ctx,
-                    {"children": [str(child.id) for child in children]},
+                    {"children": [str(child.id) for child in children], "kind": kind.value},
                 ),
                 now,
             )
         return changed, children
 
-    async def _child(self, actor: Actor, parent: Batch, part: Part, now: datetime) -> Batch:
+    async def _child(
+        self, actor: Actor, parent: Batch, part: Part, now: datetime, kind: SplitKind
+    ) -> Batch:
         new = NewBatch(
             product=parent.product,
             origin=parent.origin,
@@ -123,6 +135,7 @@ class Lots:
             # A part of a public lot is public from the start (a buyer's packs of a pallet).
             publish=parent.is_public,
             gtin=parent.gtin,
+            split_kind=kind,
         )
         code = part.code or new_code()
         child = await self.repo.add(actor.org, new, code, now, parent.id, actor.id)

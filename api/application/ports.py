@@ -15,6 +15,7 @@ from api.domain.epcis.capture import CaptureJob
 from api.domain.epcis.document import Event as EpcisEvent
 from api.domain.epcis.query import EventQuery
 from api.domain.events import BatchEvent
+from api.domain.fsma.sources import EventFilter, StoredEvent
 from api.domain.lineage import Relative
 from api.domain.locations import Location
 from api.domain.organisations import (
@@ -277,6 +278,16 @@ class EventRepository(Protocol):
     async def chain(self, batch_id: UUID) -> list[BatchEvent]: ...
 
     async def has_hash(self, batch_id: UUID, event_hash: str) -> bool: ...
+
+
+class RecordedEventRepository(Protocol):
+    """The batch events the FSMA 204 records are made of, read a page at a time."""
+
+    async def page(
+        self, filters: EventFilter, after: tuple[datetime, int] | None, limit: int
+    ) -> Sequence[StoredEvent]:
+        """Up to `limit` events matching `filters`, in (time, id) order, after `after`."""
+        ...
 
 
 class EpcisRepository(Protocol):

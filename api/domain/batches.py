@@ -21,6 +21,15 @@ class BatchStatus(StrEnum):
     SPLIT = "split"
 
 
+class SplitKind(StrEnum):
+    """Why a lot was split, as the split records it (docs/fsma204.md, "Lot codes")."""
+
+    # The parts are the same food, parted to ship or sell apart: they keep the lot's code.
+    DIVIDE = "divide"
+    # The food was repacked (new packaging, a new product): each part is a new lot.
+    REPACK = "repack"
+
+
 class Unit(StrEnum):
     """The unit of a batch's quantity."""
 
@@ -72,6 +81,8 @@ class NewBatch:
     origin_location_id: UUID | None = None
     # The product's GTIN as 14 digits (identifiers.gtin14): it names the lot in EPCIS.
     gtin: str | None = None
+    # A sub-lot: why its parent was split.
+    split_kind: SplitKind | None = None
 
     def register(
         self,
@@ -105,6 +116,7 @@ class NewBatch:
             created_by=created_by,
             origin_location_id=self.origin_location_id,
             gtin=self.gtin,
+            split_kind=self.split_kind,
         )
 
 
@@ -140,6 +152,9 @@ class Batch:
     ship_to_location_id: UUID | None = None
     # The product's GTIN, 14 digits; a sub-lot has its parent's.
     gtin: str | None = None
+    # A sub-lot: why its parent was split (None for a lot that was not split from another,
+    # and for sub-lots split before the kind was recorded, which count as divided).
+    split_kind: SplitKind | None = None
 
     @property
     def organisation_id(self) -> UUID:

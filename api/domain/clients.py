@@ -13,7 +13,7 @@ SCOPES = {
     "batches:read": "List and read the organisation's batches and their lineage",
     "batches:write": "Register, split and publish batches",
     "custody:write": "Move batches through custody: ship, deliver, reject, cancel",
-    "events:read": "Read batches' event chains and transaction records",
+    "events:read": "Read batches' event chains, transaction records and FSMA 204 records",
     "transactions:write": "Record blockchain transactions for batches",
     "locations:read": "Read the organisation's locations",
     "locations:write": "Add and change the organisation's locations",

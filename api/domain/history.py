@@ -3,8 +3,9 @@ may see the batch, never on the public page). Quantities are decimal strings, id
 
 from uuid import UUID
 
-from api.domain.batches import Batch
-from api.domain.events import EventData, without_none
+from api.domain.batches import Batch, SplitKind
+from api.domain.events import EventData, JsonValue, without_none
+from api.domain.fsma.descriptions import ReferenceDocument
 
 
 def quantity_text(batch: Batch) -> str:
@@ -36,8 +37,13 @@ def status_changed(
     reason: str | None = None,
     ship_from_location_id: UUID | None = None,
     ship_to_location_id: UUID | None = None,
+    reference: ReferenceDocument | None = None,
 ) -> EventData:
-    # The locations only when named: a shipment without them hashes as it always has.
+    # The locations and the document only when named: a shipment without them hashes as it
+    # always has.
+    document: JsonValue = (
+        {"type": reference.type, "number": reference.number} if reference else None
+    )
     return without_none(
         {
             "recipient_id": str(recipient_id) if recipient_id else None,
@@ -45,16 +51,21 @@ def status_changed(
             "reason": reason,
             "ship_from_location_id": str(ship_from_location_id) if ship_from_location_id else None,
             "ship_to_location_id": str(ship_to_location_id) if ship_to_location_id else None,
+            "reference_document": document,
         }
     )
 
 
-def split(children: list[Batch]) -> EventData:
-    return {
-        "children": [
-            {"id": str(c.id), "code": c.code, "quantity": quantity_text(c)} for c in children
-        ]
-    }
+def split(children: list[Batch], kind: SplitKind | None = None) -> EventData:
+    # The kind only when given: a split recorded without one hashes as it always has.
+    return without_none(
+        {
+            "children": [
+                {"id": str(c.id), "code": c.code, "quantity": quantity_text(c)} for c in children
+            ],
+            "kind": kind.value if kind else None,
+        }
+    )
 
 
 def transaction_recorded(tx_hash: str, network: str, anchor_hash: str | None) -> EventData:

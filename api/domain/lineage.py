@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
-from api.domain.batches import Batch, BatchStatus, Unit
+from api.domain.batches import Batch, BatchStatus, SplitKind, Unit
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,8 @@ class Relative:
     status: BatchStatus
     # Generations away: -1 the parent, -2 the grandparent; 1 a child, 2 a grandchild.
     depth: int
+    # Why its parent was split (None: not split from another, or before kinds were recorded).
+    split_kind: SplitKind | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from api.application.clients import Clients
 from api.application.epcis import EpcisDocuments
 from api.application.epcis_query import EpcisQueries
 from api.application.events import History
+from api.application.fsma import FsmaRecords
 from api.application.lineage import Lots
 from api.application.locations import Locations
 from api.application.organisations import Organisations
@@ -68,6 +69,7 @@ class Services:
     epcis: EpcisDocuments
     epcis_queries: EpcisQueries
     captures: Captures
+    fsma: FsmaRecords
     organisations: Organisations
     locations: Locations
     clients: Clients

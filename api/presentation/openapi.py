@@ -239,6 +239,8 @@ def _response(reply: Reply) -> dict[str, Any]:
         out["content"] = {reply.media: media}
     elif reply.schema is not None:
         out["content"] = {reply.media: {"schema": reply.schema}}
+    for media_type, schema in reply.other_media:
+        out.setdefault("content", {})[media_type] = {"schema": schema}
     if reply.links:
         out["links"] = reply.links
     return out

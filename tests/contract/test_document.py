@@ -23,6 +23,11 @@ LD_JSON_PATHS = {
     "/api/v1/epcis/events",
     "/api/v1/epcis/events/{event_id}",
 }
+RECORD_MEDIA = (
+    "text/csv; charset=utf-8; header=present",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/json",
+)
 
 
 def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -98,6 +103,9 @@ def test_every_operation_and_response_is_described(document: dict[str, Any]) -> 
             elif status == "200" and path.endswith((".svg", ".png")):
                 media = "image/svg+xml" if path.endswith(".svg") else "image/png"
                 assert set(response["content"]) == {media}, (where, status)
+            elif status == "200" and path == "/api/v1/fsma204/records":
+                # A file in the format asked for.
+                assert set(response["content"]) == set(RECORD_MEDIA), (where, status)
             elif status == "200" and path in LD_JSON_PATHS:
                 # GS1 EPCIS 2.0 is JSON-LD; its errors are our JSON error shape.
                 assert set(response["content"]) == {"application/ld+json"}, (where, status)

@@ -26,6 +26,8 @@ post_hooks: []
 content_type_overrides:
   image/svg+xml: application/octet-stream
   image/png: application/octet-stream
+  text/csv; charset=utf-8; header=present: application/octet-stream
+  application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: application/octet-stream
 """
 
 
@@ -287,6 +289,47 @@ def test_organisations_through_the_generated_client(sdk: Sdk) -> None:
     )
     assert isinstance(read, m.BatchOut)
     assert read.status == m.BatchStatus.IN_TRANSIT
+
+
+def test_fsma_records_through_the_generated_client(sdk: Sdk) -> None:
+    m = sdk.models
+    _, ana = _person(sdk)
+    bo_email, bo = _person(sdk, "buyer")
+    product = f"romaine {uuid.uuid4().hex[:8]}"
+    batch = sdk.api("batches", "batches_create").sync(
+        client=ana,
+        body=m.BatchIn.from_dict(
+            {"product": product, "origin": {"farm": "La Loma", "country": "MX"},
+             "harvest_date": "2031-05-01", "quantity": "900", "unit": "kg"}
+        ),
+    )  # fmt: skip
+    document = m.ReferenceDocumentIn(type_="bill_of_lading", number="BOL-7")
+    change = sdk.api("batches", "batches_change_status")
+    ship = m.StatusIn(
+        status=m.BatchStatus.IN_TRANSIT, recipient=bo_email, reference_document=document
+    )
+    assert isinstance(change.sync(client=ana, batch_id=batch.id, body=ship), m.BatchOut)
+    delivered = m.StatusIn(status=m.BatchStatus.DELIVERED)
+    assert isinstance(change.sync(client=bo, batch_id=batch.id, body=delivered), m.BatchOut)
+    parts = [m.SplitPartIn(quantity="500"), m.SplitPartIn(quantity="400")]
+    split = sdk.api("batches", "batches_split").sync(
+        client=bo, batch_id=batch.id, body=m.SplitIn(parts=parts, kind=m.SplitKind.REPACK)
+    )
+    assert isinstance(split, m.SplitOut)
+    assert [c.split_kind for c in split.children] == [m.SplitKind.REPACK] * 2
+
+    records = sdk.api("fsma", "fsma_records").sync_detailed(
+        client=bo, product=product, format_=m.RecordsFormat.JSON
+    )
+
+    assert records.status_code == 200
+    assert records.headers["Content-Disposition"] == 'attachment; filename="fsma204-records.json"'
+    rows = records.parsed
+    assert all(isinstance(row, m.RecordRowOut) for row in rows)
+    assert [row.cte for row in rows] == [
+        "harvesting", "shipping", "receiving", "transformation", "transformation",
+    ]  # fmt: skip
+    assert rows[1].reference_document_number == "BOL-7"
 
 
 def test_errors_parse_as_the_error_model(sdk: Sdk) -> None:

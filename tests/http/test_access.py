@@ -59,6 +59,7 @@ SCOPED = {
     ("GET", "/api/v1/batches/{batch_id}/transactions"): "events:read",
     ("POST", "/api/v1/epcis/capture"): "events:capture",
     ("GET", "/api/v1/epcis/capture/{capture_id}"): "events:capture",
+    ("GET", "/api/v1/fsma204/records"): "events:read",
     ("POST", "/api/v1/batches/{batch_id}/transactions"): "transactions:write",
     ("GET", "/api/v1/organisations/{organisation_id}/locations"): "locations:read",
     ("GET", "/api/v1/organisations/{organisation_id}/locations/{location_id}"): "locations:read",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from api.application.ports import BatchRepository, LineageRepository
-from api.domain.batches import Batch
+from api.domain.batches import Batch, SplitKind
 from api.domain.lineage import Relative
 from api.domain.organisations import Activity, NewOrganisation
 from api.infrastructure.db.batches import PgBatches
@@ -30,21 +30,24 @@ class Store:
     real: bool
 
     async def family(self) -> "Family":
-        """root, split into b and a (made in that order); a split into a1."""
+        """root, repacked into b and a (made in that order); a divided into a1."""
         owner = uuid.uuid4()
         if self.real:
             new = NewOrganisation("Finca", "MX", frozenset({Activity.PRODUCER}))
             owner = (await PgOrganisations().add(new, NOW, owner)).id
         stem = f"FAM-{uuid.uuid4().hex[:8].upper()}"
 
-        async def lot(suffix: str, parent: Batch | None = None) -> Batch:
+        async def lot(
+            suffix: str, parent: Batch | None = None, kind: SplitKind | None = None
+        ) -> Batch:
             parent_id = parent.id if parent else None
-            return await self.batches.add(owner, new_batch(), stem + suffix, NOW, parent_id)
+            new = new_batch(split_kind=kind)
+            return await self.batches.add(owner, new, stem + suffix, NOW, parent_id)
 
         root = await lot("")
-        b = await lot("-B", root)
-        a = await lot("-A", root)
-        return Family(root, a, b, await lot("-A1", a))
+        b = await lot("-B", root, SplitKind.REPACK)
+        a = await lot("-A", root, SplitKind.REPACK)
+        return Family(root, a, b, await lot("-A1", a, SplitKind.DIVIDE))
 
 
 @dataclass
@@ -65,7 +68,7 @@ def store(request: pytest.FixtureRequest, services: Services) -> Store:
 
 def relative(batch: Batch, depth: int) -> Relative:
     return Relative(batch.id, batch.code, batch.parent_id, batch.product, batch.quantity,
-                    batch.unit, batch.status, depth)  # fmt: skip
+                    batch.unit, batch.status, depth, batch.split_kind)  # fmt: skip
 
 
 async def test_ancestors_come_nearest_first(store: Store) -> None:

@@ -32,6 +32,7 @@ from api.domain.epcis.capture import CaptureJob
 from api.domain.epcis.query import EventQuery, keys_of, matches
 from api.domain.errors import Conflict
 from api.domain.events import BatchEvent
+from api.domain.fsma.sources import EventFilter, StoredEvent
 from api.domain.lineage import Relative
 from api.domain.locations import Location
 from api.domain.organisations import (
@@ -460,6 +461,8 @@ class FakeTransactions:
 class FakeEvents:
     def __init__(self) -> None:
         self.chains: dict[UUID, list[BatchEvent]] = {}
+        # As the table's serial id: the order events were stored in.
+        self.ids: dict[tuple[UUID, int], int] = {}
 
     async def add(self, events: Sequence[BatchEvent], by: Actor | None = None) -> None:
         # As the database's unique (batch_id, seq): a bug, not a Conflict; all or nothing.
@@ -468,6 +471,7 @@ class FakeEvents:
         if taken.intersection(keys) or len(set(keys)) < len(keys):
             raise IntegrityError("duplicate key value violates unique constraint (batch_id, seq)")
         for event in events:
+            self.ids[(event.batch_id, event.seq)] = len(self.ids) + 1
             chain = self.chains.setdefault(event.batch_id, [])
             chain.append(event)
             chain.sort(key=lambda e: e.seq)
@@ -481,6 +485,40 @@ class FakeEvents:
 
     async def has_hash(self, batch_id: UUID, event_hash: str) -> bool:
         return any(e.hash == event_hash for e in self.chains.get(batch_id, []))
+
+
+class FakeRecordedEvents:
+    """The FSMA 204 export's reads of FakeEvents and FakeBatches, as PgRecordedEvents."""
+
+    def __init__(self, batches: FakeBatches, events: FakeEvents) -> None:
+        self.batches, self.events = batches, events
+
+    async def page(
+        self, filters: EventFilter, after: tuple[datetime, int] | None, limit: int
+    ) -> Sequence[StoredEvent]:
+        found = []
+        for batch_id, chain in self.events.chains.items():
+            batch = self.batches.rows[batch_id]
+            org = filters.organisation_id
+            if org is not None and org not in (batch.owner_id, batch.recipient_id):
+                continue
+            if filters.product is not None and batch.product.lower() != filters.product.lower():
+                continue
+            shipment = next((e.data for e in reversed(chain) if e.type == "shipped"), None)
+            for event in chain:
+                key = (event.at, self.events.ids[(batch_id, event.seq)])
+                if (
+                    event.type not in filters.types
+                    or (filters.start is not None and event.at < filters.start)
+                    or (filters.end is not None and event.at >= filters.end)
+                    or (after is not None and key <= after)
+                ):
+                    continue
+                delivered = shipment if event.type == "delivered" else None
+                found.append(
+                    StoredEvent(key[1], batch, event.type, event.at, event.data, delivered)
+                )
+        return sorted(found, key=lambda e: (e.at, e.id))[:limit]
 
 
 class BatchLookup(Protocol):
@@ -823,6 +861,7 @@ def _relative(batch: Batch, generation: int) -> Relative:
         batch.unit,
         batch.status,
         generation,
+        batch.split_kind,
     )
 
 

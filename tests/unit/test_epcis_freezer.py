@@ -13,7 +13,7 @@ from api.application.batches import Batches
 from api.application.epcis import EpcisDocuments, Freezer
 from api.application.lineage import Lots, Part
 from api.domain import history
-from api.domain.batches import Batch, BatchStatus
+from api.domain.batches import Batch, BatchStatus, SplitKind
 from api.domain.epcis.document import PREVIOUS_EVENT_ID
 from api.domain.errors import NotFound, ValidationFailed
 from api.domain.events import verify
@@ -162,7 +162,7 @@ async def test_our_own_chain_records_what_it_always_did(world: World, family: Fa
     assert chain[1].data == history.status_changed(
         family.buyer.org, "truck 7", None, lot.ship_from_location_id, lot.ship_to_location_id
     )
-    assert chain[3].data == history.split(family.children)
+    assert chain[3].data == history.split(family.children, SplitKind.DIVIDE)
 
 
 async def test_a_sub_lots_document_holds_the_split_that_made_it_and_lineage_its_family(

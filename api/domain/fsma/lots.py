@@ -3,18 +3,11 @@ land-based receiving or transformation, and at nothing else. Dividing a lot to s
 apart keeps its code; repacking it makes new lots with new codes (a transformation)."""
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from api.domain.batches import SplitKind
 from api.domain.fsma.descriptions import TlcSource
 
-
-class SplitKind(StrEnum):
-    """Why a lot was split, as the split records it."""
-
-    # The parts are the same food, parted to ship or sell apart: they keep the lot's code.
-    DIVIDE = "divide"
-    # The food was repacked (new packaging, a new product): each part is a new lot.
-    REPACK = "repack"
+__all__ = ["LotIdentity", "SplitKind", "after_split"]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,15 @@ from tortoise import connections
 from tortoise.backends.base.client import TransactionalDBClient
 
 from api.application.pagination import Cursor
-from api.domain.batches import Batch, BatchFilter, BatchStatus, NewBatch, Origin, Unit
+from api.domain.batches import (
+    Batch,
+    BatchFilter,
+    BatchStatus,
+    NewBatch,
+    Origin,
+    SplitKind,
+    Unit,
+)
 from api.infrastructure.db.errors import unique_as_conflict
 from api.infrastructure.db.models import BatchRow
 from api.infrastructure.db.values import as_datetime, as_uuid, column_list
@@ -20,7 +28,7 @@ COLUMNS = (
     "id", "code", "owner_id", "product", "variety", "origin_farm", "origin_region",
     "origin_country", "harvest_date", "quantity", "unit", "status", "created_at", "updated_at",
     "recipient_id", "parent_id", "farm_public", "public_code", "published_at", "created_by",
-    "origin_location_id", "ship_from_id", "ship_to_id", "gtin",
+    "origin_location_id", "ship_from_id", "ship_to_id", "gtin", "split_kind",
 )  # fmt: skip
 SELECT = f"SELECT {column_list(COLUMNS)} FROM batches"  # noqa: S608 - constant
 SELECT_BY_ID = f"{SELECT} WHERE id = $1"
@@ -58,6 +66,7 @@ def batch_from_row(row: Mapping[str, Any]) -> Batch:
         ship_from_location_id=row["ship_from_id"] and as_uuid(row["ship_from_id"]),
         ship_to_location_id=row["ship_to_id"] and as_uuid(row["ship_to_id"]),
         gtin=row["gtin"],
+        split_kind=row["split_kind"] and SplitKind(row["split_kind"]),
     )
 
 
@@ -69,6 +78,7 @@ def batch_values(batch: Batch) -> list[Any]:
         batch.recipient_id, batch.parent_id, batch.farm_public, batch.public_code,
         batch.published_at, batch.created_by, batch.origin_location_id,
         batch.ship_from_location_id, batch.ship_to_location_id, batch.gtin,
+        batch.split_kind and batch.split_kind.value,
     ]  # fmt: skip
 
 

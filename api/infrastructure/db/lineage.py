@@ -3,13 +3,13 @@ from uuid import UUID
 
 from tortoise import connections
 
-from api.domain.batches import BatchStatus, Unit
+from api.domain.batches import BatchStatus, SplitKind, Unit
 from api.domain.lineage import Relative
 from api.infrastructure.metrics import timed
 
 # Splits can only nest as deep as lots are split; the bound keeps a corrupt cycle finite.
 MAX_DEPTH = 64
-COLUMNS = "b.id, b.code, b.parent_id, b.product, b.quantity, b.unit, b.status"
+COLUMNS = "b.id, b.code, b.parent_id, b.product, b.quantity, b.unit, b.status, b.split_kind"
 ANCESTORS = f"""
 WITH RECURSIVE up(id, depth) AS (
     SELECT parent_id, -1 FROM batches WHERE id = $1 AND parent_id IS NOT NULL
@@ -41,6 +41,7 @@ def _relative(row: dict[str, Any]) -> Relative:
         unit=Unit(row["unit"]),
         status=BatchStatus(row["status"]),
         depth=row["depth"],
+        split_kind=row["split_kind"] and SplitKind(row["split_kind"]),
     )
 
 

@@ -6,7 +6,7 @@ from tortoise.contrib.postgres.indexes import GinIndex
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from api.domain.batches import BatchStatus, Unit
+from api.domain.batches import BatchStatus, SplitKind, Unit
 from api.domain.organisations import MemberRole
 from api.domain.transactions import EventType, TxStatus
 from api.domain.users import Role
@@ -201,6 +201,10 @@ class BatchRow(Model):
     published_at = fields.DatetimeField(null=True)
     # The product's GTIN, as 14 digits (a sub-lot has its parent's): names the lot in EPCIS.
     gtin = fields.CharField(max_length=14, null=True)
+    # A sub-lot: why its parent was split (divide: it keeps the lot's FSMA 204 lot code;
+    # repack: a new lot). Null for lots not split from another and for sub-lots split before
+    # the kind was recorded.
+    split_kind = fields.CharEnumField(SplitKind, max_length=8, null=True)
 
     class Meta:
         table = "batches"
@@ -264,6 +268,8 @@ class BatchEventRow(Model):
     class Meta:
         table = "batch_events"
         unique_together = (("batch_id", "seq"),)
+        # FSMA 204 records page through the events of a time range in time order.
+        indexes = (Index(fields=("at", "id")),)
 
 
 class EpcisEventRow(Model):

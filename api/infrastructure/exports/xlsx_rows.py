@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 import xlsxwriter
 
+from api.domain.errors import FieldIssue, ValidationFailed
 from api.domain.fsma.rows import COLUMNS, Cell, CellKind, Row
 from api.infrastructure.exports.text import cell_text
 
@@ -35,10 +36,6 @@ WIDTHS = {
 }
 
 
-class TooManyRows(ValueError):
-    """More rows than one sheet holds."""
-
-
 class _Sheet:
     def __init__(self, path: Path, workdir: str) -> None:
         self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": workdir})
@@ -54,7 +51,10 @@ class _Sheet:
 
     def write(self, rows: Sequence[Row]) -> None:
         if self.last_row + len(rows) > MAX_ROWS:
-            raise TooManyRows(f"a sheet holds {MAX_ROWS} rows: export this as CSV")
+            raise ValidationFailed(
+                f"a sheet holds {MAX_ROWS} rows: export this as CSV, or fewer dates",
+                [FieldIssue("format", "xlsx holds at most 1,048,575 rows")],
+            )
         for row in rows:
             self.last_row += 1
             for index, column in enumerate(COLUMNS):

@@ -4,6 +4,7 @@ from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 
 from api.domain.batches import BatchFilter, NewBatch, Origin
+from api.domain.fsma.descriptions import ReferenceDocument
 from api.presentation.access import Access
 from api.presentation.context import services
 from api.presentation.http import (
@@ -142,7 +143,8 @@ async def get_batch(request: Request, batch_id: str) -> HTTPResponse:
             " it; the recipient confirms it `delivered` or `rejected` (with a `reason`)."
             " `recipient` only when shipping and `reason` when rejecting, otherwise 422."
             " Shipping may name `ship_from_location_id`, a location of the owner, and"
-            " `ship_to_location_id`, one of the recipient (422 otherwise)."
+            " `ship_to_location_id`, one of the recipient (422 otherwise), and the"
+            " `reference_document` it travels under (type and number, for the FSMA 204 records)."
         ),
         tag="batches",
         access=Access.BEARER,
@@ -177,6 +179,11 @@ async def change_status(request: Request, batch_id: str) -> HTTPResponse:
         reason=body.reason,
         ship_from=body.ship_from_location_id,
         ship_to=body.ship_to_location_id,
+        reference=(
+            ReferenceDocument(body.reference_document.type, body.reference_document.number)
+            if body.reference_document
+            else None
+        ),
     )
     return json(batch_json(batch))
 

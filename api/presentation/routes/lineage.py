@@ -22,7 +22,10 @@ bp = Blueprint("lineage", url_prefix="/batches/<batch_id:str>")
         summary="Split a batch",
         description=(
             "Its holder splits a batch into sub-lots of the same product, whose quantities add up"
-            " to the batch's exactly (otherwise 422); the batch becomes `split`."
+            " to the batch's exactly (otherwise 422); the batch becomes `split`. `kind` says"
+            " why: `divide` (the default: parted to ship or sell apart, the sub-lots keep the"
+            " lot's FSMA 204 lot code) or `repack` (new lots, a transformation); each sub-lot's"
+            " `split_kind` records it."
         ),
         tag="batches",
         access=Access.BEARER,
@@ -45,7 +48,7 @@ async def split(request: Request, batch_id: str) -> HTTPResponse:
     body = parse_body(request, SplitIn)
     parts = [Part(Decimal(p.quantity), p.code) for p in body.parts]
     parent, children = await services(request).lots.split(
-        actor, parse_id(batch_id), parts, request_context(request)
+        actor, parse_id(batch_id), parts, request_context(request), body.kind
     )
     out = {"parent": batch_json(parent), "children": [batch_json(c) for c in children]}
     return json(out, status=201)

@@ -13,7 +13,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from api.domain.batches import Batch, BatchStatus, Unit
+from api.domain.batches import Batch, BatchStatus, SplitKind, Unit
 from api.domain.countries import ISO_3166_ALPHA2
 from api.domain.epcis.identifiers import gtin14, gtin_problem
 from api.presentation.schemas.common import RequestModel, ResponseModel, UtcDatetime, rfc3339
@@ -134,6 +134,21 @@ class BatchIn(RequestModel):
     gtin: Gtin | None = None
 
 
+class ReferenceDocumentIn(RequestModel):
+    """A business document an event is recorded in: its type and number."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"type": "bill_of_lading", "number": "BOL-2031-0042"}]}
+    )
+
+    type: Annotated[
+        str, StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9 _./-]+$")
+    ]
+    number: Annotated[
+        str, StringConstraints(min_length=1, max_length=100, pattern=r"^[!-~]([ -~]*[!-~])?$")
+    ]
+
+
 class StatusIn(RequestModel):
     """The status to move the batch to, and an optional note kept in the audit trail."""
 
@@ -150,6 +165,9 @@ class StatusIn(RequestModel):
     # Shipping: where it leaves from (the owner's location) and goes to (the recipient's).
     ship_from_location_id: Uuid | None = None
     ship_to_location_id: Uuid | None = None
+    # Shipping: the document the shipment travels under (a bill of lading, an invoice...),
+    # for the FSMA 204 records.
+    reference_document: ReferenceDocumentIn | None = None
 
 
 class SplitPartIn(RequestModel):
@@ -169,6 +187,9 @@ class SplitIn(RequestModel):
     )
 
     parts: Annotated[list[SplitPartIn], Field(min_length=2, max_length=100)]
+    # divide: the same food parted to ship or sell apart (the parts keep its FSMA 204 lot
+    # code); repack: new packaging or product (each part is a new lot).
+    kind: SplitKind = SplitKind.DIVIDE
 
 
 class OriginOut(ResponseModel):
@@ -198,6 +219,7 @@ BATCH_OUT_EXAMPLE: dict[str, Any] = {
     "ship_from_location_id": None,
     "ship_to_location_id": None,
     "gtin": "07038010000065",
+    "split_kind": None,
 }
 
 
@@ -237,6 +259,9 @@ class BatchOut(ResponseModel):
     ship_to_location_id: UUID | None
     # The product's GTIN, 14 digits (a sub-lot has its parent's); null when none was given.
     gtin: GtinOut | None
+    # A sub-lot: whether its parent was divided or repacked; null for a lot not split from
+    # another, and for sub-lots split before the kind was recorded (they count as divided).
+    split_kind: SplitKind | None = None
 
 
 class BatchPage(BaseModel):
@@ -309,6 +334,7 @@ def batch_json(batch: Batch) -> dict[str, object]:
         "ship_from_location_id": _id(batch.ship_from_location_id),
         "ship_to_location_id": _id(batch.ship_to_location_id),
         "gtin": batch.gtin,
+        "split_kind": batch.split_kind.value if batch.split_kind else None,
     }
 
 

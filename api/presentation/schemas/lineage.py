@@ -2,7 +2,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from api.domain.batches import BatchStatus, Unit
+from api.domain.batches import BatchStatus, SplitKind, Unit
 from api.domain.lineage import Lineage, Relative
 from api.presentation.schemas.batches import BATCH_OUT_EXAMPLE, BatchOut, QuantityOut, batch_json
 
@@ -18,6 +18,9 @@ class RelativeOut(BaseModel):
     unit: Unit
     status: BatchStatus
     depth: int
+    # Why its parent was split: divide or repack (null for the root, or a split made before
+    # kinds were recorded).
+    split_kind: SplitKind | None = None
 
 
 class LineageOut(BaseModel):
@@ -39,6 +42,7 @@ class LineageOut(BaseModel):
                             "unit": "kg",
                             "status": "registered",
                             "depth": 1,
+                            "split_kind": "divide",
                         }
                     ],
                 }
@@ -63,6 +67,7 @@ def _relative_json(relative: Relative) -> dict[str, object]:
         "unit": relative.unit.value,
         "status": relative.status.value,
         "depth": relative.depth,
+        "split_kind": relative.split_kind.value if relative.split_kind else None,
     }
 
 

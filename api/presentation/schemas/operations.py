@@ -54,6 +54,8 @@ class Reply:
     # A body that is not JSON (an image): its media type and schema, with `model=None`.
     media: str = "application/json"
     schema: dict[str, Any] | None = None
+    # The same answer in other media types (a file in the format asked for): their schemas.
+    other_media: tuple[tuple[str, dict[str, Any]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,9 @@ HEADERS = {
         "Seconds to wait before retrying", {"type": "integer", "minimum": 1}, True
     ),
     "Location": _header("The new resource's URL", _TEXT, required=True),
+    "Content-Disposition": _header(
+        '`attachment; filename="..."`: the file\'s name', _TEXT, required=True
+    ),
     "ETag": _header("A strong validator of the body, for `If-None-Match`", _TEXT, required=True),
     "WWW-Authenticate": _header(
         '`Bearer`; on the token endpoint, `Basic realm="agrobridge"`',
