@@ -258,7 +258,7 @@ soak url="http://127.0.0.1:8000" duration="1h" users="6": sync
 provision env *args: sync
     ansible/release.sh provision {{quote(env)}} -- {{args}}
 
-# Release an image to ENV with zero downtime (`just deploy staging` builds one; production takes an id staging released, `--yes` skips the question)
+# Release an image CI passed to ENV with zero downtime (`just deploy staging` takes the one CI passed at this commit; production takes an id staging released, `--yes` skips the question)
 [group('deploy')]
 deploy env *args: sync
     ansible/release.sh deploy {{quote(env)}} {{args}}
