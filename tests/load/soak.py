@@ -8,7 +8,8 @@ is recorded to a CSV. A worker whose memory keeps growing once warmed up is a le
 The workers' memory comes from the API's /metrics (agrobridge_process_resident_memory_bytes, one
 series per worker pid), which answers loopback peers, or callers with SOAK_METRICS_TOKEN. The
 clients stay within the API's per-address limits: sign-ups, logins and refreshes share
---auth-per-minute (the API allows 20 a minute; here a burst of 5, then 14 a minute), and each
+--auth-per-minute (the API allows 20 a minute, and hashes at most two passwords of one address at
+once; here a burst of 2, then 14 a minute), and each
 client makes about two requests a second. Writes --out (CSV: elapsed_s, utc, pid, rss_bytes,
 requests, failures) and the summary next to it (.summary.txt).
 """
@@ -67,7 +68,7 @@ class AuthPacer:
     """Sign-ups, logins and refreshes of every client, spread to stay under the API's limit:
     a burst of `burst` at the start, then `per_minute`."""
 
-    def __init__(self, per_minute: int, burst: int = 5) -> None:
+    def __init__(self, per_minute: int, burst: int = 2) -> None:
         self.rate = per_minute / 60
         self.burst = float(burst)
         self.tokens = self.burst
