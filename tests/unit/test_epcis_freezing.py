@@ -19,6 +19,7 @@ from api.domain.epcis.freezing import epcis_input, has_form, named
 from api.domain.epcis.hashing import event_hash
 from api.domain.epcis.validation import schema_problems
 from api.domain.events import BatchEvent, link
+from api.domain.fsma.descriptions import ReferenceDocument
 from api.domain.locations import Location, LocationKind
 from api.domain.organisations import Activity, Organisation
 from api.infrastructure.epcis_schema import load_schema
@@ -247,6 +248,36 @@ def test_the_event_names_what_named_lists_and_nothing_else():
     assert named(SHIPPED, shipment()).locations == {PACKHOUSE.id, WAREHOUSE.id}
     assert named(SPLIT, SPLIT_EVENT).locations == {WAREHOUSE.id}
     assert named(SPLIT, SPLIT_EVENT).organisations == frozenset()
+
+
+def shipped_under(kind: str, number: str) -> dict[str, Any]:
+    data = history.status_changed(
+        BUYER.id, None, None, PACKHOUSE.id, WAREHOUSE.id, ReferenceDocument(kind, number)
+    )
+    return form(SHIPPED, event(SHIPPED, E.SHIPPED, data, 1))
+
+
+def test_a_shipment_names_the_document_it_travels_under_as_a_business_transaction():
+    made = shipped_under("bill_of_lading", "BOL 2031/0042")
+    own = shipped_under("Lieferschein", "LS-77")
+
+    assert made["bizTransactionList"] == [
+        {
+            "type": "bol",
+            "bizTransaction": "https://agrobridge.example/id/document/"
+            f"{GROWER.id}/bill_of_lading/BOL%202031%2F0042",
+        }
+    ]
+    # A type CBV has no word for is named by a URI of ours, as EPCIS allows.
+    assert own["bizTransactionList"][0]["type"] == (
+        "https://agrobridge.example/id/document-type/Lieferschein"
+    )
+    problems = schema_problems(epcis_document([made, own], T0 + timedelta(days=1)), load_schema())
+    assert problems == []
+    for each in (made, own):
+        assert event_hash(each) == each["eventID"]
+    # Only the shipment carries it: nothing else recorded one.
+    assert "bizTransactionList" not in form(SHIPPED, shipment())
 
 
 def test_the_ids_a_shipment_recorded_win_over_the_batch():

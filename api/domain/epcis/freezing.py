@@ -8,7 +8,7 @@ What each event names besides the lot (a split: the lot in, its sub-lots out):
 | event | read point | business location | also |
 |---|---|---|---|
 | `created` | the site it was grown at | the same | lot master data |
-| `shipped` | its ship-from site | none: in transit | source and destination (below) |
+| `shipped` | its ship-from site | none: in transit | source, destination (below); document |
 | `delivered` | the recipient's ship-to site | the same | source and destination |
 | `rejected` | the recipient's ship-to site | the same | |
 | `cancelled` | where it lies | | |
@@ -27,9 +27,16 @@ from uuid import UUID
 
 from api.domain.batches import Batch
 from api.domain.custody import EventType
-from api.domain.epcis.events import EpcisInput, Ilmd, Quantity
-from api.domain.epcis.identifiers import AUTHORITY, location_uri, lot_uri, party_uri
-from api.domain.epcis.vocabulary import mapping_for
+from api.domain.epcis.events import BizTransaction, EpcisInput, Ilmd, Quantity
+from api.domain.epcis.identifiers import (
+    AUTHORITY,
+    document_type_uri,
+    document_uri,
+    location_uri,
+    lot_uri,
+    party_uri,
+)
+from api.domain.epcis.vocabulary import DOCUMENT_TYPES, mapping_for
 from api.domain.events import BatchEvent
 from api.domain.locations import Location
 from api.domain.organisations import Organisation
@@ -150,6 +157,7 @@ def epcis_input(
             source_location=site(ends.ship_from),
             destination_party=party(ends.recipient),
             destination_location=site(ends.ship_to),
+            biz_transactions=_documents(event, ends.owner) if kind is E.SHIPPED else (),
         )
     if kind is E.REJECTED:
         received = site(ends.ship_to)
@@ -165,6 +173,20 @@ def epcis_input(
     number = children[0][0] if len(children) == 1 else None
     ilmd = Ilmd(batch.harvest_date, batch.origin.country, lot_number=number)
     return replace(base, outputs=outputs, read_point=here, biz_location=here, ilmd=ilmd)
+
+
+def _documents(event: BatchEvent, owner: UUID) -> tuple[BizTransaction, ...]:
+    """The document a shipment travels under, as its event recorded it (the shipper's)."""
+    document = event.data.get("reference_document")
+    if not isinstance(document, dict):
+        return ()
+    kind, number = str(document["type"]), str(document["number"])
+    cbv = DOCUMENT_TYPES.get(kind.strip().lower().replace(" ", "_"))
+    return (
+        BizTransaction(
+            cbv or document_type_uri(AUTHORITY, kind), document_uri(AUTHORITY, owner, kind, number)
+        ),
+    )
 
 
 def _children(event: BatchEvent) -> list[tuple[str, Decimal]]:

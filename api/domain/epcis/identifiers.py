@@ -96,3 +96,14 @@ def party_uri(host: str, organisation_id: UUID, gln: str | None = None) -> str:
         return f"{_base(host)}/id/organisation/{organisation_id}"
     _ensure_gln(gln)
     return f"https://{GS1_HOST}/417/{gln}"
+
+
+def document_uri(host: str, organisation_id: UUID, kind: str, number: str) -> str:
+    """A business document of an organisation's (a bill of lading, a purchase order...): our
+    URI of its type and number, since the numbers are the issuer's own."""
+    return f"{_base(host)}/id/document/{organisation_id}/{_segment(kind)}/{_segment(number)}"
+
+
+def document_type_uri(host: str, kind: str) -> str:
+    """A document type CBV has no word for, as our own URI (EPCIS allows any URI there)."""
+    return f"{_base(host)}/id/document-type/{_segment(kind)}"

@@ -74,6 +74,16 @@ BIZ_TRANSACTION_TYPES = frozenset(
     }
 )  # fmt: skip
 
+# A shipment's reference document (its type as the shipper wrote it, FSMA 204's and EDI's
+# names) as a CBV business transaction type; any other type is named by a URI of ours.
+DOCUMENT_TYPES = {
+    "bill_of_lading": "bol", "bol": "bol", "purchase_order": "po", "po": "po",
+    "invoice": "inv", "inv": "inv", "despatch_advice": "desadv", "dispatch_advice": "desadv",
+    "advance_ship_notice": "desadv", "asn": "desadv", "desadv": "desadv",
+    "receiving_advice": "recadv", "recadv": "recadv", "certificate": "cert", "cert": "cert",
+    "production_order": "prodorder", "prodorder": "prodorder",
+}  # fmt: skip
+
 # Source and destination types (CBV 2.0, SDT).
 OWNING_PARTY = "owning_party"
 LOCATION = "location"
