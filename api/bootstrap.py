@@ -33,6 +33,7 @@ from api.infrastructure.db.refresh_tokens import PgRefreshTokens
 from api.infrastructure.db.transactions import PgTransactions
 from api.infrastructure.db.unit_of_work import PgUnitOfWork
 from api.infrastructure.db.users import PgUsers
+from api.infrastructure.db.webhooks import PgOutbox, PgWebhooks
 from api.infrastructure.mail import mailer_from
 from api.infrastructure.security.client_assertions import Rfc7523Assertions
 from api.infrastructure.security.common_passwords import CommonPasswords
@@ -100,6 +101,8 @@ async def build_services(settings: Settings) -> Services:
         public_reads=PgPublicReads(),
         epcis_events=PgEpcisEvents(),
         api_clients=PgApiClients(),
+        outbox=PgOutbox(),
+        webhooks=PgWebhooks(),
         audit=PgAuditLog(),
         audit_quota=audit_quota,
         unit_of_work=unit_of_work,

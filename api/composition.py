@@ -35,6 +35,7 @@ from api.application.ports import (
     LoginThrottle,
     Mailer,
     OrganisationRepository,
+    Outbox,
     PasswordHasher,
     PublicReadRepository,
     RefreshTokenRepository,
@@ -45,9 +46,11 @@ from api.application.ports import (
     TransactionRepository,
     UnitOfWork,
     UserRepository,
+    WebhookRepository,
 )
 from api.application.public import PublicRecords
 from api.application.transactions import Transactions
+from api.application.webhooks import Webhooks
 from api.domain.passwords import PasswordPolicy
 from api.presentation.context import Guard, IdempotencyStore, Services
 from api.settings import Settings
@@ -73,6 +76,9 @@ class Adapters:
     public_reads: PublicReadRepository
     epcis_events: EpcisRepository
     api_clients: ApiClientRepository
+    # Webhooks: the outbox the use cases write in their transactions, and the subscriptions.
+    outbox: Outbox
+    webhooks: WebhookRepository
     audit: AuditLog
     audit_quota: AuditQuota
     unit_of_work: UnitOfWork
@@ -136,7 +142,16 @@ def compose(settings: Settings, a: Adapters) -> Services:
         auth=auth,
         accounts=accounts,
         batches=Batches(
-            a.batches, audit, uow, clock, a.events, a.users, a.organisations, a.locations, freezer
+            a.batches,
+            audit,
+            uow,
+            clock,
+            a.events,
+            a.users,
+            a.organisations,
+            a.locations,
+            freezer,
+            a.outbox,
         ),
         organisations=Organisations(
             a.organisations, a.invitations, a.users, audit, uow, clock, a.mailer
@@ -163,12 +178,21 @@ def compose(settings: Settings, a: Adapters) -> Services:
             a.audit_quota,
             clock,
         ),
-        transactions=Transactions(a.transactions, a.batches, audit, uow, clock, a.events),
+        transactions=Transactions(a.transactions, a.batches, audit, uow, clock, a.events, a.outbox),
         history=History(a.batches, a.events, a.transactions),
-        lots=Lots(a.batches, a.lineage, a.events, audit, uow, clock, freezer),
+        lots=Lots(a.batches, a.lineage, a.events, audit, uow, clock, freezer, a.outbox),
         epcis=EpcisDocuments(a.batches, a.lineage, a.epcis_events, clock),
         public=PublicRecords(a.batches, a.public_reads),
         audit_trail=AuditTrail(audit, a.audit_quota, clock),
+        webhooks=Webhooks(
+            a.webhooks,
+            a.organisations,
+            audit,
+            uow,
+            clock,
+            allow_private=settings.webhook_allow_private_targets,
+            rotation_overlap=timedelta(seconds=settings.webhook_rotation_overlap_seconds),
+        ),
         tokens=a.tokens,
         guard=a.guard,
         idempotency=a.idempotency,

@@ -20,6 +20,7 @@ from api.infrastructure.security.sealing import AesGcmSealer
 from api.infrastructure.security.tokens import JwtTokens
 from api.presentation.context import App, Services
 from api.settings import Settings
+from tests.support.fake_webhooks import FakeOutbox, FakeWebhooks
 from tests.support.fakes import (
     FakeApiClients,
     FakeAuditLog,
@@ -100,6 +101,8 @@ class Fakes:
         self.mailer = FakeMailer()
         self.clients = FakeApiClients()
         self.replays = FakeReplayGuard()
+        self.webhooks = FakeWebhooks()
+        self.outbox = FakeOutbox(self.webhooks)
 
     def services(self, with_settings: Settings | None = None) -> Services:
         """The services exactly as a worker wires them (api/composition.py), over the fakes."""
@@ -116,6 +119,8 @@ class Fakes:
             public_reads=FakePublicReads(self.batches, self.events, self.transactions),
             epcis_events=self.epcis,
             api_clients=self.clients,
+            outbox=self.outbox,
+            webhooks=self.webhooks,
             audit=self.audit,
             audit_quota=self.quota,
             unit_of_work=NullUnitOfWork(),
