@@ -148,7 +148,8 @@ class RetryPolicy:
 
     def delay(self, attempts: int, rand: random.Random | None = None) -> timedelta:
         """The wait after the `attempts`-th failed attempt (1 for the first)."""
-        base = min(self.ceiling, self.first * 2 ** max(0, attempts - 1))
+        # Capped before multiplying: a timedelta overflows long before the count does.
+        base = min(self.ceiling, self.first * (1 << min(max(0, attempts - 1), 30)))
         spread: float = (rand or random).uniform(1 - self.jitter, 1 + self.jitter)
         return base * spread
 
