@@ -165,7 +165,11 @@ class Webhooks:
         now = self.clock.now()
         async with self.unit_of_work.atomic(serial_key=f"webhook:{subscription_id}"):
             queued = await self.repo.replay(subscription_id, since, until, MAX_REPLAY, now)
-            metadata: dict[str, object] = {"since": since.isoformat(), "until": until.isoformat(), "queued": queued}
+            metadata: dict[str, object] = {
+                "since": since.isoformat(),
+                "until": until.isoformat(),
+                "queued": queued,
+            }
             await self._audit("webhook.replayed", actor, subscription, ctx, metadata)
         return queued
 

@@ -91,7 +91,7 @@ def test_retries_stop_after_about_three_days():
         "192.168.1.1",
         "169.254.169.254",  # the cloud metadata service
         "100.64.0.1",
-        "0.0.0.0",
+        "0.0.0.0",  # noqa: S104 - an address refused, not bound to
         "::1",
         "fe80::1",
         "fc00::1",
