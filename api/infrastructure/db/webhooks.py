@@ -80,6 +80,7 @@ SELECT e.id, s.id, e.batch_id, 'pending', 0, $4, $4
     ON s.organisation_id = ANY(e.organisations) AND s.event_types ? e.type
  WHERE s.id = $1 AND e.created_at >= $2 AND e.created_at < $3
  ORDER BY e.id LIMIT $5
+RETURNING id
 """
 
 # Due deliveries of active endpoints; per endpoint and lot only the earliest pending one (a
@@ -273,8 +274,8 @@ class PgWebhooks:
     async def replay(
         self, subscription_id: UUID, since: datetime, until: datetime, limit: int, at: datetime
     ) -> int:
-        count, _ = await _db().execute_query(REPLAY, [subscription_id, since, until, at, limit])
-        return int(count)
+        rows = await _db().execute_query_dict(REPLAY, [subscription_id, since, until, at, limit])
+        return len(rows)
 
 
 class PgDeliveryQueue:
