@@ -151,7 +151,8 @@ async def test_pause_resume_rotate_and_delete(api, fakes):
     resumed = await api.post(item + "/resume", headers=bearer(token))
     assert resumed.json()["state"] == "active"
     rotated = (await api.post(item + "/rotate-secret", headers=bearer(token))).json()
-    assert rotated["secret"].startswith("whsec_") and rotated["secret"] != made["secret"]
+    assert rotated["secret"].startswith("whsec_")
+    assert rotated["secret"] != made["secret"]
     assert rotated["previous_secret_expires_at"] is not None
     assert [event.action for event, _ in fakes.audit.entries][-3:] == [
         "webhook.paused",
@@ -205,7 +206,8 @@ async def test_the_delivery_log_pages_and_refuses_a_foreign_cursor(api, fakes):
     first = (await api.get(url, params={"limit": 2}, headers=bearer(token))).json()
     rest = await api.get(url, params={"cursor": first["next_cursor"]}, headers=bearer(token))
 
-    assert len(first["data"]) == 2 and len(rest.json()["data"]) == 1
+    assert len(first["data"]) == 2
+    assert len(rest.json()["data"]) == 1
     assert rest.json()["next_cursor"] is None
     bad = await api.get(url, params={"cursor": "abc"}, headers=bearer(token))
     assert_error(bad, 400, "bad_request")

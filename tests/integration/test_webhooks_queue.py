@@ -113,7 +113,7 @@ async def queue_events(org: uuid.UUID, lots: int, per_lot: int) -> list[uuid.UUI
             await PgBatches().add(org, new_batch(), f"Q-{uuid.uuid4().hex[:10]}", datetime.now(UTC))
         ).id
         for _ in range(lots)
-    ]  # noqa: E501
+    ]
     for n in range(per_lot):
         for batch_id in ids:
             at = datetime.now(UTC)
@@ -163,7 +163,8 @@ async def test_two_workers_claim_disjoint_deliveries_without_waiting_on_each_oth
     await holder
     await drain_ids(queue, [*first, *second])
 
-    assert len(first) == 8 and len(second) == 12
+    assert len(first) == 8
+    assert len(second) == 12
     assert not set(first) & set(second)
     assert {d.id for d in await PgWebhooks().deliveries(mine.id, None, 100)} == {*first, *second}
 
@@ -204,7 +205,8 @@ async def test_a_failed_delivery_holds_back_its_lots_later_ones_until_it_succeed
     await queue.retry(first, SendOutcome(False, 500, "answered 500"), now, now)
 
     [again] = await queue.claim(10, 60, 100)
-    assert again.id == first.id and again.attempts == 1
+    assert again.id == first.id
+    assert again.attempts == 1
     assert again.first_failed_at is not None
     await acknowledge(queue, [again])
     await drain(queue)

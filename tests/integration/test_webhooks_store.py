@@ -112,7 +112,9 @@ async def test_the_delivery_log_is_newest_first_and_pages_by_id(store: Store, se
     rest = await store.webhooks.deliveries(mine.id, page[-1].id, 2)
 
     assert [d.id for d in page] == sorted((d.id for d in page), reverse=True)
-    assert len(page) == 2 and len(rest) == 1 and rest[0].id < page[-1].id
+    assert len(page) == 2
+    assert len(rest) == 1
+    assert rest[0].id < page[-1].id
 
 
 async def test_a_replay_queues_the_range_again_with_the_same_message_ids(
