@@ -31,7 +31,7 @@ async def subscribe(api, token: str, **body: Any) -> dict[str, Any]:
     return made
 
 
-async def shipped_lot(fakes, producer, buyer):
+async def shipped_lot(fakes: Any, producer: Any, buyer: Any) -> Any:
     services = fakes.services()
     owner = Actor(producer.id, producer.role)
     batch = await services.batches.create(owner, new_batch(), CTX)
@@ -117,7 +117,7 @@ async def test_a_shipment_is_queued_for_the_owner_and_the_recipient_only(api, fa
 
     batch = await shipped_lot(fakes, producer, buyer)
 
-    def log(token, hook):
+    def log(token: str, hook: dict[str, Any]) -> Any:
         return api.get(f"{WEBHOOKS}/{hook['id']}/deliveries", headers=bearer(token))
 
     for token, hook in ((fakes.token(producer), mine), (fakes.token(buyer), theirs)):

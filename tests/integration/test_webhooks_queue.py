@@ -5,6 +5,7 @@ in order; a lease that runs out hands the delivery to another worker."""
 
 import asyncio
 import uuid
+from typing import Any
 from datetime import UTC, datetime
 
 import pytest
@@ -40,7 +41,7 @@ class Refused(Exception):
 class FailingAudit(PgAuditLog):
     """The last write of the use case's transaction fails: everything before it rolls back."""
 
-    async def record(self, event, at):  # type: ignore[no-untyped-def]
+    async def record(self, event, at):
         raise Refused
 
 
@@ -62,11 +63,12 @@ async def subscribed(org: uuid.UUID, *types: str) -> Subscription:
     return made
 
 
-async def outbox_rows(batch_id: uuid.UUID) -> list[dict]:
-    return await connections.get("default").execute_query_dict(
+async def outbox_rows(batch_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = await connections.get("default").execute_query_dict(
         "SELECT type, organisations FROM webhook_events WHERE batch_id = $1 ORDER BY id",
         [batch_id],
     )
+    return rows
 
 
 async def buyer(services: Services) -> Actor:
@@ -102,7 +104,9 @@ async def test_a_change_that_rolls_back_emits_nothing(services: Services):
             owner, batch.id, BatchStatus.IN_TRANSIT, None, CTX, recipient=str(to.id)
         )
 
-    assert (await PgBatches().get(batch.id)).status is BatchStatus.REGISTERED
+    unchanged = await PgBatches().get(batch.id)
+    assert unchanged is not None
+    assert unchanged.status is BatchStatus.REGISTERED
     assert await outbox_rows(batch.id) == []
     assert await PgWebhooks().deliveries(mine.id, None, 10) == []
 
@@ -117,7 +121,7 @@ async def queue_events(org: uuid.UUID, lots: int, per_lot: int) -> list[uuid.UUI
     for n in range(per_lot):
         for batch_id in ids:
             at = datetime.now(UTC)
-            data = {"n": n}
+            data: dict[str, object] = {"n": n}
             await PgOutbox().emit(
                 OutboxEvent("batch.shipped", batch_id, frozenset({org}), data, at)
             )
@@ -260,6 +264,8 @@ async def test_an_endpoint_given_up_on_is_disabled(services: Services):
 
     await queue.give_up(claimed, SendOutcome(False, None, "timed out"), datetime.now(UTC))
 
-    assert (await PgWebhooks().get(mine.id)).state is SubscriptionState.DISABLED
+    disabled = await PgWebhooks().get(mine.id)
+    assert disabled is not None
+    assert disabled.state is SubscriptionState.DISABLED
     [entry] = await PgWebhooks().deliveries(mine.id, None, 10)
     assert (entry.state.value, entry.last_error) == ("failed", "timed out")
