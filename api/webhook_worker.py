@@ -72,6 +72,20 @@ async def run_worker(settings: Settings) -> None:
         logger.info("webhook worker stopped")
 
 
+async def queue_report(settings: Settings) -> dict[str, object]:
+    """What `just webhooks-queue` prints: the queue's totals and the endpoints it waits on."""
+    await Tortoise.init(config=tortoise_config(settings.database_url.get_secret_value(), 1, 1))
+    try:
+        queue = PgDeliveryQueue()
+        endpoints = [
+            {**row, "id": str(row["id"]), "organisation_id": str(row["organisation_id"])}
+            for row in await queue.by_endpoint(20)
+        ]
+        return {"queue": await queue.stats(), "endpoints": endpoints}
+    finally:
+        await Tortoise.close_connections()
+
+
 def main(settings: Settings) -> None:
     logging.configure(log_config(settings))
     try:

@@ -2,6 +2,7 @@
 transaction; the delivery worker (`python -m api webhooks`, one or two processes) sends it to
 real receivers that check every signature with an independent Standard Webhooks verifier."""
 
+import json
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from tests.e2e.conftest import batch_body, server_env, sign_up, tx_hash, user_id
 from tests.support.backends import Backends
 from tests.support.processes import stop_group
 from tests.support.receiver import Arrival, Receiver, receiving
-from tests.support.server import RunningServer, api_server, free_port
+from tests.support.server import RunningServer, api_server, free_port, run_module
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -280,5 +281,13 @@ def test_a_worker_refuses_private_targets_unless_allowed(
 
             assert wait_until(refused, 30)
         assert receiver.received() == []
+    # What the runbook's first look shows: the endpoint, what waits on it, and why.
+    shown = run_module(["webhook-queue"], env)
+    assert shown.returncode == 0, shown.stderr
+    report = json.loads(shown.stdout)
+    [endpoint] = [e for e in report["endpoints"] if e["id"] == hook]
+    assert endpoint["pending"] >= 1
+    assert endpoint["last_error"].startswith("refused")
+    assert report["queue"]["pending"] >= 1
     # Leave nothing for the other tests' workers to send.
     assert client.delete(f"/webhooks/{hook}", headers=producer).status_code == 204

@@ -5,8 +5,8 @@ in order; a lease that runs out hands the delivery to another worker."""
 
 import asyncio
 import uuid
-from typing import Any
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from tortoise import connections

@@ -156,6 +156,21 @@ SELECT count(*) AS pending,
 """
 
 
+# Per endpoint: what waits, since when, and the last error (the runbook's first look).
+BY_ENDPOINT = """
+SELECT s.id, s.organisation_id, s.state, s.url, count(d.id) AS pending,
+       coalesce(extract(epoch FROM now() - min(d.created_at)), 0)::float8 AS oldest_seconds,
+       max(d.attempts) AS most_attempts,
+       (array_agg(d.last_error ORDER BY d.last_attempt_at DESC NULLS LAST))[1] AS last_error
+  FROM webhook_subscriptions s
+  LEFT JOIN webhook_deliveries d ON d.subscription_id = s.id AND d.state = 'pending'
+ GROUP BY s.id
+HAVING count(d.id) > 0 OR s.state = 'disabled'
+ ORDER BY count(d.id) DESC, s.id
+ LIMIT $1
+"""
+
+
 def _db() -> Any:
     return connections.get("default")
 
@@ -306,6 +321,11 @@ class PgDeliveryQueue:
     async def stats(self) -> dict[str, float]:
         rows = await _db().execute_query_dict(QUEUE)
         return {key: float(value or 0) for key, value in rows[0].items()}
+
+    @timed("db", "webhooks.by_endpoint")
+    async def by_endpoint(self, limit: int) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = await _db().execute_query_dict(BY_ENDPOINT, [limit])
+        return rows
 
 
 def _error(outcome: SendOutcome) -> str | None:
