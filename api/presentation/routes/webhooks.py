@@ -4,7 +4,6 @@ People only: these routes declare no scope, so no machine client's token reaches
 from sanic import Blueprint, Request, empty, json
 from sanic.response import HTTPResponse
 
-from api.domain.errors import MalformedInput
 from api.domain.webhooks import NewSubscription
 from api.presentation.access import Access
 from api.presentation.context import services
@@ -16,9 +15,9 @@ from api.presentation.http import (
     request_context,
 )
 from api.presentation.schemas.operations import Operation, Reply, error, operation
-from api.presentation.schemas.queries import PageQuery
 from api.presentation.schemas.webhooks import (
     DeliveryPage,
+    DeliveryQuery,
     ReplayIn,
     ReplayOut,
     WebhookIn,
@@ -204,22 +203,18 @@ async def rotate_secret(request: Request, webhook_id: str) -> HTTPResponse:
         tag=TAG,
         access=Access.BEARER,
         path_ids=("webhook_id",),
-        query=PageQuery,
+        query=DeliveryQuery,
         replies=(
             Reply(200, "A page of deliveries", DeliveryPage),
-            error(400, "A cursor not from a previous page"),
+            error(400, "A limit or cursor out of its range"),
             OWNERS_ONLY,
             NOT_FOUND,
         ),
     )
 )
 async def deliveries(request: Request, webhook_id: str) -> HTTPResponse:
-    q = parse_query(request, PageQuery)
-    before = None
-    if q.cursor is not None:
-        if not q.cursor.isdigit() or len(q.cursor) > 18:
-            raise MalformedInput("cursor is not one this list gave")
-        before = int(q.cursor)
+    q = parse_query(request, DeliveryQuery)
+    before = int(q.cursor) if q.cursor is not None else None
     rows = await services(request).webhooks.deliveries(
         await current_actor(request), parse_id(webhook_id, "webhook"), before, q.limit
     )

@@ -6,8 +6,10 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
+from api.application.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.domain.webhooks import (
     MAX_URL_LENGTH,
+    URL_PATTERN,
     SUBSCRIBABLE,
     Delivery,
     Subscription,
@@ -42,20 +44,10 @@ def _event_type(value: str) -> str:
 EventTypeName = Annotated[
     str, AfterValidator(_event_type), WithJsonSchema({"type": "string", "enum": list(SUBSCRIBABLE)})
 ]
-# The URL's own rules (https, no credentials, no local address) are the use case's: a 422 names
-# what is wrong. Here only its size and that it is one line of printable text.
+# The URL's own rules (https, a valid host, no credentials, no local address) are the use case's:
+# a 422 names what is wrong. Here only its size and its characters.
 WebhookUrl = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=MAX_URL_LENGTH, pattern="^[!-~]+$"),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "format": "uri",
-            "minLength": 1,
-            "maxLength": MAX_URL_LENGTH,
-            "pattern": "^https?://[!-~]+$",
-        }
-    ),
+    str, StringConstraints(min_length=1, max_length=MAX_URL_LENGTH, pattern=URL_PATTERN)
 ]
 
 
@@ -181,6 +173,21 @@ class DeliveryPage(BaseModel):
 
     data: list[DeliveryOut]
     next_cursor: str | None
+
+
+class DeliveryQuery(BaseModel):
+    """Paging of the delivery log: `limit`, and the `next_cursor` of the page before."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description=f"Page size, 1-{MAX_LIMIT}.")] = (
+        DEFAULT_LIMIT
+    )
+    cursor: Annotated[
+        str | None,
+        StringConstraints(pattern="^[0-9]{1,18}$"),
+        Field(description="`next_cursor` of the previous page."),
+    ] = None
 
 
 class ReplayIn(RequestModel):
