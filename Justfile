@@ -239,6 +239,11 @@ monitoring-check:
 bench *args: sync
     uv run --frozen python -m tests.bench.run {{args}}
 
+# Benchmark webhooks: the outbox's cost per write, one worker's events per second, commit-to-delivery delay (prints a docs/benchmarks.md section)
+[group('performance')]
+bench-webhooks: sync
+    uv run --frozen python -m tests.bench.webhooks
+
 # Load-test a running API with locust (headless); after the ramp-up, fails when P99 or the failure rate miss their targets
 [group('performance')]
 load url users="1000" duration="4m" spawn_rate="10":
