@@ -9,8 +9,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from api.application.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.domain.webhooks import (
     MAX_URL_LENGTH,
-    URL_PATTERN,
     SUBSCRIBABLE,
+    URL_PATTERN,
     Delivery,
     Subscription,
 )
