@@ -3,7 +3,9 @@
 answer otherwise), follows no redirect, and bounds the whole exchange by one short timeout."""
 
 import asyncio
+import logging
 import socket
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -12,12 +14,28 @@ from api.application.ports import SendOutcome
 from api.domain.webhooks import address_refused, url_problem
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# A partner's URL may carry a token in its query: httpx's line per request would log it.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def resolve(host: str, port: int) -> list[str]:
+    found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in found]
 
 
 class HttpSender:
-    def __init__(self, timeout_seconds: float, allow_private: bool, connections: int = 100):
+    def __init__(
+        self,
+        timeout_seconds: float,
+        allow_private: bool,
+        connections: int = 100,
+        resolver: Resolver = resolve,
+    ):
         self._timeout = timeout_seconds
         self._allow_private = allow_private
+        self._resolve = resolver
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_seconds),
             follow_redirects=False,
@@ -69,12 +87,9 @@ class HttpSender:
     async def _address(self, host: str, port: int) -> str | SendOutcome:
         """The first address the host resolves to, when every one of them is allowed."""
         try:
-            found = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
+            addresses = await self._resolve(host, port)
         except OSError:
             return SendOutcome(False, error="the host name does not resolve")
-        addresses = [str(info[4][0]) for info in found]
         if not addresses:
             return SendOutcome(False, error="the host name does not resolve")
         if not self._allow_private:
