@@ -2,6 +2,7 @@
 transaction; the delivery worker (`python -m api webhooks`, one or two processes) sends it to
 real receivers that check every signature with an independent Standard Webhooks verifier."""
 
+import asyncio
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
@@ -41,6 +43,24 @@ ALL_TYPES = ["batch.shipped", "batch.delivered", "batch.rejected", "transaction.
 @pytest.fixture(scope="module")
 def env(backends: Backends, database_url: str, signing_key: Path) -> dict[str, str]:
     return server_env(database_url, backends.redis_url, signing_key) | WORKER
+
+
+@pytest.fixture(autouse=True)
+def only_this_tests_webhooks(database_url: str) -> None:
+    """Pause every webhook made before this test (other tiers share the database, the fuzzer's
+    with made-up public URLs among them): the workers started here send to this test's
+    receivers only, and nothing leaves the machine."""
+
+    async def pause() -> None:
+        connection = await asyncpg.connect(database_url)
+        try:
+            await connection.execute(
+                "UPDATE webhook_subscriptions SET state = 'paused' WHERE state = 'active'"
+            )
+        finally:
+            await connection.close()
+
+    asyncio.run(pause())
 
 
 @pytest.fixture(scope="module")

@@ -56,7 +56,7 @@ def batches(audit: PgAuditLog) -> Batches:
 async def subscribed(org: uuid.UUID, *types: str) -> Subscription:
     now = datetime.now(UTC)
     made = Subscription(
-        uuid.uuid4(), org, "https://erp.partner.example/hooks", types or ("batch.shipped",),
+        uuid.uuid4(), org, "https://erp.partner.invalid/hooks", types or ("batch.shipped",),
         None, SubscriptionState.ACTIVE, org, now, now,
     )  # fmt: skip
     await PgWebhooks().add(made, new_secret())

@@ -40,7 +40,7 @@ def store(request: pytest.FixtureRequest, services: Services) -> Store:
 
 def subscription(org: uuid.UUID, at: datetime, *types: str) -> Subscription:
     return Subscription(
-        uuid.uuid4(), org, "https://erp.partner.example/hooks",
+        uuid.uuid4(), org, "https://erp.partner.invalid/hooks",
         tuple(sorted(types or ("batch.shipped",))), "ERP", SubscriptionState.ACTIVE, org, at, at,
     )  # fmt: skip
 
