@@ -61,6 +61,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / ".data" / "bench-webhooks"
 DATABASE = "agrobridge_bench_webhooks"
 CTX = RequestContext(request_id="bench", user_agent="bench")
+# The default of AGROBRIDGE_WEBHOOK_POLL_SECONDS: how often an idle worker looks.
+POLL_SECONDS = 0.25
 RECEIVER = """
 import asyncio, sys
 async def handle(reader, writer):
@@ -171,7 +173,7 @@ def worker(concurrency: int) -> DeliveryWorker:
         RetryPolicy(),
     )  # fmt: skip
     policy = WorkerPolicy(
-        concurrency, per_endpoint=concurrency, lease_seconds=60, poll_seconds=0.05
+        concurrency, per_endpoint=concurrency, lease_seconds=60, poll_seconds=POLL_SECONDS
     )
     return DeliveryWorker(queue, dispatcher, policy, WebhookMetrics())
 
@@ -271,7 +273,7 @@ def report(cost: dict[str, float], rate: float, lag: dict[str, float]) -> str:
             f"`python -m tests.bench.webhooks` ({datetime.now(UTC):%Y-%m-%dT%H:%M}Z,"
             f" {os.cpu_count()} cores shared with other work, 1-minute load average {load:.2f};"
             " PostgreSQL local; the receiver a bare asyncio HTTP/1.1 server in another process"
-            " answering 204):",
+            f" answering 204; the worker polling every {POLL_SECONDS} s when idle):",
             "",
             "| measure | value |",
             "|---|---|",

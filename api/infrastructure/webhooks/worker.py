@@ -1,6 +1,7 @@
 """The delivery loop: claims due deliveries (up to its concurrency), sends each in its own task
-so that a slow endpoint holds only its own slots, and claims again as soon as a slot frees or
-every poll interval. On stop it claims nothing more and lets the sends in flight finish."""
+so that a slow endpoint holds only its own slots, and claims again once a quarter of the slots
+are free (or none is busy), or every poll interval. On stop it claims nothing more and lets the
+sends in flight finish."""
 
 import asyncio
 import contextlib
@@ -46,13 +47,16 @@ class DeliveryWorker:
             while not stop.is_set():
                 await self._stats(loop.time())
                 free = self._policy.concurrency - len(self._in_flight)
-                claimed = await self._claim(free) if free > 0 else []
+                # A claim reads the whole due queue: make one for a quarter of the slots at
+                # least, not one per delivery that ends, unless nothing is in flight.
+                enough = free >= max(1, self._policy.concurrency // 4) or not self._in_flight
+                claimed = await self._claim(free) if free > 0 and enough else []
                 for delivery in claimed:
                     task = loop.create_task(self._deliver(delivery))
                     self._in_flight.add(task)
                     task.add_done_callback(self._in_flight.discard)
                 if claimed and len(claimed) == free:
-                    continue  # more may be due: claim again once a slot frees
+                    continue  # more may be due: claim again once slots free
                 waiting = {stopping, *self._in_flight}
                 await asyncio.wait(
                     waiting, timeout=self._policy.poll_seconds, return_when="FIRST_COMPLETED"
