@@ -226,6 +226,35 @@ def test_a_receiver_down_then_failing_then_hanging_gets_everything_in_lot_order(
     assert sum(1 for a in receiver.received() if a.status == 500) == 4
 
 
+def test_a_hanging_endpoint_does_not_delay_another(
+    client: httpx.Client, env: dict[str, str], tmp_path: Path
+) -> None:
+    producer, buyer = sign_up(client, "producer"), sign_up(client, "buyer")
+    with (
+        receiving(Receiver(free_port(), behaviour=lambda _: None)) as stuck,
+        receiving(Receiver(free_port())) as healthy,
+    ):
+        stuck.secrets.append(subscribe(client, producer, stuck.url)[1])
+        healthy.secrets.append(subscribe(client, producer, healthy.url)[1])
+        expected = changes(client, producer, buyer, 4)
+        # Few slots, at most two per endpoint: the stuck one can never hold them all.
+        few = {
+            "AGROBRIDGE_WEBHOOK_CONCURRENCY": "4",
+            "AGROBRIDGE_WEBHOOK_PER_ENDPOINT": "2",
+            "AGROBRIDGE_WEBHOOK_TIMEOUT_SECONDS": "10",
+            "AGROBRIDGE_WEBHOOK_LEASE_SECONDS": "30",
+        }
+        with worker(env, tmp_path / "worker.log", **few):
+            assert wait_until(lambda: len(healthy.acknowledged()) >= expected, 30)
+            # Meanwhile the stuck endpoint still holds its first two deliveries, unanswered.
+            assert stuck.acknowledged() == []
+            assert sum(stuck.in_flight.values()) <= 2
+            stuck.released.set()  # so that the worker's stop need not wait for its timeout
+
+    assert exactly_once(healthy.received(), expected)
+    assert in_lot_order(healthy.received())
+
+
 def test_a_worker_killed_mid_delivery_loses_nothing(
     client: httpx.Client, env: dict[str, str], tmp_path: Path
 ) -> None:
