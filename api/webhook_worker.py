@@ -6,6 +6,7 @@ import asyncio
 import signal
 from datetime import timedelta
 
+import asyncpg
 from loguru import logger
 from tortoise import Tortoise
 
@@ -17,11 +18,25 @@ from api.infrastructure.clock import SystemClock
 from api.infrastructure.db.audit import PgAuditLog
 from api.infrastructure.db.config import Limits, tortoise_config
 from api.infrastructure.db.unit_of_work import PgUnitOfWork
-from api.infrastructure.db.webhooks import PgDeliveryQueue
+from api.infrastructure.db.webhooks import CHANNEL, PgDeliveryQueue
 from api.infrastructure.webhooks.metrics import WebhookMetrics
 from api.infrastructure.webhooks.sender import HttpSender
 from api.infrastructure.webhooks.worker import DeliveryWorker, WorkerPolicy
 from api.settings import Settings
+
+
+async def listen(
+    database_url: str, wake: asyncio.Event, wait_seconds: float = 3.0
+) -> asyncpg.Connection | None:
+    """A connection of its own that hears each commit with deliveries (NOTIFY), so that an
+    idle worker starts at once rather than at its next poll. Without it, it polls."""
+    try:
+        connection = await asyncpg.connect(database_url, timeout=wait_seconds)
+        await connection.add_listener(CHANNEL, lambda *_: wake.set())
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        logger.warning("webhook worker polls only: cannot listen ({})", type(exc).__name__)
+        return None
+    return connection
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
@@ -63,10 +78,15 @@ async def run_worker(settings: Settings) -> None:
         lease_seconds=settings.webhook_lease_seconds,
         poll_seconds=settings.webhook_poll_seconds,
     )
+    wake = asyncio.Event()
+    url = settings.database_url.get_secret_value()
+    listener = await listen(url, wake, settings.db_acquire_timeout_seconds)
     logger.info("webhook worker started ({} at a time)", policy.concurrency)
     try:
-        await DeliveryWorker(queue, dispatcher, policy, metrics).run(stop)
+        await DeliveryWorker(queue, dispatcher, policy, metrics).run(stop, wake)
     finally:
+        if listener is not None:
+            await listener.close()
         await sender.close()
         await Tortoise.close_connections()
         logger.info("webhook worker stopped")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -56,6 +57,7 @@ from api.infrastructure.db.webhooks import PgDeliveryQueue, PgOutbox, PgWebhooks
 from api.infrastructure.webhooks.metrics import WebhookMetrics
 from api.infrastructure.webhooks.sender import HttpSender
 from api.infrastructure.webhooks.worker import DeliveryWorker, WorkerPolicy
+from api.webhook_worker import listen
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / ".data" / "bench-webhooks"
@@ -185,6 +187,11 @@ async def pending() -> int:
     return int(rows[0]["n"])
 
 
+async def listening(url: str) -> tuple[asyncio.Event, Any]:
+    wake = asyncio.Event()
+    return wake, await listen(url, wake)
+
+
 async def throughput(w: World, events: int, concurrency: int) -> float:
     """Events a second one worker sends to the receiver, from a queued backlog."""
     outbox = PgOutbox()
@@ -205,10 +212,11 @@ async def throughput(w: World, events: int, concurrency: int) -> float:
     return events / elapsed
 
 
-async def delay(w: World, writes: int, per_second: float) -> dict[str, float]:
+async def delay(w: World, url: str, writes: int, per_second: float) -> dict[str, float]:
     """Seconds from commit to acknowledgement while writes go on at a steady rate."""
     stop = asyncio.Event()
-    task = asyncio.create_task(worker(32).run(stop))
+    wake, listener = await listening(url)
+    task = asyncio.create_task(worker(32).run(stop, wake))
     case = use_case(PgOutbox())
     since = datetime.now(UTC)
     for i in range(writes):
@@ -218,6 +226,8 @@ async def delay(w: World, writes: int, per_second: float) -> dict[str, float]:
         await asyncio.sleep(0.05)
     stop.set()
     await task
+    if listener is not None:
+        await listener.close()
     rows = await connections.get("default").execute_query_dict(
         "SELECT extract(epoch FROM d.delivered_at - e.created_at)::float8 AS s"
         " FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id"
@@ -246,7 +256,7 @@ async def measure(admin: str, port: int) -> tuple[dict[str, float], float, dict[
         w = await world(port, lots=200)
         cost = await outbox_cost(w, rounds=6, per_round=100)
         rate = await throughput(w, events=3000, concurrency=32)
-        lag = await delay(w, writes=600, per_second=40)
+        lag = await delay(w, url, writes=600, per_second=40)
     finally:
         await Tortoise.close_connections()
     return cost, rate, lag
@@ -273,7 +283,7 @@ def report(cost: dict[str, float], rate: float, lag: dict[str, float]) -> str:
             f"`python -m tests.bench.webhooks` ({datetime.now(UTC):%Y-%m-%dT%H:%M}Z,"
             f" {os.cpu_count()} cores shared with other work, 1-minute load average {load:.2f};"
             " PostgreSQL local; the receiver a bare asyncio HTTP/1.1 server in another process"
-            f" answering 204; the worker polling every {POLL_SECONDS} s when idle):",
+            f" answering 204; the worker woken by NOTIFY, polling every {POLL_SECONDS} s besides):",
             "",
             "| measure | value |",
             "|---|---|",

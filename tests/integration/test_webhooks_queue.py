@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import pytest
 from tortoise import connections
 
@@ -26,7 +27,7 @@ from api.infrastructure.db.locations import PgLocations
 from api.infrastructure.db.organisations import PgOrganisations
 from api.infrastructure.db.unit_of_work import PgUnitOfWork
 from api.infrastructure.db.users import PgUsers
-from api.infrastructure.db.webhooks import PgDeliveryQueue, PgOutbox, PgWebhooks
+from api.infrastructure.db.webhooks import CHANNEL, PgDeliveryQueue, PgOutbox, PgWebhooks
 from api.presentation.context import Services
 from tests.integration.conftest import CTX, new_batch, producer
 from tests.support.waiting import wait_until
@@ -269,3 +270,40 @@ async def test_an_endpoint_given_up_on_is_disabled(services: Services):
     assert disabled.state is SubscriptionState.DISABLED
     [entry] = await PgWebhooks().deliveries(mine.id, None, 10)
     assert (entry.state.value, entry.last_error) == ("failed", "timed out")
+
+
+async def test_workers_are_woken_when_an_event_commits_and_never_for_a_rollback(
+    services: Services, database_url: str
+):
+    owner = await producer(services)
+    await subscribed(owner.org)
+    batch_id = (await queue_ids(owner.org))[0]
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    listener = await asyncpg.connect(database_url)
+    await listener.add_listener(CHANNEL, lambda *args: heard.put_nowait(args[2]))
+    try:
+        event = OutboxEvent(
+            "batch.shipped", batch_id, frozenset({owner.org}), {}, datetime.now(UTC)
+        )
+        with pytest.raises(Refused):
+            await emit_then_fail(event)
+        async with PgUnitOfWork().atomic():
+            await PgOutbox().emit(event)
+            # Not before the commit: a worker would find nothing yet.
+            assert heard.empty()
+        assert await asyncio.wait_for(heard.get(), timeout=5) == CHANNEL
+        assert heard.empty()
+    finally:
+        await listener.close()
+        await drain(PgDeliveryQueue())
+
+
+async def emit_then_fail(event: OutboxEvent) -> None:
+    async with PgUnitOfWork().atomic():
+        await PgOutbox().emit(event)
+        raise Refused
+
+
+async def queue_ids(org: uuid.UUID) -> list[uuid.UUID]:
+    code = f"N-{uuid.uuid4().hex[:10]}"
+    return [(await PgBatches().add(org, new_batch(), code, datetime.now(UTC))).id]

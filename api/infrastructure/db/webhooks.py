@@ -25,19 +25,26 @@ from api.infrastructure.metrics import timed
 
 ERROR_LENGTH = 200
 
-# One round trip: the event, and a pending delivery for every subscription entitled to it.
+# The channel the workers listen on (named in EMIT too): PostgreSQL delivers its notices when
+# the change commits, and never for one that rolls back.
+CHANNEL = "webhook_outbox"
+# One round trip: the event, a pending delivery for every subscription entitled to it, and
+# (when there is one) a notice that wakes the workers.
 EMIT = """
 WITH event AS (
     INSERT INTO webhook_events (message_id, type, batch_id, organisations, body, created_at)
     VALUES ($1, $2, $3, $4::uuid[], $5, $6)
     RETURNING id, batch_id, type, organisations, created_at
+), queued AS (
+    INSERT INTO webhook_deliveries (event_id, subscription_id, batch_id, state, attempts,
+                                    next_attempt_at, created_at)
+    SELECT event.id, s.id, event.batch_id, 'pending', 0, event.created_at, event.created_at
+      FROM event JOIN webhook_subscriptions s
+        ON s.organisation_id = ANY(event.organisations) AND s.event_types ? event.type
+     ORDER BY s.id
+    RETURNING id
 )
-INSERT INTO webhook_deliveries (event_id, subscription_id, batch_id, state, attempts,
-                                next_attempt_at, created_at)
-SELECT event.id, s.id, event.batch_id, 'pending', 0, event.created_at, event.created_at
-  FROM event JOIN webhook_subscriptions s
-    ON s.organisation_id = ANY(event.organisations) AND s.event_types ? event.type
- ORDER BY s.id
+SELECT pg_notify('webhook_outbox', '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued
 """
 
 SUBSCRIPTION_COLUMNS = (

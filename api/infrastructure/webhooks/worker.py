@@ -40,11 +40,18 @@ class DeliveryWorker:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._stats_due = 0.0
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def run(self, stop: asyncio.Event, wake: asyncio.Event | None = None) -> None:
+        """Until `stop` is set. `wake`, set when an event commits (PostgreSQL's NOTIFY), ends
+        an idle wait at once; without it the worker only polls."""
         loop = asyncio.get_running_loop()
         stopping = loop.create_task(stop.wait())
+        wake = wake or asyncio.Event()
+        waking = loop.create_task(wake.wait())
         try:
             while not stop.is_set():
+                if wake.is_set():
+                    wake.clear()
+                    waking = loop.create_task(wake.wait())
                 await self._stats(loop.time())
                 free = self._policy.concurrency - len(self._in_flight)
                 # A claim reads the whole due queue: make one for a quarter of the slots at
@@ -57,12 +64,13 @@ class DeliveryWorker:
                     task.add_done_callback(self._in_flight.discard)
                 if claimed and len(claimed) == free:
                     continue  # more may be due: claim again once slots free
-                waiting = {stopping, *self._in_flight}
+                waiting = {stopping, waking, *self._in_flight}
                 await asyncio.wait(
                     waiting, timeout=self._policy.poll_seconds, return_when="FIRST_COMPLETED"
                 )
         finally:
             stopping.cancel()
+            waking.cancel()
             if self._in_flight:
                 logger.info("finishing {} webhook deliveries in flight", len(self._in_flight))
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
