@@ -198,7 +198,8 @@ class Settings(DatabaseSettings):
     # Deliveries one worker sends at once, and at most per endpoint across every worker.
     webhook_concurrency: int = Field(32, ge=1, le=1000)
     webhook_per_endpoint: int = Field(4, ge=1, le=100)
-    # How often an idle worker looks for due deliveries.
+    # How often an idle worker looks for due deliveries (besides being woken by PostgreSQL's
+    # NOTIFY when a change with deliveries commits).
     webhook_poll_seconds: float = Field(0.25, gt=0, le=60)
     # A worker holds a delivery this long; killed meanwhile, another takes it after.
     webhook_lease_seconds: float = Field(60.0, gt=0, le=3600)

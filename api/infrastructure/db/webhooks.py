@@ -47,6 +47,8 @@ WITH event AS (
 SELECT pg_notify('webhook_outbox', '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued
 """
 
+WAKE = "SELECT pg_notify('webhook_outbox', '')"
+
 SUBSCRIPTION_COLUMNS = (
     "id, organisation_id, url, event_types, description, state, created_by, created_at,"
     " updated_at, previous_secret_expires_at, disabled_reason"
@@ -272,6 +274,7 @@ class PgWebhooks:
         await _db().execute_query(SET_STATE, [subscription_id, state.value, reason, at])
         if state is SubscriptionState.ACTIVE:
             await _db().execute_query(DUE_NOW, [subscription_id, at])
+            await _db().execute_query(WAKE)
 
     @timed("db", "webhooks.rotate")
     async def rotate(
@@ -297,6 +300,8 @@ class PgWebhooks:
         self, subscription_id: UUID, since: datetime, until: datetime, limit: int, at: datetime
     ) -> int:
         rows = await _db().execute_query_dict(REPLAY, [subscription_id, since, until, at, limit])
+        if rows:
+            await _db().execute_query(WAKE)
         return len(rows)
 
 
