@@ -36,8 +36,24 @@ run: sync
     export AGROBRIDGE_JWT_PRIVATE_KEY_FILE=${AGROBRIDGE_JWT_PRIVATE_KEY_FILE:-{{dev_dir}}/keys/jwt-signing.pem}
     [[ -f $AGROBRIDGE_JWT_PRIVATE_KEY_FILE ]] || uv run --frozen python -m api keygen "$AGROBRIDGE_JWT_PRIVATE_KEY_FILE"
     DATABASE_URL=$migrate_url uv run --frozen python -m api migrate
+    # Local receivers are what development sends webhooks to (never allowed in staging or production).
+    export AGROBRIDGE_WEBHOOK_ALLOW_PRIVATE_TARGETS=${AGROBRIDGE_WEBHOOK_ALLOW_PRIVATE_TARGETS:-true}
+    # The webhook delivery worker beside the API, stopped with it.
+    uv run --frozen python -m api webhooks &
+    worker=$!
+    trap 'kill -TERM $worker 2>/dev/null || true; wait $worker || true' EXIT
     echo "AgroBridge API on http://${AGROBRIDGE_HOST:-127.0.0.1}:${AGROBRIDGE_PORT:-8000} (docs at /docs)"
-    exec uv run --frozen python -m api serve
+    uv run --frozen python -m api serve
+
+# Run only the webhook delivery worker (`just run` starts one beside the API)
+[group('run')]
+webhooks: sync
+    uv run --frozen python -m api webhooks
+
+# The webhook queue: pending, due and in-flight deliveries, the oldest's age, and the endpoints they wait on (JSON)
+[group('run')]
+webhooks-queue: sync
+    uv run --frozen python -m api webhook-queue
 
 # Follow a log stream (app, error, http, exceptions) of today in AGROBRIDGE_LOG_DIR
 [group('run')]
@@ -239,6 +255,11 @@ bench *args: sync
 [group('performance')]
 bench-records *args: sync
     uv run --frozen python -m tests.bench.records {{args}}
+
+# Benchmark webhooks: the outbox's cost per write, one worker's events per second, commit-to-delivery delay (prints a docs/benchmarks.md section)
+[group('performance')]
+bench-webhooks: sync
+    uv run --frozen python -m tests.bench.webhooks
 
 # Load-test a running API with locust (headless); after the ramp-up, fails when P99 or the failure rate miss their targets
 [group('performance')]

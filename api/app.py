@@ -38,6 +38,7 @@ from api.presentation.routes import (
     public,
     transactions,
     users,
+    webhooks,
 )
 from api.presentation.routes import metrics as metrics_route
 from api.settings import Settings, load_settings
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             organisations.invitations_bp,
             locations.bp,
             clients.bp,
+            webhooks.bp,
             oauth.bp,
             url_prefix="/api/v1",
             strict_slashes=False,

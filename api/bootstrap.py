@@ -35,6 +35,7 @@ from api.infrastructure.db.refresh_tokens import PgRefreshTokens
 from api.infrastructure.db.transactions import PgTransactions
 from api.infrastructure.db.unit_of_work import PgUnitOfWork
 from api.infrastructure.db.users import PgUsers
+from api.infrastructure.db.webhooks import PgOutbox, PgWebhooks
 from api.infrastructure.epcis_schema import load_schema
 from api.infrastructure.mail import mailer_from
 from api.infrastructure.security.client_assertions import Rfc7523Assertions
@@ -106,6 +107,8 @@ async def build_services(settings: Settings) -> Services:
         epcis_schema=load_schema(),
         recorded_events=PgRecordedEvents(),
         api_clients=PgApiClients(),
+        outbox=PgOutbox(),
+        webhooks=PgWebhooks(),
         audit=PgAuditLog(),
         audit_quota=audit_quota,
         unit_of_work=unit_of_work,

@@ -1,8 +1,10 @@
-"""Operator commands: `python -m api serve | migrate | keygen | rotate-keys | create-user`."""
+"""Operator commands: `python -m api serve | webhooks | webhook-queue | migrate | keygen |
+rotate-keys | create-user`."""
 
 import argparse
 import asyncio
 import getpass
+import json
 import os
 import secrets
 import shutil
@@ -94,6 +96,20 @@ def prepare_metrics_dir(settings: Settings) -> Settings:
     return settings.model_copy(update={"metrics_dir": directory})
 
 
+def webhooks(_: argparse.Namespace) -> None:
+    # Imported here: the API's own processes never load the worker.
+    from api import webhook_worker
+
+    webhook_worker.main(load_settings())
+
+
+def webhook_queue(_: argparse.Namespace) -> None:
+    from api import webhook_worker
+
+    report = asyncio.run(webhook_worker.queue_report(load_settings()))
+    print(json.dumps(report, indent=2, default=str))
+
+
 def migrate(_: argparse.Namespace) -> None:
     settings = load_database_settings()
     role = settings.db_runtime_role
@@ -160,6 +176,12 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "serve", help="serve the API with the configured number of workers"
     ).set_defaults(run=serve)
+    sub.add_parser(
+        "webhooks", help="deliver webhooks until SIGTERM (run beside the API)"
+    ).set_defaults(run=webhooks)
+    sub.add_parser(
+        "webhook-queue", help="print the webhook queue and the endpoints it waits on (JSON)"
+    ).set_defaults(run=webhook_queue)
     sub.add_parser("migrate", help="apply pending database migrations").set_defaults(run=migrate)
     gen = sub.add_parser("keygen", help="write a new RSA signing key (mode 0600)")
     gen.add_argument("path", type=Path)

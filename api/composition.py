@@ -39,6 +39,7 @@ from api.application.ports import (
     LoginThrottle,
     Mailer,
     OrganisationRepository,
+    Outbox,
     PasswordHasher,
     PublicReadRepository,
     RecordedEventRepository,
@@ -50,9 +51,11 @@ from api.application.ports import (
     TransactionRepository,
     UnitOfWork,
     UserRepository,
+    WebhookRepository,
 )
 from api.application.public import PublicRecords
 from api.application.transactions import Transactions
+from api.application.webhooks import Webhooks
 from api.domain.passwords import PasswordPolicy
 from api.infrastructure.exports.formats import FORMATS as EXPORT_FORMATS
 from api.presentation.context import Guard, IdempotencyStore, Services
@@ -83,6 +86,9 @@ class Adapters:
     # GS1's EPCIS 2.0 JSON Schema, that captured documents are checked against.
     epcis_schema: Mapping[str, Any]
     api_clients: ApiClientRepository
+    # Webhooks: the outbox the use cases write in their transactions, and the subscriptions.
+    outbox: Outbox
+    webhooks: WebhookRepository
     audit: AuditLog
     audit_quota: AuditQuota
     unit_of_work: UnitOfWork
@@ -143,7 +149,16 @@ def compose(settings: Settings, a: Adapters) -> Services:
     uow, clock, audit = a.unit_of_work, a.clock, a.audit
     freezer = Freezer(a.epcis_events, a.organisations, a.locations)
     batches = Batches(
-        a.batches, audit, uow, clock, a.events, a.users, a.organisations, a.locations, freezer
+        a.batches,
+        audit,
+        uow,
+        clock,
+        a.events,
+        a.users,
+        a.organisations,
+        a.locations,
+        freezer,
+        a.outbox,
     )
     return Services(
         auth=auth,
@@ -174,9 +189,9 @@ def compose(settings: Settings, a: Adapters) -> Services:
             a.audit_quota,
             clock,
         ),
-        transactions=Transactions(a.transactions, a.batches, audit, uow, clock, a.events),
+        transactions=Transactions(a.transactions, a.batches, audit, uow, clock, a.events, a.outbox),
         history=History(a.batches, a.events, a.transactions),
-        lots=Lots(a.batches, a.lineage, a.events, audit, uow, clock, freezer),
+        lots=Lots(a.batches, a.lineage, a.events, audit, uow, clock, freezer, a.outbox),
         epcis=EpcisDocuments(a.batches, a.lineage, a.epcis_events, clock),
         epcis_queries=EpcisQueries(a.epcis_events, a.batches, clock),
         captures=Captures(
@@ -188,12 +203,22 @@ def compose(settings: Settings, a: Adapters) -> Services:
             uow,
             clock,
             a.epcis_schema,
+            a.outbox,
         ),
         fsma=FsmaRecords(
             a.recorded_events, a.batches, a.locations, a.organisations, EXPORT_FORMATS
         ),
         public=PublicRecords(a.batches, a.public_reads),
         audit_trail=AuditTrail(audit, a.audit_quota, clock),
+        webhooks=Webhooks(
+            a.webhooks,
+            a.organisations,
+            audit,
+            uow,
+            clock,
+            allow_private=settings.webhook_allow_private_targets,
+            rotation_overlap=timedelta(seconds=settings.webhook_rotation_overlap_seconds),
+        ),
         tokens=a.tokens,
         guard=a.guard,
         idempotency=a.idempotency,

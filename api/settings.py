@@ -189,6 +189,31 @@ class Settings(DatabaseSettings):
     # Where the workers share their metrics; a fresh temporary folder when unset.
     metrics_dir: Path | None = None
 
+    # Webhooks (docs/API.md, "Webhooks"); the delivery worker is `python -m api webhooks`.
+    # Private, loopback and link-local targets (and plain http://) only where this allows them:
+    # tests and development; refused in staging and production (SSRF).
+    webhook_allow_private_targets: bool = False
+    # One delivery's whole exchange with its endpoint, connection included.
+    webhook_timeout_seconds: float = Field(5.0, gt=0, le=30)
+    # Deliveries one worker sends at once, and at most per endpoint across every worker.
+    webhook_concurrency: int = Field(32, ge=1, le=1000)
+    webhook_per_endpoint: int = Field(4, ge=1, le=100)
+    # How often an idle worker looks for due deliveries (besides being woken by PostgreSQL's
+    # NOTIFY when a change with deliveries commits).
+    webhook_poll_seconds: float = Field(0.25, gt=0, le=60)
+    # A worker holds a delivery this long; killed meanwhile, another takes it after.
+    webhook_lease_seconds: float = Field(60.0, gt=0, le=3600)
+    # Backoff: the first wait, doubling up to the ceiling, with jitter; given up (and the
+    # endpoint disabled) once a delivery has failed for the window.
+    webhook_retry_first_seconds: float = Field(5.0, gt=0)
+    webhook_retry_ceiling_seconds: float = Field(6 * 3600.0, gt=0)
+    webhook_retry_window_seconds: float = Field(3 * 24 * 3600.0, gt=0)
+    # After a rotation, the replaced secret signs too for this long.
+    webhook_rotation_overlap_seconds: int = Field(24 * 3600, ge=0, le=30 * 24 * 3600)
+    # The worker's /metrics, on loopback; 0: not served.
+    webhook_metrics_host: str = "127.0.0.1"
+    webhook_metrics_port: int = Field(9464, ge=0, le=65535)
+
     @model_validator(mode="before")
     @classmethod
     def _split_lists(cls, data: dict[str, object]) -> dict[str, object]:
@@ -213,6 +238,15 @@ class Settings(DatabaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> Self:
+        # A lease ending while its send may still run would let a second worker send it too.
+        if self.webhook_lease_seconds <= 2 * self.webhook_timeout_seconds:
+            raise ValueError(
+                "AGROBRIDGE_WEBHOOK_LEASE_SECONDS: must be more than twice the webhook timeout"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:
         if self.env not in (Environment.STAGING, Environment.PRODUCTION):
             return self
@@ -227,6 +261,11 @@ class Settings(DatabaseSettings):
         if not self.jwt_private_key_file.is_file():
             raise ValueError(
                 f"AGROBRIDGE_JWT_PRIVATE_KEY_FILE: {self.jwt_private_key_file} does not exist"
+            )
+        if self.webhook_allow_private_targets:
+            raise ValueError(
+                "AGROBRIDGE_WEBHOOK_ALLOW_PRIVATE_TARGETS: webhooks to private addresses are"
+                f" refused in {self.env.value}"
             )
         if self.env == Environment.PRODUCTION and (problem := self._public_base_url_problem()):
             raise ValueError(f"AGROBRIDGE_PUBLIC_BASE_URL: {problem} in production")

@@ -14,9 +14,11 @@ from api.application.ports import (
     EventRepository,
     LocationRepository,
     OrganisationRepository,
+    Outbox,
     UnitOfWork,
     UserRepository,
 )
+from api.application.webhooks import report
 from api.domain import history
 from api.domain.audit import AuditEvent, RequestContext
 from api.domain.batch_codes import PREFIX, in_server_namespace, new_code
@@ -61,6 +63,8 @@ class Batches:
     locations: LocationRepository
     # Each event's EPCIS form, frozen in the transaction that appends it.
     epcis: Freezer
+    # Partners' webhooks: written in the same transaction.
+    outbox: Outbox
 
     async def create(self, actor: Actor, new: NewBatch, ctx: RequestContext) -> Batch:
         """A new lot; with an origin location, the origin left out is the location's."""
@@ -191,6 +195,7 @@ class Batches:
         )
         event = await append(self.events, batch_id, move.event, actor, data, now)
         await self.epcis.freeze(changed, event, captured)
+        await report(self.outbox, changed, event)
         metadata = {"from": current.status.value, "to": status.value, **data}
         await self.audit.record(
             AuditEvent("batch.status_changed", actor.id, "batch", str(batch_id), ctx, metadata),

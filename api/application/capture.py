@@ -18,8 +18,10 @@ from api.application.ports import (
     CaptureRepository,
     Clock,
     EpcisRepository,
+    Outbox,
     UnitOfWork,
 )
+from api.application.webhooks import report_capture
 from api.domain.audit import AuditEvent, RequestContext
 from api.domain.batches import Batch, BatchStatus, IllegalTransition
 from api.domain.custody import parties
@@ -54,6 +56,7 @@ class Captures:
     unit_of_work: UnitOfWork
     clock: Clock
     schema: Mapping[str, Any]
+    outbox: Outbox
 
     async def capture(
         self, actor: Actor, document: object, behaviour: str | None, ctx: RequestContext
@@ -99,7 +102,8 @@ class Captures:
             await self.jobs.add(job)
             for captured, batch in zip(events, lots, strict=True):
                 form = CapturedForm({**captured.event, **recorded}, job.id)
-                await self._apply(actor, batch, captured, form, ctx)
+                after = await self._apply(actor, batch, captured, form, ctx)
+                await report_capture(self.outbox, after, form.event, job.id, now)
             await self.audit.record(
                 AuditEvent(
                     "epcis.captured", actor.id, "epcis_capture", str(job.id), ctx,
@@ -122,20 +126,21 @@ class Captures:
         captured: Captured,
         form: CapturedForm,
         ctx: RequestContext,
-    ) -> None:
+    ) -> Batch:
+        """The lot as the event left it."""
         try:
             if captured.step is Step.OBSERVATION:
                 await self.epcis.add(batch.id, None, form.event, self.clock.now(), form.capture_id)
-            elif captured.step is Step.SHIPPING:
+                return batch
+            if captured.step is Step.SHIPPING:
                 assert captured.destination is not None
-                await self.custody.move(
+                return await self.custody.move(
                     actor, batch.id, BatchStatus.IN_TRANSIT, None, ctx,
                     recipient=captured.destination.reference, captured=form,
                 )  # fmt: skip
-            else:
-                await self.custody.move(
-                    actor, batch.id, BatchStatus.DELIVERED, None, ctx, captured=form
-                )
+            return await self.custody.move(
+                actor, batch.id, BatchStatus.DELIVERED, None, ctx, captured=form
+            )
         except Unavailable:
             raise
         except Conflict as exc:

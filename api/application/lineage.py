@@ -14,8 +14,10 @@ from api.application.ports import (
     Clock,
     EventRepository,
     LineageRepository,
+    Outbox,
     UnitOfWork,
 )
+from api.application.webhooks import report
 from api.domain import history
 from api.domain.audit import AuditEvent, RequestContext
 from api.domain.batch_codes import PREFIX, in_server_namespace, new_code
@@ -45,6 +47,8 @@ class Lots:
     clock: Clock
     # Each event's EPCIS form, frozen in the transaction that appends it.
     epcis: Freezer
+    # Partners' webhooks: written in the same transaction.
+    outbox: Outbox
 
     async def split(
         self,
@@ -107,6 +111,7 @@ class Lots:
             data = history.split(children, kind)
             event = await append(self.events, parent.id, EventType.SPLIT, actor, data, now)
             await self.epcis.freeze(changed, event)
+            await report(self.outbox, changed, event)
             await self.audit.record(
                 AuditEvent(
                     "batch.split",

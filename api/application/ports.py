@@ -28,6 +28,7 @@ from api.domain.organisations import (
 )
 from api.domain.transactions import NewTransaction, Transaction
 from api.domain.users import Actor, Role, User
+from api.domain.webhooks import Delivery, OutboxEvent, Subscription, SubscriptionState
 
 
 class Clock(Protocol):
@@ -555,3 +556,103 @@ class Mailer(Protocol):
     ) -> bool:
         """True once the mail is handed to the mail server; False when mail is not set up."""
         ...
+
+
+class Outbox(Protocol):
+    """Webhook events, written inside the transaction of the change they report: committed
+    with it or not at all (docs/API.md, "Webhooks")."""
+
+    async def emit(self, event: OutboxEvent) -> None: ...
+
+
+class WebhookRepository(Protocol):
+    async def add(self, subscription: Subscription, secret: str) -> None: ...
+
+    async def get(self, subscription_id: UUID) -> Subscription | None: ...
+
+    async def get_for_update(self, subscription_id: UUID) -> Subscription | None: ...
+
+    async def of(self, organisation_id: UUID) -> list[Subscription]:
+        """Oldest first."""
+        ...
+
+    async def set_state(
+        self,
+        subscription_id: UUID,
+        state: SubscriptionState,
+        at: datetime,
+        reason: str | None = None,
+    ) -> None:
+        """Resuming also makes its waiting deliveries due now."""
+        ...
+
+    async def rotate(
+        self, subscription_id: UUID, secret: str, previous_until: datetime, at: datetime
+    ) -> None:
+        """`secret` signs from now on; the one it replaces also signs until `previous_until`."""
+        ...
+
+    async def delete(self, subscription_id: UUID) -> None:
+        """With its deliveries."""
+        ...
+
+    async def deliveries(
+        self, subscription_id: UUID, before: int | None, limit: int
+    ) -> list[Delivery]:
+        """Newest first, those with an id below `before`."""
+        ...
+
+    async def replay(
+        self, subscription_id: UUID, since: datetime, until: datetime, limit: int, at: datetime
+    ) -> int:
+        """Queue again the events of [since, until) the subscription is entitled to, each under
+        its own message id, oldest first; at most `limit`. Returns how many."""
+        ...
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery a worker holds until its lease ends: what to send, and where."""
+
+    id: int
+    subscription_id: UUID
+    organisation_id: UUID
+    url: str
+    # The live signing secrets: the current one first, then one being rotated out.
+    secrets: list[str]
+    message_id: str
+    event_type: str
+    batch_id: UUID
+    body: bytes
+    attempts: int
+    created_at: datetime
+    first_failed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    ok: bool
+    status: int | None = None
+    # Why it failed, short and with no secret (a timeout, a refused address, a status).
+    error: str | None = None
+
+
+class DeliveryQueue(Protocol):
+    async def claim(self, limit: int, lease_seconds: float, per_endpoint: int) -> list[Claimed]:
+        """Due deliveries no other worker holds, at most one per subscription and lot (the
+        earliest: a lot's events go out in order) and `per_endpoint` per subscription."""
+        ...
+
+    async def delivered(self, delivery_id: int, status: int, at: datetime) -> None: ...
+
+    async def retry(
+        self, delivery: Claimed, outcome: SendOutcome, at: datetime, next_at: datetime
+    ) -> None: ...
+
+    async def give_up(self, delivery: Claimed, outcome: SendOutcome, at: datetime) -> None:
+        """The delivery failed for good, and its subscription is disabled."""
+        ...
+
+
+class WebhookSender(Protocol):
+    async def send(self, url: str, headers: dict[str, str], body: bytes) -> SendOutcome: ...

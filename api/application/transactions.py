@@ -10,9 +10,11 @@ from api.application.ports import (
     BatchRepository,
     Clock,
     EventRepository,
+    Outbox,
     TransactionRepository,
     UnitOfWork,
 )
+from api.application.webhooks import report
 from api.domain import history
 from api.domain.audit import AuditEvent, RequestContext
 from api.domain.custody import EventType
@@ -30,6 +32,8 @@ class Transactions:
     unit_of_work: UnitOfWork
     clock: Clock
     events: EventRepository
+    # Partners' webhooks: written in the same transaction.
+    outbox: Outbox
 
     async def record(
         self, actor: Actor, batch_id: UUID, new: NewTransaction, ctx: RequestContext
@@ -61,7 +65,7 @@ class Transactions:
         now = self.clock.now()
         async with self.unit_of_work.atomic(serial_key=f"batch:{batch_id}"):
             # The row lock orders this event after any other change to the batch.
-            await self.batches.get_for_update(batch_id)
+            batch = await self.batches.get_for_update(batch_id)
             head = await self.events.head(batch_id)
             if new.anchor_hash is None:
                 new = replace(new, anchor_hash=head.hash if head else None)
@@ -73,7 +77,10 @@ class Transactions:
             record = await self.repo.add(batch_id, new, now, actor)
             data = history.transaction_recorded(record.tx_hash, record.network, new.anchor_hash)
             kind = EventType.TRANSACTION_RECORDED
-            await self.events.add([link(batch_id, head, kind, now, actor.role.value, data)], actor)
+            event = link(batch_id, head, kind, now, actor.role.value, data)
+            await self.events.add([event], actor)
+            if batch is not None:
+                await report(self.outbox, batch, event)
             await self.audit.record(
                 AuditEvent(
                     "transaction.recorded",

@@ -27,6 +27,7 @@ from api.application.organisations import Organisations
 from api.application.ports import DependencyProbe, TokenIssuer
 from api.application.public import PublicRecords
 from api.application.transactions import Transactions
+from api.application.webhooks import Webhooks
 from api.infrastructure.cache.guard import Verdict
 from api.infrastructure.cache.idempotency import Claim, StoredResponse
 from api.settings import Settings
@@ -76,6 +77,7 @@ class Services:
     client_tokens: ClientTokens
     public: PublicRecords
     audit_trail: AuditTrail
+    webhooks: Webhooks
     tokens: TokenIssuer
     guard: Guard
     idempotency: IdempotencyStore

@@ -139,6 +139,7 @@ TAG_DESCRIPTIONS = {
     "audit": "The security audit trail.",
     "keys": "Public keys that verify access tokens.",
     "clients": "Machine clients: an organisation's systems, with OAuth 2.0 client credentials.",
+    "webhooks": "Signed notices of what happened to an organisation's lots, sent to its endpoints.",
 }
 
 

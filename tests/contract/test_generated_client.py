@@ -332,6 +332,41 @@ def test_fsma_records_through_the_generated_client(sdk: Sdk) -> None:
     assert rows[1].reference_document_number == "BOL-7"
 
 
+def test_webhooks_through_the_generated_client(sdk: Sdk) -> None:
+    m = sdk.models
+    _, ana = _person(sdk)
+    made = sdk.api("webhooks", "webhooks_create").sync(
+        client=ana,
+        body=m.WebhookIn.from_dict(
+            {"url": "https://erp.partner.example/hooks", "event_types": ["batch.shipped"]}
+        ),
+    )
+    assert isinstance(made, m.WebhookOut)
+    assert made.secret.startswith("whsec_")
+    listed = sdk.api("webhooks", "webhooks_list").sync(client=ana)
+    assert isinstance(listed, m.WebhookList)
+    assert [w.id for w in listed.data] == [made.id]
+    rotated = sdk.api("webhooks", "webhooks_rotate_secret").sync(client=ana, webhook_id=made.id)
+    assert isinstance(rotated, m.WebhookOut)
+    assert rotated.secret != made.secret
+    paused = sdk.api("webhooks", "webhooks_pause").sync(client=ana, webhook_id=made.id)
+    assert isinstance(paused, m.WebhookOut)
+    assert paused.state.value == "paused"
+    log = sdk.api("webhooks", "webhooks_deliveries").sync(client=ana, webhook_id=made.id)
+    assert isinstance(log, m.DeliveryPage)
+    assert log.data == []
+    replayed = sdk.api("webhooks", "webhooks_replay").sync(
+        client=ana,
+        webhook_id=made.id,
+        body=m.ReplayIn.from_dict(
+            {"since": "2026-10-01T00:00:00Z", "until": "2026-10-02T00:00:00Z"}
+        ),
+    )
+    assert isinstance(replayed, m.ReplayOut)
+    deleted = sdk.api("webhooks", "webhooks_delete").sync_detailed(client=ana, webhook_id=made.id)
+    assert deleted.status_code == 204
+
+
 def test_errors_parse_as_the_error_model(sdk: Sdk) -> None:
     m = sdk.models
     anonymous = sdk.anonymous()

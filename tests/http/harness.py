@@ -21,6 +21,7 @@ from api.infrastructure.security.sealing import AesGcmSealer
 from api.infrastructure.security.tokens import JwtTokens
 from api.presentation.context import App, Services
 from api.settings import Settings
+from tests.support.fake_webhooks import FakeOutbox, FakeWebhooks
 from tests.support.fakes import (
     FakeApiClients,
     FakeAuditLog,
@@ -105,6 +106,8 @@ class Fakes:
         self.mailer = FakeMailer()
         self.clients = FakeApiClients()
         self.replays = FakeReplayGuard()
+        self.webhooks = FakeWebhooks()
+        self.outbox = FakeOutbox(self.webhooks)
 
     def services(self, with_settings: Settings | None = None) -> Services:
         """The services exactly as a worker wires them (api/composition.py), over the fakes."""
@@ -124,6 +127,8 @@ class Fakes:
             epcis_schema=load_schema(),
             recorded_events=FakeRecordedEvents(self.batches, self.events),
             api_clients=self.clients,
+            outbox=self.outbox,
+            webhooks=self.webhooks,
             audit=self.audit,
             audit_quota=self.quota,
             unit_of_work=NullUnitOfWork(),

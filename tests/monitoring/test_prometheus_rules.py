@@ -74,6 +74,9 @@ NOT_ABOUT_ONE_HOST = frozenset(
         "ApiErrorRateHigh",
         "BackupStatusMissing",
         "TlsCertificateExpiringSoon",
+        # Every webhook worker reports the one queue all hosts share.
+        "WebhookBacklogGrowing",
+        "WebhookEndpointDisabled",
     }
 )
 

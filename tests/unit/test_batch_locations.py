@@ -14,6 +14,7 @@ from api.domain.events import verify
 from api.domain.locations import Location, LocationKind, NewLocation
 from api.domain.users import Actor, Role
 from tests.support.builders import CTX, new_batch
+from tests.support.fake_webhooks import FakeOutbox, FakeWebhooks
 from tests.support.fakes import (
     FakeAuditLog,
     FakeBatches,
@@ -53,7 +54,7 @@ def batches(clock, users, places, events):
     freezer = Freezer(FakeEpcisEvents(), organisations, places)
     return Batches(
         FakeBatches(), FakeAuditLog(), NullUnitOfWork(), clock, events, users, organisations,
-        places, freezer,
+        places, freezer, FakeOutbox(FakeWebhooks()),
     )  # fmt: skip
 
 

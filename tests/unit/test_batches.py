@@ -11,6 +11,7 @@ from api.domain.batches import BatchFilter, BatchStatus, IllegalTransition
 from api.domain.errors import Conflict, MalformedInput, NotFound, NotPermitted, ValidationFailed
 from api.domain.users import Actor, Role
 from tests.support.builders import CTX, new_batch
+from tests.support.fake_webhooks import FakeOutbox, FakeWebhooks
 from tests.support.fakes import (
     FakeAuditLog,
     FakeBatches,
@@ -54,6 +55,7 @@ def batches(clock, audit, users):
         organisations,
         locations,
         Freezer(FakeEpcisEvents(), organisations, locations),
+        FakeOutbox(FakeWebhooks()),
     )
 
 

@@ -3,7 +3,7 @@ GS1's schema, CBV and GS1's hash, its events must be about lots the organisation
 whole of it is stored, moving custody as our own routes do, or none of it is."""
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 
 import pytest
@@ -22,6 +22,7 @@ from api.domain.organisations import MemberRole
 from api.domain.users import Actor, Role
 from api.infrastructure.epcis_schema import load_schema
 from tests.support.builders import CTX, new_batch
+from tests.support.fake_webhooks import FakeOutbox, FakeWebhooks
 from tests.support.fakes import (
     FakeAuditLog,
     FakeBatches,
@@ -262,6 +263,7 @@ class World:
     batches: Batches
     captures: Captures
     documents: EpcisDocuments
+    outbox: FakeOutbox
 
     async def person(self, role: Role) -> Actor:
         user = await self.users.add(f"{uuid4().hex}@example.com", "X", role, "x", self.clock.now())
@@ -282,12 +284,14 @@ def world() -> World:
     users, places, audit = FakeUsers(), FakeLocations(), FakeAuditLog()
     organisations = FakeOrganisations(users)
     uow = NullUnitOfWork()
-    freezer = Freezer(epcis, organisations, places)
-    batches = Batches(repo, audit, uow, clock, FakeEvents(), users, organisations, places, freezer)
+    freezer, outbox = Freezer(epcis, organisations, places), FakeOutbox(FakeWebhooks())
+    batches = Batches(
+        repo, audit, uow, clock, FakeEvents(), users, organisations, places, freezer, outbox
+    )
     return World(
         clock, repo, epcis, jobs, audit, users, organisations, batches,
-        Captures(repo, batches, epcis, jobs, audit, uow, clock, SCHEMA),
-        EpcisDocuments(repo, FakeLineage(repo), epcis, clock),
+        Captures(repo, batches, epcis, jobs, audit, uow, clock, SCHEMA, outbox),
+        EpcisDocuments(repo, FakeLineage(repo), epcis, clock), outbox,
     )  # fmt: skip
 
 
@@ -339,6 +343,29 @@ async def test_a_captured_shipping_ships_the_lot_and_receiving_delivers_it(
         "epcis.captured",
         "epcis.captured",
     ]
+
+
+async def test_the_lots_parties_hear_of_each_captured_event_with_the_change_it_made(
+    world: World, trade: Trade
+) -> None:
+    shipped = await world.captures.capture(
+        world.client(trade.producer), document(shipping(trade.uri, BUYER)), None, CTX
+    )
+    observed = await world.captures.capture(trade.buyer, document(inspecting(trade.uri)), None, CTX)
+
+    told: list[tuple[Any, dict[str, Any]]] = [
+        (e["type"], cast(dict[str, Any], e["data"])) for e in world.outbox.emitted
+    ]
+    # Our own shipment's event, then the capture that made it; the buyer's observation.
+    assert [kind for kind, _ in told] == ["batch.shipped", "epcis.captured", "epcis.captured"]
+    _, first = told[1]
+    assert first["capture_id"] == str(shipped.id)
+    assert first["event_id"] == shipped.event_ids[0]
+    assert (first["biz_step"], first["status"]) == ("shipping", "in_transit")
+    assert first["recipient_id"] == str(trade.buyer.org)
+    assert told[2][1]["event_id"] == observed.event_ids[0]
+    parties = {trade.producer.org, trade.buyer.org}
+    assert all(e.organisations == parties for e in world.outbox.webhooks.events[1:])
 
 
 async def test_an_observation_changes_nothing_and_our_next_event_links_to_it(

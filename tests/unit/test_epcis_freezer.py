@@ -20,6 +20,7 @@ from api.domain.events import verify
 from api.domain.locations import Location, LocationKind
 from api.domain.users import Actor, Role
 from tests.support.builders import CTX, new_batch
+from tests.support.fake_webhooks import FakeOutbox, FakeWebhooks
 from tests.support.fakes import (
     FakeAuditLog,
     FakeBatches,
@@ -67,10 +68,13 @@ def world() -> World:
     organisations = FakeOrganisations(users)
     freezer = Freezer(epcis, organisations, places)
     audit, uow, lineage = FakeAuditLog(), NullUnitOfWork(), FakeLineage(repo)
+    outbox = FakeOutbox(FakeWebhooks())
     return World(
         clock, repo, events, epcis, places, users,
-        Batches(repo, audit, uow, clock, events, users, organisations, places, freezer),
-        Lots(repo, lineage, events, audit, uow, clock, freezer),
+        Batches(
+            repo, audit, uow, clock, events, users, organisations, places, freezer, outbox
+        ),
+        Lots(repo, lineage, events, audit, uow, clock, freezer, outbox),
         EpcisDocuments(repo, lineage, epcis, clock),
     )  # fmt: skip
 

@@ -7,6 +7,7 @@ from api.domain.errors import Conflict, NotFound, NotPermitted
 from api.domain.transactions import NewTransaction
 from api.domain.users import Role
 from tests.support.builders import CTX, actor, new_batch, new_tx, tx_hash
+from tests.support.fake_webhooks import FakeOutbox, FakeWebhooks
 from tests.support.fakes import (
     FakeAuditLog,
     FakeBatches,
@@ -55,7 +56,9 @@ def clock():
 
 @pytest.fixture
 def transactions(repo, batch_repo, audit, clock):
-    return Transactions(repo, batch_repo, audit, NullUnitOfWork(), clock, FakeEvents())
+    return Transactions(
+        repo, batch_repo, audit, NullUnitOfWork(), clock, FakeEvents(), FakeOutbox(FakeWebhooks())
+    )
 
 
 @pytest.fixture

@@ -10,11 +10,14 @@ import re
 from tortoise import BaseDBAsyncClient
 
 # History: the API may add to it and read it, never change it.
-APPEND_ONLY_TABLES = frozenset({"audit_logs", "batch_events", "epcis_captures", "epcis_events"})
+APPEND_ONLY_TABLES = frozenset(
+    {"audit_logs", "batch_events", "epcis_captures", "epcis_events", "webhook_events"}
+)
 # Aerich's bookkeeping is the migrations' business, not the API's.
 PRIVATE_TABLES = frozenset({"aerich"})
-# A member who leaves or is removed is deleted (the audit trail keeps that they were one).
-DELETABLE_TABLES = frozenset({"memberships"})
+# A member who leaves or is removed is deleted (the audit trail keeps that they were one), as is
+# a webhook its owner deletes (with its deliveries: the foreign key cascades).
+DELETABLE_TABLES = frozenset({"memberships", "webhook_subscriptions"})
 APPEND_ONLY_RIGHTS = "SELECT, INSERT"
 TABLE_RIGHTS = "SELECT, INSERT, UPDATE"
 DELETABLE_RIGHTS = "SELECT, INSERT, UPDATE, DELETE"

@@ -388,3 +388,79 @@ class AuditLogRow(Model):
             Index(fields=("action", "at")),
             Index(fields=("organisation_id", "at")),
         )
+
+
+class WebhookSubscriptionRow(Model):
+    """An organisation's endpoint for webhooks (docs/API.md, "Webhooks")."""
+
+    id = fields.UUIDField(primary_key=True)
+    organisation: fields.ForeignKeyRelation[OrganisationRow] = fields.ForeignKeyField(
+        "models.OrganisationRow", related_name="webhooks", on_delete=fields.RESTRICT
+    )
+    url = fields.CharField(max_length=2000)
+    event_types: fields.Field[list[str]] = fields.JSONField()
+    description = fields.CharField(max_length=200, null=True)
+    state = fields.CharField(max_length=16)
+    disabled_reason = fields.CharField(max_length=200, null=True)
+    # The worker must sign with it, so it is kept as issued (docs/security.md, "Webhooks").
+    secret = fields.CharField(max_length=64)
+    # The secret a rotation replaced: it signs too until it expires.
+    previous_secret = fields.CharField(max_length=64, null=True)
+    previous_secret_expires_at = fields.DatetimeField(null=True)
+    created_by = fields.UUIDField()
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "webhook_subscriptions"
+        indexes = (Index(fields=("organisation_id", "created_at")),)
+
+
+class WebhookEventRow(Model):
+    """The outbox: a change partners may hear of, written in the change's own transaction;
+    append-only."""
+
+    id = fields.BigIntField(primary_key=True)
+    # The Standard Webhooks `webhook-id`: the same on every retry and replay.
+    message_id = fields.CharField(max_length=64, unique=True)
+    type = fields.CharField(max_length=32)
+    batch: fields.ForeignKeyRelation[BatchRow] = fields.ForeignKeyField(
+        "models.BatchRow", related_name="webhook_events", on_delete=fields.RESTRICT
+    )
+    # The organisations entitled to hear of it: the lot's owner and its recipient.
+    organisations = ArrayField(element_type="uuid")
+    # The JSON body exactly as sent, so that every retry and replay sends the same bytes.
+    body = fields.TextField()
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "webhook_events"
+
+
+class WebhookDeliveryRow(Model):
+    """One event for one subscription: pending until its endpoint acknowledges it."""
+
+    id = fields.BigIntField(primary_key=True)
+    event: fields.ForeignKeyRelation[WebhookEventRow] = fields.ForeignKeyField(
+        "models.WebhookEventRow", related_name="deliveries", on_delete=fields.RESTRICT
+    )
+    subscription: fields.ForeignKeyRelation[WebhookSubscriptionRow] = fields.ForeignKeyField(
+        "models.WebhookSubscriptionRow", related_name="deliveries", on_delete=fields.CASCADE
+    )
+    # The event's lot, here too: a lot's deliveries to one endpoint go out in order.
+    batch_id = fields.UUIDField()
+    state = fields.CharField(max_length=16)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    # A worker holds the delivery until then; after, another may take it.
+    claimed_until = fields.DatetimeField(null=True)
+    first_failed_at = fields.DatetimeField(null=True)
+    last_attempt_at = fields.DatetimeField(null=True)
+    last_status = fields.IntField(null=True)
+    last_error = fields.CharField(max_length=200, null=True)
+    delivered_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "webhook_deliveries"
+        indexes = (Index(fields=("subscription_id", "id")),)
