@@ -14,7 +14,7 @@ from api.domain.clients import ApiClient, ClientSecret
 from api.domain.epcis.capture import CaptureJob
 from api.domain.epcis.document import Event as EpcisEvent
 from api.domain.epcis.query import EventQuery
-from api.domain.events import BatchEvent
+from api.domain.events import BatchEvent, Verification
 from api.domain.fsma.sources import EventFilter, StoredEvent
 from api.domain.lineage import Relative
 from api.domain.locations import Location
@@ -364,6 +364,9 @@ class BatchSnapshot:
     events: list[BatchEvent]
     # Oldest first.
     transactions: list[Transaction]
+    # The chain's verification as made when it last changed, when these events and anchors
+    # are exactly what it was made over; None: the reader must verify the chain itself.
+    verdict: Verification | None = None
 
 
 class PublicReadRepository(Protocol):

@@ -1,11 +1,12 @@
-"""The public view of a batch in one round trip: the batch, its parent's public code, its chain
-and its transaction records (the hottest anonymous read); only for a public batch."""
+"""The public view of a batch in one round trip: the batch, its parent's public code, its chain,
+its transaction records and its chain's verdict as kept when the chain last changed (the
+hottest anonymous read); only for a public batch."""
 
 import orjson
 from tortoise import connections
 
 from api.application.ports import BatchSnapshot
-from api.infrastructure.db import batches, events, transactions
+from api.infrastructure.db import batches, events, transactions, verdicts
 from api.infrastructure.db.values import column_list
 from api.infrastructure.metrics import timed
 
@@ -20,7 +21,9 @@ SELECT {column_list(batches.COLUMNS, "b")},
     (SELECT coalesce(json_agg(t ORDER BY t.created_at, t.id), '[]')
        FROM (SELECT {column_list(transactions.COLUMNS)}
                FROM transactions WHERE batch_id = b.id
-              ORDER BY created_at, id LIMIT {MAX_TRANSACTIONS}) t) AS records
+              ORDER BY created_at, id LIMIT {MAX_TRANSACTIONS}) t) AS records,
+    -- The verdict kept when the chain last changed, only while the rows are the same rows.
+    CASE WHEN b.chain_basis = {verdicts.basis("b.id")} THEN b.chain_verdict END AS verdict
 FROM batches b LEFT JOIN batches p ON p.id = b.parent_id
 WHERE b.public_code = $1 AND b.published_at IS NOT NULL
 """  # noqa: S608 - constant
@@ -36,4 +39,6 @@ class PgPublicReads:
         batch = batches.batch_from_row(row)
         chain = [events.event_from_row(e) for e in orjson.loads(row["chain"])]
         records = [transactions.transaction_from_row(t) for t in orjson.loads(row["records"])]
-        return BatchSnapshot(batch, row["parent_code"], chain, records)
+        kept = row["verdict"]
+        verdict = verdicts.verdict_from_json(orjson.loads(kept)) if kept is not None else None
+        return BatchSnapshot(batch, row["parent_code"], chain, records, verdict)

@@ -44,11 +44,19 @@ NOT_MODIFIED = Reply(304, "The copy the client holds is current (`If-None-Match`
 UNKNOWN = error(404, "No public batch has this code")
 
 
-def _public(op_id: str, summary: str, description: str, body: Reply) -> Operation:
+# What changes with the lot's chain is revalidated on every use; a QR code never changes.
+REVALIDATED = "`Cache-Control: public, no-cache`: kept, revalidated by its `ETag` on every use"
+FOR_A_WHILE = "`Cache-Control: public, max-age=<AGROBRIDGE_PUBLIC_CACHE_SECONDS>`"
+
+
+def _public(
+    op_id: str, summary: str, description: str, body: Reply, caching: str = REVALIDATED
+) -> Operation:
     return Operation(
         id=op_id,
         summary=summary,
-        description=description + " No token; cacheable; rate-limited per client address.",
+        description=description + " No token; cacheable (" + caching + "); rate-limited per"
+        " client address.",
         tag="public",
         access=Access.PUBLIC,
         path_params=(CODE,),
@@ -84,7 +92,7 @@ async def _view(request: Request, code: str) -> dict[str, Any]:
 )
 async def public_batch(request: Request, code: str) -> HTTPResponse:
     body = orjson.dumps(await _view(request, code))
-    return cacheable(request, body, "application/json", _max_age(request))
+    return cacheable(request, body, "application/json", None)
 
 
 @bp.get("/<code:str>/epcis")
@@ -102,7 +110,7 @@ async def public_batch(request: Request, code: str) -> HTTPResponse:
 async def public_epcis(request: Request, code: str) -> HTTPResponse:
     events = await services(request).epcis.of_public_lot(code)
     body = {"public_code": code, "data": [public_event_json(e) for e in events]}
-    return cacheable(request, orjson.dumps(body), "application/json", _max_age(request))
+    return cacheable(request, orjson.dumps(body), "application/json", None)
 
 
 def _embeddable(response: HTTPResponse) -> HTTPResponse:
@@ -134,6 +142,7 @@ async def _qr(request: Request, code: str) -> segno.QRCode:
         "A QR code for labels, of the lot's GS1 Digital Link (`/01/<GTIN-14>/10/<public code>`)"
         " when its product has a GTIN, else of its public page URL; any site may embed it.",
         Reply(200, "The QR code", None, CACHED, media="image/svg+xml", schema={"type": "string"}),
+        FOR_A_WHILE,
     )
 )
 async def qr_svg(request: Request, code: str) -> HTTPResponse:
@@ -157,6 +166,7 @@ async def qr_svg(request: Request, code: str) -> HTTPResponse:
             media="image/png",
             schema={"type": "string", "format": "binary", "contentMediaType": "image/png"},
         ),
+        FOR_A_WHILE,
     )
 )
 async def qr_png(request: Request, code: str) -> HTTPResponse:
@@ -176,6 +186,6 @@ async def verify(request: Request, code: str) -> HTTPResponse:
         headers = {"Content-Security-Policy": verify_page.CSP}
         return html(verify_page.render_unknown(), status=404, headers=headers)
     page = verify_page.render(view, API_PATH + quote(code, safe="")).encode()
-    response = cacheable(request, page, "text/html; charset=utf-8", _max_age(request))
+    response = cacheable(request, page, "text/html; charset=utf-8", None)
     response.headers["Content-Security-Policy"] = verify_page.CSP
     return response
