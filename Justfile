@@ -240,6 +240,11 @@ bench *args: sync
 bench-records *args: sync
     uv run --frozen python -m tests.bench.records {{args}}
 
+# The public view beside the authenticated read (wrk): req/s, P50, P99, CPU per request; prints only
+[group('performance')]
+bench-public *args: sync
+    uv run --frozen python -m tests.bench.public {{args}}
+
 # Load-test a running API with locust (headless); after the ramp-up, fails when P99 or the failure rate miss their targets
 [group('performance')]
 load url users="1000" duration="4m" spawn_rate="10":
