@@ -15,16 +15,42 @@ from sanic.response import HTTPResponse, raw
 REVALIDATE = {"Cache-Control": "public, no-cache", "X-Accel-Expires": "@1"}
 
 
+def strong_etag(*parts: str | bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\0")
+    return '"' + digest.hexdigest()[:32] + '"'
+
+
+def cache_headers(etag: str, max_age: int | None) -> dict[str, str]:
+    """`max_age` None: kept, but revalidated on every use."""
+    if max_age is None:
+        return {"ETag": etag, **REVALIDATE}
+    return {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={max_age}",
+        "X-Accel-Expires": str(max_age),
+    }
+
+
+def holds(request: Request, etag: str) -> bool:
+    """Whether the client's If-None-Match names `etag` (then it gets a 304)."""
+    asked = request.headers.get("if-none-match", "")
+    return asked == "*" or etag in (tag.strip().removeprefix("W/") for tag in asked.split(","))
+
+
+def answer(
+    request: Request, body: bytes, content_type: str, etag: str, max_age: int | None
+) -> HTTPResponse:
+    headers = cache_headers(etag, max_age)
+    if holds(request, etag):
+        return HTTPResponse(status=304, headers=headers)
+    return raw(body, content_type=content_type, headers=headers)
+
+
 def cacheable(
     request: Request, body: bytes, content_type: str, max_age: int | None
 ) -> HTTPResponse:
-    """`max_age` None: kept, but revalidated on every use."""
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    policy = REVALIDATE
-    if max_age is not None:
-        policy = {"Cache-Control": f"public, max-age={max_age}", "X-Accel-Expires": str(max_age)}
-    headers = {"ETag": etag, **policy}
-    asked = request.headers.get("if-none-match", "")
-    if etag in (tag.strip().removeprefix("W/") for tag in asked.split(",")) or asked == "*":
-        return HTTPResponse(status=304, headers=headers)
-    return raw(body, content_type=content_type, headers=headers)
+    """An answer whose ETag is its body's hash."""
+    return answer(request, body, content_type, strong_etag(body), max_age)

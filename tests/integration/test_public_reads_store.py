@@ -16,7 +16,7 @@ from api.application.ports import (
     PublicReadRepository,
     TransactionRepository,
 )
-from api.domain.batches import Batch
+from api.domain.batches import Batch, BatchStatus
 from api.domain.events import BatchEvent, ChainBreak, link, verify
 from api.domain.organisations import Activity, NewOrganisation
 from api.domain.transactions import EventType, NewTransaction, TxStatus
@@ -61,6 +61,11 @@ class Store:
         return events
 
 
+def shown(snapshot: BatchSnapshot | None) -> BatchSnapshot | None:
+    """What the snapshot holds, without the version it was read at (a test of its own)."""
+    return None if snapshot is None else replace(snapshot, version=None)
+
+
 @pytest.fixture(params=["memory", "postgres"])
 def store(request: pytest.FixtureRequest, services: Services) -> Store:
     if request.param == "memory":
@@ -82,7 +87,7 @@ async def test_a_public_lot_reads_whole_its_chain_in_order_its_records_oldest_fi
         records.append(await store.transactions.add(lot.id, new, at))
     await store.history(await store.lot(public=True), 1)
 
-    snapshot = await store.reads.snapshot(lot.public_code)
+    snapshot = shown(await store.reads.snapshot(lot.public_code))
 
     oldest = sorted(records, key=lambda t: (t.created_at, t.id))
     # Anchors recorded after the chain's last change: no verdict was made over them.
@@ -99,7 +104,7 @@ async def test_only_a_published_lot_answers_to_its_public_code(store: Store) -> 
     published = replace(private, published_at=NOW + timedelta(hours=1))
     await store.batches.save_status(published)
     chain = await store.events.chain(private.id)
-    assert await store.reads.snapshot(private.public_code) == BatchSnapshot(
+    assert shown(await store.reads.snapshot(private.public_code)) == BatchSnapshot(
         published, None, chain, [], verify(chain)
     )
 
@@ -108,9 +113,11 @@ async def test_a_sub_lot_names_its_parent_only_when_the_parent_is_public(store: 
     parent = await store.lot(public=False)
     child = await store.lot(public=True, parent=parent)
 
-    assert await store.reads.snapshot(child.public_code) == BatchSnapshot(child, None, [], [])
+    assert shown(await store.reads.snapshot(child.public_code)) == BatchSnapshot(
+        child, None, [], []
+    )
     await store.batches.save_status(replace(parent, published_at=NOW))
-    assert await store.reads.snapshot(child.public_code) == BatchSnapshot(
+    assert shown(await store.reads.snapshot(child.public_code)) == BatchSnapshot(
         child, parent.public_code, [], []
     )
 
@@ -188,4 +195,35 @@ async def test_an_event_changed_behind_the_api_s_back_voids_the_kept_verdict(
     after = await store.reads.snapshot(lot.public_code)
     assert after is not None
     assert after.verdict is None
+    # Nothing kept under the old version can answer for the altered chain.
+    assert after.version != before.version
+    assert await store.reads.version(lot.public_code) == after.version
     assert verify(after.events).broken_at == ChainBreak("hash_mismatch", seq=2)
+
+
+async def test_the_version_moves_with_every_change_the_snapshot_would_show(store: Store) -> None:
+    parent = await store.lot(public=False)
+    lot = await store.lot(public=True, parent=parent)
+    assert await store.reads.version(parent.public_code) is None
+    await store.history(lot, 1)
+    seen = [await store.reads.version(lot.public_code)]
+    snapshot = await store.reads.snapshot(lot.public_code)
+    assert snapshot is not None
+    assert snapshot.version == seen[0]
+    assert await store.reads.version(lot.public_code) == seen[0]
+
+    head = link(lot.id, snapshot.events[-1], "noted", NOW, "producer", {})
+    await store.events.add([head])
+    seen.append(await store.reads.version(lot.public_code))
+    new = NewTransaction(tx_hash(), "polygon", EventType.SHIPPED, TxStatus.PENDING, None, None,
+                         head.hash)  # fmt: skip
+    await store.transactions.add(lot.id, new, NOW)
+    seen.append(await store.reads.version(lot.public_code))
+    await store.batches.save_status(replace(lot, status=BatchStatus.IN_TRANSIT))
+    seen.append(await store.reads.version(lot.public_code))
+    # The parent's public code shows once the parent is public.
+    await store.batches.save_status(replace(parent, published_at=NOW))
+    seen.append(await store.reads.version(lot.public_code))
+
+    assert None not in seen
+    assert len(set(seen)) == len(seen)

@@ -1,6 +1,7 @@
 """In-memory stand-ins for the ports in api/application/ports.py and for the presentation's
 (api/presentation/context.py), shared by the unit and HTTP-layer tests."""
 
+import hashlib
 import json
 from collections.abc import AsyncIterator, Hashable, Sequence
 from contextlib import asynccontextmanager
@@ -895,13 +896,22 @@ class FakePublicReads:
         if batch is None or not batch.is_public:
             return None
         parent = self.batches.rows.get(batch.parent_id) if batch.parent_id else None
+        chain = await self.events.chain(batch.id)
+        records = list(await self.transactions.oldest_first(batch.id, 1000))
+        # As row versions: anything stored differently, another version.
+        version = hashlib.md5(repr((batch, parent, chain, records)).encode()).hexdigest()  # noqa: S324
         return BatchSnapshot(
             batch,
             parent.public_code if parent and parent.is_public else None,
-            await self.events.chain(batch.id),
-            list(await self.transactions.oldest_first(batch.id, 1000)),
+            chain,
+            records,
             self.events.kept_verdict(batch.id),
+            version,
         )
+
+    async def version(self, public_code: str) -> str | None:
+        found = await self.snapshot(public_code)
+        return None if found is None else found.version
 
 
 class FakeAuditQuota:

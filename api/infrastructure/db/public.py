@@ -11,6 +11,13 @@ from api.infrastructure.db.values import column_list
 from api.infrastructure.metrics import timed
 
 MAX_TRANSACTIONS = 1000
+# The row versions (xmin) of every row the snapshot is made of: any change to one of them, the
+# API's or anyone's, makes a new row version. Index lookups only, no chain read.
+VERSION = """md5(concat_ws('|', b.xmin::text, p.xmin::text,
+    (SELECT string_agg(e.xmin::text, ',' ORDER BY e.seq) FROM batch_events e
+      WHERE e.batch_id = b.id),
+    (SELECT string_agg(t.xmin::text, ',' ORDER BY t.created_at, t.id) FROM transactions t
+      WHERE t.batch_id = b.id)))"""
 # Each table's own column list and row mapper: the JSON aggregates carry the same columns.
 SNAPSHOT = f"""
 SELECT {column_list(batches.COLUMNS, "b")},
@@ -23,7 +30,13 @@ SELECT {column_list(batches.COLUMNS, "b")},
                FROM transactions WHERE batch_id = b.id
               ORDER BY created_at, id LIMIT {MAX_TRANSACTIONS}) t) AS records,
     -- The verdict kept when the chain last changed, only while the rows are the same rows.
-    CASE WHEN b.chain_basis = {verdicts.basis("b.id")} THEN b.chain_verdict END AS verdict
+    CASE WHEN b.chain_basis = {verdicts.basis("b.id")} THEN b.chain_verdict END AS verdict,
+    {VERSION} AS version
+FROM batches b LEFT JOIN batches p ON p.id = b.parent_id
+WHERE b.public_code = $1 AND b.published_at IS NOT NULL
+"""  # noqa: S608 - constant
+VERSION_ONLY = f"""
+SELECT {VERSION} AS version
 FROM batches b LEFT JOIN batches p ON p.id = b.parent_id
 WHERE b.public_code = $1 AND b.published_at IS NOT NULL
 """  # noqa: S608 - constant
@@ -41,4 +54,9 @@ class PgPublicReads:
         records = [transactions.transaction_from_row(t) for t in orjson.loads(row["records"])]
         kept = row["verdict"]
         verdict = verdicts.verdict_from_json(orjson.loads(kept)) if kept is not None else None
-        return BatchSnapshot(batch, row["parent_code"], chain, records, verdict)
+        return BatchSnapshot(batch, row["parent_code"], chain, records, verdict, row["version"])
+
+    @timed("db", "public.version")
+    async def version(self, public_code: str) -> str | None:
+        rows = await connections.get("default").execute_query_dict(VERSION_ONLY, [public_code])
+        return str(rows[0]["version"]) if rows else None

@@ -2,7 +2,6 @@
 only for lots their holders made public (docs/security.md, "When a lot becomes public")."""
 
 import io
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 import orjson
@@ -10,12 +9,14 @@ import segno
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, html
 
+from api.application.public import PublicBatch
 from api.domain.epcis.identifiers import AI10, GS1_HOST, digital_link
 from api.domain.errors import NotFound
 from api.presentation import verify_page
 from api.presentation.access import Access, access
 from api.presentation.cacheable import cacheable
 from api.presentation.context import services
+from api.presentation.public_views import versioned
 from api.presentation.schemas.epcis import PublicEpcisOut, public_event_json
 from api.presentation.schemas.operations import (
     IF_NONE_MATCH,
@@ -75,11 +76,6 @@ def _max_age(request: Request) -> int:
     return seconds
 
 
-async def _view(request: Request, code: str) -> dict[str, Any]:
-    found = await services(request).public.by_code(code)
-    return public_json(found, _verify_url(request, code))
-
-
 @bp.get("/<code:str>")
 @operation(
     _public(
@@ -91,8 +87,10 @@ async def _view(request: Request, code: str) -> dict[str, Any]:
     )
 )
 async def public_batch(request: Request, code: str) -> HTTPResponse:
-    body = orjson.dumps(await _view(request, code))
-    return cacheable(request, body, "application/json", None)
+    def render(found: PublicBatch) -> bytes:
+        return orjson.dumps(public_json(found, _verify_url(request, code)))
+
+    return await versioned(request, code, "json", "application/json", render)
 
 
 @bp.get("/<code:str>/epcis")
@@ -180,12 +178,14 @@ async def qr_png(request: Request, code: str) -> HTTPResponse:
 @page_bp.get("/<code:str>")
 @access(Access.PUBLIC)
 async def verify(request: Request, code: str) -> HTTPResponse:
+    def render(found: PublicBatch) -> bytes:
+        view = public_json(found, _verify_url(request, code))
+        return verify_page.render(view, API_PATH + quote(code, safe="")).encode()
+
     try:
-        view = await _view(request, code)
+        response = await versioned(request, code, "html", "text/html; charset=utf-8", render)
     except NotFound:
         headers = {"Content-Security-Policy": verify_page.CSP}
         return html(verify_page.render_unknown(), status=404, headers=headers)
-    page = verify_page.render(view, API_PATH + quote(code, safe="")).encode()
-    response = cacheable(request, page, "text/html; charset=utf-8", None)
     response.headers["Content-Security-Policy"] = verify_page.CSP
     return response
