@@ -14,17 +14,19 @@ from api.application.public import PublicBatch
 from api.presentation.cacheable import answer, cache_headers, holds, strong_etag
 from api.presentation.context import services
 
-# Answers kept per worker, each a few kilobytes.
-KEEP = 1024
+# Bytes of answers kept per worker (a 10-event lot's view is about 5 KB); a larger answer than
+# a sixteenth of it is made each time rather than crowd out the others.
+KEEP_BYTES = 8 * 1024 * 1024
 
 Key = tuple[str, str, str, str]
 
 
 class Made:
-    """The answers last made, least recently used first."""
+    """The answers last made, least recently used first, up to `budget` bytes."""
 
-    def __init__(self, size: int = KEEP) -> None:
-        self.size = size
+    def __init__(self, budget: int = KEEP_BYTES) -> None:
+        self.budget = budget
+        self.size = 0
         self._bodies: OrderedDict[Key, bytes] = OrderedDict()
 
     def get(self, key: Key) -> bytes | None:
@@ -34,10 +36,16 @@ class Made:
         return body
 
     def put(self, key: Key, body: bytes) -> None:
+        if len(body) > self.budget // 16 or key in self._bodies:
+            return
         self._bodies[key] = body
-        self._bodies.move_to_end(key)
-        while len(self._bodies) > self.size:
-            self._bodies.popitem(last=False)
+        self.size += len(body)
+        while self.size > self.budget:
+            _, dropped = self._bodies.popitem(last=False)
+            self.size -= len(dropped)
+
+    def __len__(self) -> int:
+        return len(self._bodies)
 
 
 MADE = Made()
