@@ -261,6 +261,11 @@ bench-records *args: sync
 bench-webhooks: sync
     uv run --frozen python -m tests.bench.webhooks
 
+# The public view beside the authenticated read (wrk): req/s, P50, P99, CPU per request; prints only
+[group('performance')]
+bench-public *args: sync
+    uv run --frozen python -m tests.bench.public {{args}}
+
 # Load-test a running API with locust (headless); after the ramp-up, fails when P99 or the failure rate miss their targets
 [group('performance')]
 load url users="1000" duration="4m" spawn_rate="10":

@@ -14,7 +14,7 @@ from api.domain.clients import ApiClient, ClientSecret
 from api.domain.epcis.capture import CaptureJob
 from api.domain.epcis.document import Event as EpcisEvent
 from api.domain.epcis.query import EventQuery
-from api.domain.events import BatchEvent
+from api.domain.events import BatchEvent, Verification
 from api.domain.fsma.sources import EventFilter, StoredEvent
 from api.domain.lineage import Relative
 from api.domain.locations import Location
@@ -365,11 +365,23 @@ class BatchSnapshot:
     events: list[BatchEvent]
     # Oldest first.
     transactions: list[Transaction]
+    # The chain's verification as made when it last changed, when these events and anchors
+    # are exactly what it was made over; None: the reader must verify the chain itself.
+    verdict: Verification | None = None
+    # Names exactly what was read (see PublicReadRepository.version); None: not tracked.
+    version: str | None = None
 
 
 class PublicReadRepository(Protocol):
     async def snapshot(self, public_code: str) -> BatchSnapshot | None:
         """The public batch with this public code; None for any other code."""
+        ...
+
+    async def version(self, public_code: str) -> str | None:
+        """A short text that changes whenever anything the public batch's snapshot holds
+        changes (the batch, its parent, its events, its transactions), in one cheap read and
+        without reading the chain; None for a code that names no public batch. A snapshot
+        carries the version it was read at."""
         ...
 
 

@@ -23,6 +23,8 @@ class PublicBatch:
     batch: Batch
     parent_code: str | None
     chain: VerifiedChain
+    # What the view was read at (PublicRecords.version); None: not tracked.
+    version: str | None = None
 
 
 @dataclass
@@ -36,10 +38,21 @@ class PublicRecords:
             # The same answer for every code that names no public batch, so answers reveal
             # nothing about others: not even that a private lot has this code.
             raise NotFound("no batch has this code")
-        anchors = [(t.tx_hash, t.anchor_hash) for t in found.transactions]
-        result = verify(found.events, anchors)
+        # Checked when the chain last changed; checked here only if its rows changed since
+        # behind the API's back (or were never checked: the store says which).
+        result = found.verdict
+        if result is None:
+            result = verify(found.events, [(t.tx_hash, t.anchor_hash) for t in found.transactions])
         chain = VerifiedChain(found.events, found.transactions, result)
-        return PublicBatch(found.batch, found.parent_code, chain)
+        return PublicBatch(found.batch, found.parent_code, chain, found.version)
+
+    async def version(self, code: str) -> str:
+        """What names the public view's current content (see PublicReadRepository.version),
+        without reading the chain; the public view's 404 for any code it would refuse."""
+        found = await self.reads.version(code) if plausible_code(code) else None
+        if found is None:
+            raise NotFound("no batch has this code")
+        return found
 
     async def published(self, code: str) -> Batch:
         """The public batch with this public code; the same 404 as the public view otherwise."""

@@ -143,6 +143,40 @@ async def test_a_current_copy_is_answered_304(api, producer):
     assert again.content == b""
 
 
+@pytest.mark.parametrize("page", ["/api/v1/public/batches/{}", "/verify/{}"])
+async def test_a_changed_chain_answers_the_old_copy_with_the_new_verdict(api, producer, page):
+    body = BATCH | {"publish": True}
+    created = (await api.post("/api/v1/batches", json=body, headers=producer)).json()
+    path = page.format(created["public_code"])
+    first = await api.get(path)
+    assert first.headers["Cache-Control"] == "public, no-cache"
+    assert first.headers["X-Accel-Expires"] == "@1"
+
+    recorded = await api.post(
+        f"/api/v1/batches/{created['id']}/transactions", json=TX, headers=producer
+    )
+    assert recorded.status_code == 201, recorded.text
+    again = await api.get(path, headers={"If-None-Match": first.headers["ETag"]})
+
+    assert again.status_code == 200
+    assert again.headers["ETag"] != first.headers["ETag"]
+    assert again.headers["Cache-Control"] == "public, no-cache"
+    if page.startswith("/verify"):
+        assert "All 2 events" in again.text
+    else:
+        assert again.json()["verification"]["length"] == 2
+
+
+async def test_a_qr_code_is_kept_for_the_configured_time(api, producer):
+    body = BATCH | {"publish": True}
+    code = (await api.post("/api/v1/batches", json=body, headers=producer)).json()["public_code"]
+
+    qr = await api.get(f"/api/v1/public/batches/{code}/qr.svg")
+
+    assert qr.headers["Cache-Control"] == "public, max-age=60"
+    assert qr.headers["X-Accel-Expires"] == "60"
+
+
 async def test_another_producers_batch_is_hidden_and_the_denial_audited(api, fakes, producer):
     batch = (await api.post("/api/v1/batches", json=BATCH, headers=producer)).json()
     other = bearer(fakes.token(await fakes.user(Role.PRODUCER)))

@@ -1,8 +1,9 @@
 """In-memory stand-ins for the ports in api/application/ports.py and for the presentation's
 (api/presentation/context.py), shared by the unit and HTTP-layer tests."""
 
+import hashlib
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Hashable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -31,7 +32,7 @@ from api.domain.clients import ApiClient, ClientSecret
 from api.domain.epcis.capture import CaptureJob
 from api.domain.epcis.query import EventQuery, keys_of, matches
 from api.domain.errors import Conflict
-from api.domain.events import BatchEvent
+from api.domain.events import BatchEvent, Verification, verify
 from api.domain.fsma.sources import EventFilter, StoredEvent
 from api.domain.lineage import Relative
 from api.domain.locations import Location
@@ -459,10 +460,23 @@ class FakeTransactions:
 
 
 class FakeEvents:
-    def __init__(self) -> None:
+    def __init__(self, transactions: FakeTransactions | None = None) -> None:
         self.chains: dict[UUID, list[BatchEvent]] = {}
         # As the table's serial id: the order events were stored in.
         self.ids: dict[tuple[UUID, int], int] = {}
+        # As PgEvents keeps on the batch's row: each chain's verdict when it last changed, and
+        # what it was made over (the events and anchors, here by value).
+        self.transactions = transactions
+        self.verdicts: dict[UUID, tuple[Verification, Hashable]] = {}
+
+    def basis(self, batch_id: UUID) -> Hashable:
+        records = self.transactions.rows.values() if self.transactions else []
+        anchors = [(t.tx_hash, t.anchor_hash) for t in records if t.batch_id == batch_id]
+        return tuple(self.chains.get(batch_id, ())), tuple(sorted(anchors))
+
+    def kept_verdict(self, batch_id: UUID) -> Verification | None:
+        kept = self.verdicts.get(batch_id)
+        return kept[0] if kept is not None and kept[1] == self.basis(batch_id) else None
 
     async def add(self, events: Sequence[BatchEvent], by: Actor | None = None) -> None:
         # As the database's unique (batch_id, seq): a bug, not a Conflict; all or nothing.
@@ -475,6 +489,11 @@ class FakeEvents:
             chain = self.chains.setdefault(event.batch_id, [])
             chain.append(event)
             chain.sort(key=lambda e: e.seq)
+        for batch_id in {e.batch_id for e in events}:
+            chain, records = self.chains[batch_id], self.transactions
+            found = list(await records.oldest_first(batch_id, 1000)) if records else []
+            verdict = verify(chain, [(t.tx_hash, t.anchor_hash) for t in found])
+            self.verdicts[batch_id] = (verdict, self.basis(batch_id))
 
     async def head(self, batch_id: UUID) -> BatchEvent | None:
         chain = self.chains.get(batch_id)
@@ -870,18 +889,29 @@ class FakePublicReads:
         self, batches: FakeBatches, events: FakeEvents, transactions: FakeTransactions
     ) -> None:
         self.batches, self.events, self.transactions = batches, events, transactions
+        events.transactions = transactions
 
     async def snapshot(self, public_code: str) -> BatchSnapshot | None:
         batch = await self.batches.by_public_code(public_code)
         if batch is None or not batch.is_public:
             return None
         parent = self.batches.rows.get(batch.parent_id) if batch.parent_id else None
+        chain = await self.events.chain(batch.id)
+        records = list(await self.transactions.oldest_first(batch.id, 1000))
+        # As row versions: anything stored differently, another version.
+        version = hashlib.md5(repr((batch, parent, chain, records)).encode()).hexdigest()  # noqa: S324
         return BatchSnapshot(
             batch,
             parent.public_code if parent and parent.is_public else None,
-            await self.events.chain(batch.id),
-            list(await self.transactions.oldest_first(batch.id, 1000)),
+            chain,
+            records,
+            self.events.kept_verdict(batch.id),
+            version,
         )
+
+    async def version(self, public_code: str) -> str | None:
+        found = await self.snapshot(public_code)
+        return None if found is None else found.version
 
 
 class FakeAuditQuota:

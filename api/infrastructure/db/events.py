@@ -7,6 +7,7 @@ from tortoise import connections
 
 from api.domain.events import BatchEvent
 from api.domain.users import Actor
+from api.infrastructure.db import verdicts
 from api.infrastructure.db.values import as_datetime, as_json, as_uuid, column_list
 from api.infrastructure.metrics import timed
 
@@ -42,7 +43,8 @@ def event_from_row(row: Mapping[str, Any]) -> BatchEvent:
 
 class PgEvents:
     """Append and read batch chains. Appends run under the batch's row lock (the caller's
-    transaction), so two writers never race for the same sequence number."""
+    transaction), so two writers never race for the same sequence number; each append keeps
+    the chain's new verdict on its batch (verdicts.py), which the public view answers with."""
 
     @timed("db", "events.add")
     async def add(self, events: Sequence[BatchEvent], by: Actor | None = None) -> None:
@@ -53,6 +55,11 @@ class PgEvents:
             for e in events
         ]  # fmt: skip
         await connections.get("default").execute_many(INSERT, values)
+        for batch_id in dict.fromkeys(e.batch_id for e in events):
+            added = [e for e in events if e.batch_id == batch_id]
+            # A new chain is what was just added: no need to read it back.
+            new = added[0].seq == 1 and [e.seq for e in added] == list(range(1, len(added) + 1))
+            await verdicts.seal(batch_id, added if new else await self.chain(batch_id))
 
     @timed("db", "events.head")
     async def head(self, batch_id: UUID) -> BatchEvent | None:

@@ -205,6 +205,11 @@ class BatchRow(Model):
     # repack: a new lot). Null for lots not split from another and for sub-lots split before
     # the kind was recorded.
     split_kind = fields.CharEnumField(SplitKind, max_length=8, null=True)
+    # The chain's verification, made when the chain last changed, and what it was made over
+    # (its events' row versions and its anchors): the public view answers with it while the
+    # rows are still those very rows, and checks the chain itself otherwise.
+    chain_verdict: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
+    chain_basis = fields.CharField(max_length=32, null=True)
 
     class Meta:
         table = "batches"

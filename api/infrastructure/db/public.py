@@ -1,15 +1,23 @@
-"""The public view of a batch in one round trip: the batch, its parent's public code, its chain
-and its transaction records (the hottest anonymous read); only for a public batch."""
+"""The public view of a batch in one round trip: the batch, its parent's public code, its chain,
+its transaction records and its chain's verdict as kept when the chain last changed (the
+hottest anonymous read); only for a public batch."""
 
 import orjson
 from tortoise import connections
 
 from api.application.ports import BatchSnapshot
-from api.infrastructure.db import batches, events, transactions
+from api.infrastructure.db import batches, events, transactions, verdicts
 from api.infrastructure.db.values import column_list
 from api.infrastructure.metrics import timed
 
 MAX_TRANSACTIONS = 1000
+# The row versions (xmin) of every row the snapshot is made of: any change to one of them, the
+# API's or anyone's, makes a new row version. Index lookups only, no chain read.
+VERSION = """md5(concat_ws('|', b.xmin::text, p.xmin::text,
+    (SELECT string_agg(e.xmin::text, ',' ORDER BY e.seq) FROM batch_events e
+      WHERE e.batch_id = b.id),
+    (SELECT string_agg(t.xmin::text, ',' ORDER BY t.created_at, t.id) FROM transactions t
+      WHERE t.batch_id = b.id)))"""
 # Each table's own column list and row mapper: the JSON aggregates carry the same columns.
 SNAPSHOT = f"""
 SELECT {column_list(batches.COLUMNS, "b")},
@@ -20,7 +28,15 @@ SELECT {column_list(batches.COLUMNS, "b")},
     (SELECT coalesce(json_agg(t ORDER BY t.created_at, t.id), '[]')
        FROM (SELECT {column_list(transactions.COLUMNS)}
                FROM transactions WHERE batch_id = b.id
-              ORDER BY created_at, id LIMIT {MAX_TRANSACTIONS}) t) AS records
+              ORDER BY created_at, id LIMIT {MAX_TRANSACTIONS}) t) AS records,
+    -- The verdict kept when the chain last changed, only while the rows are the same rows.
+    CASE WHEN b.chain_basis = {verdicts.basis("b.id")} THEN b.chain_verdict END AS verdict,
+    {VERSION} AS version
+FROM batches b LEFT JOIN batches p ON p.id = b.parent_id
+WHERE b.public_code = $1 AND b.published_at IS NOT NULL
+"""  # noqa: S608 - constant
+VERSION_ONLY = f"""
+SELECT {VERSION} AS version
 FROM batches b LEFT JOIN batches p ON p.id = b.parent_id
 WHERE b.public_code = $1 AND b.published_at IS NOT NULL
 """  # noqa: S608 - constant
@@ -36,4 +52,11 @@ class PgPublicReads:
         batch = batches.batch_from_row(row)
         chain = [events.event_from_row(e) for e in orjson.loads(row["chain"])]
         records = [transactions.transaction_from_row(t) for t in orjson.loads(row["records"])]
-        return BatchSnapshot(batch, row["parent_code"], chain, records)
+        kept = row["verdict"]
+        verdict = verdicts.verdict_from_json(orjson.loads(kept)) if kept is not None else None
+        return BatchSnapshot(batch, row["parent_code"], chain, records, verdict, row["version"])
+
+    @timed("db", "public.version")
+    async def version(self, public_code: str) -> str | None:
+        rows = await connections.get("default").execute_query_dict(VERSION_ONLY, [public_code])
+        return str(rows[0]["version"]) if rows else None

@@ -47,11 +47,6 @@ def wants_epcis(request: Request) -> bool:
     return any(t in MACHINE_TYPES for t in accept) and "text/html" not in accept
 
 
-def _max_age(request: Request) -> int:
-    seconds: int = request.app.ctx.settings.public_cache_seconds
-    return seconds
-
-
 @bp.get("/<gtin:str>/10/<lot:str>")
 @operation(
     Operation(
@@ -86,6 +81,6 @@ async def resolve(request: Request, gtin: str, lot: str) -> HTTPResponse:
         return redirect(f"{base}/verify/{quote(batch.public_code, safe='')}", headers=VARY)
     events = await services(request).epcis.of_public_lot(batch.public_code)
     body = {"public_code": batch.public_code, "data": [public_event_json(e) for e in events]}
-    response = cacheable(request, orjson.dumps(body), "application/json", _max_age(request))
+    response = cacheable(request, orjson.dumps(body), "application/json", None)
     response.headers.update(VARY)
     return response

@@ -2,7 +2,6 @@
 only for lots their holders made public (docs/security.md, "When a lot becomes public")."""
 
 import io
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 import orjson
@@ -10,12 +9,14 @@ import segno
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, html
 
+from api.application.public import PublicBatch
 from api.domain.epcis.identifiers import AI10, GS1_HOST, digital_link
 from api.domain.errors import NotFound
 from api.presentation import verify_page
 from api.presentation.access import Access, access
 from api.presentation.cacheable import cacheable
 from api.presentation.context import services
+from api.presentation.public_views import versioned
 from api.presentation.schemas.epcis import PublicEpcisOut, public_event_json
 from api.presentation.schemas.operations import (
     IF_NONE_MATCH,
@@ -44,11 +45,19 @@ NOT_MODIFIED = Reply(304, "The copy the client holds is current (`If-None-Match`
 UNKNOWN = error(404, "No public batch has this code")
 
 
-def _public(op_id: str, summary: str, description: str, body: Reply) -> Operation:
+# What changes with the lot's chain is revalidated on every use; a QR code never changes.
+REVALIDATED = "`Cache-Control: public, no-cache`: kept, revalidated by its `ETag` on every use"
+FOR_A_WHILE = "`Cache-Control: public, max-age=<AGROBRIDGE_PUBLIC_CACHE_SECONDS>`"
+
+
+def _public(
+    op_id: str, summary: str, description: str, body: Reply, caching: str = REVALIDATED
+) -> Operation:
     return Operation(
         id=op_id,
         summary=summary,
-        description=description + " No token; cacheable; rate-limited per client address.",
+        description=description + " No token; cacheable (" + caching + "); rate-limited per"
+        " client address.",
         tag="public",
         access=Access.PUBLIC,
         path_params=(CODE,),
@@ -67,11 +76,6 @@ def _max_age(request: Request) -> int:
     return seconds
 
 
-async def _view(request: Request, code: str) -> dict[str, Any]:
-    found = await services(request).public.by_code(code)
-    return public_json(found, _verify_url(request, code))
-
-
 @bp.get("/<code:str>")
 @operation(
     _public(
@@ -83,8 +87,10 @@ async def _view(request: Request, code: str) -> dict[str, Any]:
     )
 )
 async def public_batch(request: Request, code: str) -> HTTPResponse:
-    body = orjson.dumps(await _view(request, code))
-    return cacheable(request, body, "application/json", _max_age(request))
+    def render(found: PublicBatch) -> bytes:
+        return orjson.dumps(public_json(found, _verify_url(request, code)))
+
+    return await versioned(request, code, "json", "application/json", render)
 
 
 @bp.get("/<code:str>/epcis")
@@ -102,7 +108,7 @@ async def public_batch(request: Request, code: str) -> HTTPResponse:
 async def public_epcis(request: Request, code: str) -> HTTPResponse:
     events = await services(request).epcis.of_public_lot(code)
     body = {"public_code": code, "data": [public_event_json(e) for e in events]}
-    return cacheable(request, orjson.dumps(body), "application/json", _max_age(request))
+    return cacheable(request, orjson.dumps(body), "application/json", None)
 
 
 def _embeddable(response: HTTPResponse) -> HTTPResponse:
@@ -134,6 +140,7 @@ async def _qr(request: Request, code: str) -> segno.QRCode:
         "A QR code for labels, of the lot's GS1 Digital Link (`/01/<GTIN-14>/10/<public code>`)"
         " when its product has a GTIN, else of its public page URL; any site may embed it.",
         Reply(200, "The QR code", None, CACHED, media="image/svg+xml", schema={"type": "string"}),
+        FOR_A_WHILE,
     )
 )
 async def qr_svg(request: Request, code: str) -> HTTPResponse:
@@ -157,6 +164,7 @@ async def qr_svg(request: Request, code: str) -> HTTPResponse:
             media="image/png",
             schema={"type": "string", "format": "binary", "contentMediaType": "image/png"},
         ),
+        FOR_A_WHILE,
     )
 )
 async def qr_png(request: Request, code: str) -> HTTPResponse:
@@ -170,12 +178,14 @@ async def qr_png(request: Request, code: str) -> HTTPResponse:
 @page_bp.get("/<code:str>")
 @access(Access.PUBLIC)
 async def verify(request: Request, code: str) -> HTTPResponse:
+    def render(found: PublicBatch) -> bytes:
+        view = public_json(found, _verify_url(request, code))
+        return verify_page.render(view, API_PATH + quote(code, safe="")).encode()
+
     try:
-        view = await _view(request, code)
+        response = await versioned(request, code, "html", "text/html; charset=utf-8", render)
     except NotFound:
         headers = {"Content-Security-Policy": verify_page.CSP}
         return html(verify_page.render_unknown(), status=404, headers=headers)
-    page = verify_page.render(view, API_PATH + quote(code, safe="")).encode()
-    response = cacheable(request, page, "text/html; charset=utf-8", _max_age(request))
     response.headers["Content-Security-Policy"] = verify_page.CSP
     return response
