@@ -37,9 +37,9 @@ from api.infrastructure.db.config import tortoise_config
 from api.infrastructure.db.events import PgEvents
 from api.infrastructure.db.lineage import PgLineage
 from api.infrastructure.db.public import PgPublicReads
-from api.infrastructure.db.values import as_json
 from tests.bench.scale_chart import chart
 from tests.bench.scale_db import prepare
+from tests.support.sent_sql import catching, explain, summary
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = 20
@@ -56,25 +56,6 @@ START_MARK = "<!-- bench-scale: start (written by `just bench-scale`) -->"
 END_MARK = "<!-- bench-scale: end -->"
 
 Read = Callable[[int], Awaitable[object]]
-
-
-class Recorder:
-    """The last SQL and parameters the database client sent."""
-
-    def __init__(self) -> None:
-        self.sent: tuple[str, list[Any]] | None = None
-        client_class = type(connections.get("default"))
-        for name in ("execute_query", "execute_query_dict"):
-            original = getattr(client_class, name)
-            setattr(client_class, name, self._wrap(original))
-
-    def _wrap(self, original: Any) -> Any:
-        async def call(client: Any, query: str, values: list[Any] | None = None) -> Any:
-            if not query.startswith("EXPLAIN"):
-                self.sent = (query, list(values or []))
-            return await original(client, query, values)
-
-        return call
 
 
 async def sample(sql: str, *params: Any) -> list[Any]:
@@ -123,15 +104,25 @@ def filter_sql(filters: BatchFilter, params: list[Any]) -> list[str]:
     return out
 
 
+def paging(
+    batches: PgBatches, owners: list[Any], filters: BatchFilter, after: Cursor | None
+) -> Read:
+    """A page of lots: everyone's (owner None) or an organisation's, owned or received."""
+
+    def read(n: int) -> Awaitable[object]:
+        owner = owners[n % len(owners)]
+        return batches.page(owner, filters, after, PAGE + 1, or_recipient=owner is not None)
+
+    return read
+
+
 async def reads() -> dict[str, Read]:
     """Each hot read, as a call on the n-th of its targets."""
     rng = random.Random(7)
     batches, events, lineage = PgBatches(), PgEvents(), PgLineage()
     audit, public = PgAuditLog(), PgPublicReads()
     ids = fill(await sample("SELECT id FROM batches ORDER BY random() LIMIT 20"), uuid.uuid4)
-    orgs = fill(
-        await sample("SELECT owner_id FROM batches ORDER BY random() LIMIT 20"), uuid.uuid4
-    )
+    orgs = fill(await sample("SELECT owner_id FROM batches ORDER BY random() LIMIT 20"), uuid.uuid4)
     roots = fill(
         await sample(
             "SELECT p.id FROM batches p WHERE p.parent_id IS NULL AND p.status = 'split'"
@@ -167,22 +158,16 @@ async def reads() -> dict[str, Read]:
         conditions = filter_sql(filters, params)
         where = "WHERE " + " AND ".join(conditions) if conditions else ""
         deep = await cursor_at(where, params, DEEP_PAGE)
-        out[f"all lots, {name}, page 1"] = lambda n, f=filters: batches.page(None, f, None, PAGE + 1)
-        out[f"all lots, {name}, page {DEEP_PAGE}"] = lambda n, f=filters, c=deep: batches.page(
-            None, f, c, PAGE + 1
-        )
+        out[f"all lots, {name}, page 1"] = paging(batches, [None], filters, None)
+        out[f"all lots, {name}, page {DEEP_PAGE}"] = paging(batches, [None], filters, deep)
         # An organisation's lots (owned or received): the deepest page it has, up to 500.
         org_params: list[Any] = [orgs[0]]
         org_where = " AND ".join(
             ["(owner_id = $1 OR recipient_id = $1)", *filter_sql(filters, org_params)]
         )
         last = await cursor_at("WHERE " + org_where, org_params, DEEP_PAGE)
-        out[f"organisation's lots, {name}, page 1"] = lambda n, f=filters: batches.page(
-            orgs[n], f, None, PAGE + 1, or_recipient=True
-        )
-        out[f"organisation's lots, {name}, last page"] = lambda n, f=filters, c=last: (
-            batches.page(orgs[0], f, c, PAGE + 1, or_recipient=True)
-        )
+        out[f"organisation's lots, {name}, page 1"] = paging(batches, orgs, filters, None)
+        out[f"organisation's lots, {name}, last page"] = paging(batches, orgs[:1], filters, last)
     deep_audit = await audit_cursor()
     out["audit log, page 1"] = lambda n: audit.page(AuditFilter(), None, PAGE + 1)
     out[f"audit log, page {DEEP_PAGE}"] = lambda n: audit.page(AuditFilter(), deep_audit, PAGE + 1)
@@ -208,27 +193,11 @@ async def audit_cursor() -> Cursor:
     return Cursor(rows[0]["at"], rows[0]["id"])
 
 
-def summary(node: dict[str, Any]) -> str:
-    """A plan, one node per step, children in brackets: `Limit[Index Scan batches(idx)]`."""
-    name = node["Node Type"]
-    if "Relation Name" in node:
-        name += f" {node['Relation Name']}"
-    if "Index Name" in node:
-        name += f" ({node['Index Name']})"
-    children = node.get("Plans", [])
-    return name + ("[" + ", ".join(summary(c) for c in children) + "]" if children else "")
-
-
-async def plan_of(read: Read, recorder: Recorder) -> str:
-    recorder.sent = None
-    await read(0)
-    assert recorder.sent is not None
-    sql, params = recorder.sent
-    rows = await connections.get("default").execute_query_dict(
-        "EXPLAIN (FORMAT JSON) " + sql, params
-    )
-    (plan,) = as_json(rows[0]["QUERY PLAN"])
-    return summary(plan["Plan"])
+async def plan_of(read: Read) -> str:
+    """The plan PostgreSQL chooses, at this size, for the statement the read sends."""
+    with catching() as seen:
+        await read(0)
+    return summary(await explain(*seen.last()))
 
 
 async def measure(url: str, repeat: int) -> dict[str, Any]:
@@ -237,9 +206,8 @@ async def measure(url: str, repeat: int) -> dict[str, Any]:
         config=tortoise_config(url, pool_min=1, pool_max=2), _enable_global_fallback=True
     )
     try:
-        recorder = Recorder()
         table = await reads()
-        for name, read in table.items():  # warm up: one call on every target
+        for read in table.values():  # warm up: one call on every target
             for n in range(TARGETS):
                 await read(n)
         times: dict[str, list[float]] = {name: [] for name in table}
@@ -248,7 +216,7 @@ async def measure(url: str, repeat: int) -> dict[str, Any]:
                 started = time.perf_counter()
                 await read(turn % TARGETS)
                 times[name].append((time.perf_counter() - started) * 1000)
-        plans = {name: await plan_of(read, recorder) for name, read in table.items()}
+        plans = {name: await plan_of(read) for name, read in table.items()}
         counts = await connections.get("default").execute_query_dict(
             "SELECT (SELECT count(*) FROM batches) AS lots,"
             " (SELECT count(*) FROM batch_events) AS events,"
@@ -290,22 +258,40 @@ def markdown(result: dict[str, Any]) -> str:
     ]
     runs = [result["runs"][s] for s in sizes]
     for name in runs[0]["reads"]:
-        cells = [f"{r['reads'][name]['median_ms']:.2f} / {r['reads'][name]['p99_ms']:.2f}" for r in runs]
+        cells = [
+            f"{r['reads'][name]['median_ms']:.2f} / {r['reads'][name]['p99_ms']:.2f}" for r in runs
+        ]
         filled = [r["reads"][name]["median_ms"] for r, s in zip(runs, sizes, strict=True) if int(s)]
         ratio = f"{filled[-1] / filled[0]:.2f}x" if len(filled) > 1 else ""
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {ratio} |")
-    lines += ["", "Rows per size:", "", "| lots | events | transactions | audit rows | organisations | database |", "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "Rows per size:",
+        "",
+        "| lots | events | transactions | audit rows | organisations | database |",
+        "|---|---|---|---|---|---|",
+    ]
     for run in runs:
         rows = run["rows"]
         lines.append(
             f"| {rows['lots']:,} | {rows['events']:,} | {rows['transactions']:,} | "
-            f"{rows['audit_rows']:,} | {rows['organisations']:,} | {rows['bytes'] / 2**30:.2f} GiB |"
+            f"{rows['audit_rows']:,} | {rows['organisations']:,} | "
+            f"{rows['bytes'] / 2**30:.2f} GiB |"
         )
-    largest = runs[-1]
-    lines += ["", f"Plans at {int(sizes[-1]):,} lots (EXPLAIN of the SQL each read sent):", ""]
-    lines += ["| read | plan |", "|---|---|"]
+    largest, filled = runs[-1], [r for r, s in zip(runs, sizes, strict=True) if int(s)]
+    smallest = filled[0] if filled else largest
+    lines += [
+        "",
+        f"Plans at {int(sizes[-1]):,} lots (EXPLAIN of the statement each read sent; where the "
+        "smallest non-empty size planned it differently, that plan too):",
+        "",
+        "| read | plan |",
+        "|---|---|",
+    ]
     for name, read in largest["reads"].items():
-        lines.append(f"| {name} | `{read['plan']}` |")
+        other = smallest["reads"][name]["plan"]
+        also = f"<br>smaller: `{other}`" if other != read["plan"] else ""
+        lines.append(f"| {name} | `{read['plan']}`{also} |")
     lines += ["", END_MARK]
     return "\n".join(lines)
 

@@ -22,8 +22,10 @@ def _panel(name: str, sizes: list[str], medians: list[float], p99s: list[float])
         return f"{LEFT + i * step:.1f},{TOP + inner_h - value / top * inner_h:.1f}"
 
     out = [
-        f'<text x="{WIDTH / 2}" y="14" text-anchor="middle" font-weight="bold">{escape(name)}</text>',
-        f'<line x1="{LEFT}" y1="{TOP + inner_h}" x2="{WIDTH - RIGHT}" y2="{TOP + inner_h}" stroke="#888"/>',
+        f'<text x="{WIDTH / 2}" y="14" text-anchor="middle" font-weight="bold">'
+        f"{escape(name)}</text>",
+        f'<line x1="{LEFT}" y1="{TOP + inner_h}" x2="{WIDTH - RIGHT}" y2="{TOP + inner_h}" '
+        'stroke="#888"/>',
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + inner_h}" stroke="#888"/>',
         f'<text x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end">{top:.2f}</text>',
         f'<text x="{LEFT - 4}" y="{TOP + inner_h}" text-anchor="end">0 ms</text>',
@@ -48,7 +50,7 @@ def chart(result: dict[str, Any]) -> str:
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
         '<text x="8" y="18" font-size="12">Hot reads: latency against lots '
-        '(<tspan fill="#2471a3">median, solid</tspan>; '
+        '(sizes evenly spaced; <tspan fill="#2471a3">median, solid</tspan>; '
         '<tspan fill="#c0392b">P99, dashed</tspan>; each panel its own scale)</text>',
     ]
     for k, name in enumerate(names):

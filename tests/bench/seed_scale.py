@@ -18,7 +18,9 @@ The shape (the same N and --seed always give the same rows):
   for millions of events; the reads measured here do not read them.
 
 Lots are made in chunks, each COPY'd in one transaction (batches, then events, transactions and
-audit rows), with progress (lots and rows per second, time left) on stderr. The database must be
+audit rows) while the next is made, with progress (lots and rows per second, time left) on
+stderr. Into empty tables, their secondary indexes are dropped first and made again at the end
+(same definitions). The database must be
 migrated (`python -m api migrate`) and should hold no earlier seed of the same --seed.
 """
 
@@ -169,7 +171,9 @@ class Seeder:
             batch = self.split(rows, batch, head, at + timedelta(hours=2), levels=3)
         rows.batches.append(tuple(batch_values(batch)))
 
-    def split(self, rows: Rows, parent: Batch, head: BatchEvent, at: datetime, levels: int) -> Batch:
+    def split(
+        self, rows: Rows, parent: Batch, head: BatchEvent, at: datetime, levels: int
+    ) -> Batch:
         """Split `parent` in PARTS; the first part again, `levels` deep. Returns the parent as
         split (its row is the caller's to add)."""
         holder = parent.recipient_id or parent.owner_id
@@ -220,7 +224,9 @@ async def people(connection: asyncpg.Connection, seeder: Seeder) -> None:
     for n, org in enumerate(seeder.orgs):
         role = "producer" if n < half else "buyer"
         # Not a password hash anyone can log in with: these people only own the data.
-        users.append((org, f"seed-{seeder.seed}-{n}@example.com", f"Seed {n}", role, "!", True, at, at))
+        users.append(
+            (org, f"seed-{seeder.seed}-{n}@example.com", f"Seed {n}", role, "!", True, at, at)
+        )
         orgs.append((org, f"Seed organisation {n}", "MX", None, None, n < half, n >= half, at, at))
         members.append((seeder.new_id(), org, org, "owner", at, at))
     columns = {
@@ -234,16 +240,44 @@ async def people(connection: asyncpg.Connection, seeder: Seeder) -> None:
         await connection.copy_records_to_table(table, records=records, columns=columns[table])
 
 
+# Secondary indexes of the tables the seed fills: dropped while a seed fills an empty table and
+# made again at the end (the same definitions), as bulk loads do; keys and unique ones stay.
+DEFERRED = """
+SELECT i.indexname, i.indexdef FROM pg_indexes i
+WHERE i.schemaname = 'public' AND i.tablename = ANY($1::text[])
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+  AND i.indexdef NOT LIKE 'CREATE UNIQUE%'
+"""
+FILLED = ("batches", "batch_events", "transactions", "audit_logs")
+
+
+async def defer_indexes(connection: asyncpg.Connection) -> list[str]:
+    """Drop the secondary indexes of the filled tables when they are empty; their definitions."""
+    if await connection.fetchval("SELECT EXISTS (SELECT 1 FROM batches)"):
+        return []
+    rows = await connection.fetch(DEFERRED, list(FILLED))
+    for row in rows:
+        await connection.execute(f'DROP INDEX "{row["indexname"]}"')
+    return [row["indexdef"] for row in rows]
+
+
 async def load(database_url: str, lots: int, seed: int, chunk: int) -> dict[str, Any]:
     seeder = Seeder(lots, seed)
     connection = await asyncpg.connect(database_url)
     started = time.monotonic()
     rows = 0
+    loop = asyncio.get_running_loop()
+    chunks = seeder.chunks(chunk)
     try:
         # A throwaway load: losing the last commits in a crash costs nothing.
         await connection.execute("SET synchronous_commit = off")
+        await connection.execute("SET maintenance_work_mem = '256MB'")
+        deferred = await defer_indexes(connection)
         await people(connection, seeder)
-        for part in seeder.chunks(chunk):
+        # The next chunk is made while PostgreSQL takes this one.
+        pending = loop.run_in_executor(None, next, chunks, None)
+        while (part := await pending) is not None:
+            pending = loop.run_in_executor(None, next, chunks, None)
             async with connection.transaction():
                 for table, records, columns in (
                     ("batches", part.batches, COLUMNS),
@@ -254,7 +288,10 @@ async def load(database_url: str, lots: int, seed: int, chunk: int) -> dict[str,
                     await connection.copy_records_to_table(table, records=records, columns=columns)
             rows += part.count()
             progress(seeder.made, lots, rows, time.monotonic() - started)
-        print("analyzing", file=sys.stderr)
+        for n, definition in enumerate(deferred, start=1):
+            print(f"index {n}/{len(deferred)}: {definition}", file=sys.stderr, flush=True)
+            await connection.execute(definition)
+        print("analyzing", file=sys.stderr, flush=True)
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
