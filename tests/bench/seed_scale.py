@@ -41,6 +41,7 @@ from typing import Any
 import asyncpg
 
 from api.domain import history
+from api.domain.batch_codes import PUBLIC_SEPARATOR
 from api.domain.batches import Batch, BatchStatus, NewBatch, Origin, SplitKind, Unit
 from api.domain.custody import EventType
 from api.domain.events import BatchEvent, EventData, link, verify
@@ -58,6 +59,7 @@ AUDIT_COLUMNS = (
     "user_agent", "request_id", "metadata",
 )  # fmt: skip
 START = datetime(2030, 1, 1, tzinfo=UTC)
+SYMBOLS = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 PRODUCTS = ("romaine", "avocado", "tomato", "spinach", "strawberry", "lime", "cucumber", "kale")
 # The share of root lots split three levels deep (with their 6 sub-lots, about a tenth of all
 # lots are split and a quarter are sub-lots), and the parts at each level.
@@ -94,6 +96,14 @@ class Seeder:
 
     def hex(self, size: int) -> str:
         return self.rng.randbytes(size).hex()
+
+    def register(
+        self, new: NewBatch, owner: uuid.UUID, code: str, at: datetime, parent: uuid.UUID | None
+    ) -> Batch:
+        """As the API registers a lot, with its id and public code's suffix from the seed."""
+        batch = new.register(owner, code, at, parent, owner)
+        suffix = "".join(self.rng.choices(SYMBOLS, k=6))
+        return replace(batch, id=self.new_id(), public_code=code + PUBLIC_SEPARATOR + suffix)
 
     def event(
         self, rows: Rows, batch: Batch, head: BatchEvent | None, kind: str, at: datetime,
@@ -160,7 +170,7 @@ class Seeder:
             date(2029, 12, 1) + timedelta(days=self.rng.randint(0, 30)),
             Decimal(self.rng.randint(100, 20_000)), Unit.KG, variety="green",
         )  # fmt: skip
-        batch = new.register(owner, f"S{self.seed}-{self.made:09d}", at, created_by=owner)
+        batch = self.register(new, owner, f"S{self.seed}-{self.made:09d}", at, None)
         head = self.event(rows, batch, None, EventType.CREATED, at, history.created(batch), owner)
         self.audit(rows, at, owner, "batch.created", ("batch", batch.id), {"code": batch.code})
         split = self.rng.random() < SPLIT_ODDS and self.made + 7 <= self.lots
@@ -183,12 +193,12 @@ class Seeder:
         share = (parent.quantity / PARTS).quantize(Decimal("0.001"))
         children = []
         for part in range(PARTS):
-            code = f"{parent.code}.{part + 1}"
+            code = f"{parent.code}-{part + 1}"
             new = NewBatch(
                 parent.product, parent.origin, parent.harvest_date, share, parent.unit,
                 variety=parent.variety, publish=parent.is_public, split_kind=SplitKind.DIVIDE,
             )  # fmt: skip
-            child = new.register(holder, code, at, parent.id, holder)
+            child = self.register(new, holder, code, at, parent.id)
             data = history.created(child, parent_code=parent.code)
             first = self.event(rows, child, None, EventType.CREATED, at, data, holder)
             self.made += 1
@@ -211,8 +221,9 @@ class Seeder:
                 # Lots arrive over time, a few a minute, in code order.
                 at = START + timedelta(seconds=self.made * 20 + self.rng.randint(0, 19))
                 self.root(rows, at)
-            # Parents before their parts: the foreign key is checked row by row.
-            rows.batches.sort(key=lambda row: row[COLUMNS.index("code")].count("."))
+            # Parents before their parts (a part's code is its parent's and "-N"): the foreign
+            # key is checked row by row.
+            rows.batches.sort(key=lambda row: row[COLUMNS.index("code")].count("-"))
             yield rows
 
 
