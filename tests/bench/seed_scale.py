@@ -21,8 +21,8 @@ The shape (the same N and --seed always give the same rows):
 Lots are made in chunks, each COPY'd in one transaction (batches, then events, transactions and
 audit rows) while the next is made, with progress (lots and rows per second, time left) on
 stderr. Into empty tables, their secondary indexes are dropped first and made again at the end
-(same definitions). The database must be
-migrated (`python -m api migrate`) and should hold no earlier seed of the same --seed.
+(same definitions). The database must be migrated (`python -m api migrate`) and should hold no
+earlier seed of the same --seed.
 """
 
 import argparse
