@@ -360,7 +360,7 @@ ci base_image=env("BASE_IMAGE", "python:3.11-slim-bookworm"):
 seed-scale lots *args: sync
     uv run --frozen python -m tests.bench.seed_scale {{lots}} {{args}}
 
-# The hot reads' median and P99 and their plans at 0, 100k and 1M lots (or --sizes), on local servers under .data/scale; writes docs/benchmarks.md, docs/bench-scale.svg and .json
+# The hot reads' median and P99 and their plans at 0, 100k and 300k lots (or --sizes), on local servers under .data/scale; writes docs/benchmarks.md, docs/bench-scale.svg and .json
 [group('performance')]
 bench-scale *args: sync
     #!/usr/bin/env bash

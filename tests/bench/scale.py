@@ -3,9 +3,11 @@
 For each size N (`--sizes`, lots), a database of N seeded lots (tests/bench/scale_db.py,
 tests/bench/seed_scale.py; made once, then reused), and on it each hot read called through its
 repository, the API's own code and SQL, from one process: `--repeat` timed calls per read,
-the reads interleaved, each call on one of 20 targets drawn at random (lots, organisations,
-split trees, public codes), after one untimed pass. Then the plan PostgreSQL chose for the SQL
-each read sent (EXPLAIN, captured from the database client).
+in `--rounds` rounds in which the sizes take turns, the reads interleaved, each call on one of
+20 targets drawn at random (lots, organisations, split trees, public codes), after an untimed
+pass. Then the plan PostgreSQL chose for the SQL each read sent (EXPLAIN, captured from the
+database client). The default sizes are what a 2-core development machine seeds in about
+15 minutes; `--sizes 0,1000000,10000000` asks for production's.
 
 Writes docs/bench-scale.json, the chart docs/bench-scale.svg and the table in
 docs/benchmarks.md (between its markers). What HTTP, the token and JSON add is the same at
@@ -227,17 +229,22 @@ async def measure(url: str, repeat: int) -> dict[str, Any]:
         )
     finally:
         await Tortoise.close_connections()
-    return {
-        "rows": dict(counts[0]),
-        "reads": {
-            name: {
-                "median_ms": round(statistics.median(ms), 3),
-                "p99_ms": round(sorted(ms)[max(0, round(len(ms) * 0.99) - 1)], 3),
-                "plan": plans[name],
-            }
-            for name, ms in times.items()
-        },
-    }
+    return {"rows": dict(counts[0]), "times": times, "plans": plans}
+
+
+def stats(measured: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rounds of one size together: each read's median and P99, and its plan."""
+    last = measured[-1]
+    reads = {}
+    for name, plan in last["plans"].items():
+        ms = sorted(t for run in measured for t in run["times"][name])
+        reads[name] = {
+            "median_ms": round(statistics.median(ms), 3),
+            "p99_ms": round(ms[max(0, round(len(ms) * 0.99) - 1)], 3),
+            "calls": len(ms),
+            "plan": plan,
+        }
+    return {"rows": last["rows"], "reads": reads}
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -248,7 +255,8 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"Run {result['when']} on {result['machine']} (1-minute load average "
         f"{result['load_before']} before, {result['load_after']} after), "
-        f"{result['repeat']} calls of each read per size:",
+        f"{result['repeat']} calls of each read per size, in {result['rounds']} rounds in which "
+        "the sizes take turns:",
         f"`{result['command']}`.",
         "",
         "![Latency of each hot read against the number of lots](bench-scale.svg)",
@@ -313,17 +321,24 @@ def write_docs(result: dict[str, Any], docs: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="the cluster's admin (owner) URL")
-    parser.add_argument("--sizes", default="0,100000,1000000", help="lots, comma-separated")
+    parser.add_argument("--sizes", default="0,100000,300000", help="lots, comma-separated")
     parser.add_argument("--repeat", type=int, default=200, help="timed calls of each read")
+    parser.add_argument("--rounds", type=int, default=5, help="turns the sizes take")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     load_before = round(os.getloadavg()[0], 2)
-    runs = {}
-    for lots in sizes:
-        url = prepare(args.database_url, lots)
-        runs[str(lots)] = asyncio.run(measure(url, args.repeat))
-        print(f"{lots:,} lots measured", flush=True)
+    urls = {lots: prepare(args.database_url, lots) for lots in sizes}
+    # The sizes take turns, in rounds, each round in another order: a machine whose load
+    # drifts during the run slows every size alike instead of whichever came last.
+    measured: dict[int, list[dict[str, Any]]] = {lots: [] for lots in sizes}
+    for turn in range(args.rounds):
+        shift = turn % len(sizes)
+        for lots in sizes[shift:] + sizes[:shift]:
+            calls = args.repeat // args.rounds
+            measured[lots].append(asyncio.run(measure(urls[lots], calls)))
+        print(f"round {turn + 1}/{args.rounds} measured", flush=True)
+    runs = {str(lots): stats(measured[lots]) for lots in sizes}
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores, {platform.system()} {platform.release()}, "
@@ -331,7 +346,9 @@ def main() -> None:
         "load_before": load_before,
         "load_after": round(os.getloadavg()[0], 2),
         "repeat": args.repeat,
-        "command": f"just bench-scale --sizes {args.sizes} --repeat {args.repeat}",
+        "rounds": args.rounds,
+        "command": f"just bench-scale --sizes {args.sizes} --repeat {args.repeat}"
+        f" --rounds {args.rounds}",
         "sizes": [str(s) for s in sizes],
         "runs": runs,
     }
