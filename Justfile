@@ -380,3 +380,17 @@ ci base_image=env("BASE_IMAGE", "python:3.11-slim-bookworm"):
     if [[ -n ${AGROBRIDGE_CI_SIGNING_KEY:-} ]]; then
       scripts/ci-attest.sh sign "$image" "$AGROBRIDGE_CI_SIGNING_KEY" build/ci-passed
     fi
+
+# Fill a migrated database with N lots of a realistic shape by COPY, with progress: `just seed-scale 100000 --database-url URL` (tests/bench/seed_scale.py)
+[group('performance')]
+seed-scale lots *args: sync
+    uv run --frozen python -m tests.bench.seed_scale {{lots}} {{args}}
+
+# The hot reads' median and P99 and their plans at 0, 100k and 300k lots (or --sizes), on local servers under .data/scale; writes docs/benchmarks.md, docs/bench-scale.svg and .json
+[group('performance')]
+bench-scale *args: sync
+    #!/usr/bin/env bash
+    set -euo pipefail
+    scripts/dev-services.sh start .data/scale
+    eval "$(scripts/dev-services.sh env .data/scale)"
+    uv run --frozen python -m tests.bench.scale --database-url "$DATABASE_URL" {{args}}
