@@ -379,7 +379,7 @@ def server_errors(color: str, since: float) -> str:
     output in the journal, not the unit's lines, which are podman's and systemd's events)."""
     shown = run(
         "journalctl", f"CONTAINER_NAME=agrobridge-api-{color}", "--since", f"@{int(since)}",
-        "--no-pager", "-o", "cat", check=False,
+        "--quiet", "--no-pager", "-o", "cat", check=False,
     )  # fmt: skip
     found = last_errors(shown.stdout.splitlines())
     if found:
