@@ -83,7 +83,7 @@ def test_one_host_is_every_part_and_opens_nothing_private(tmp_path: Path):
     assert only["nginx_site"] == "edge"
     # The live release's slot, then the other slot as nginx's backup (the standby).
     assert only["upstream"].split("\n") == [
-        "server 127.0.0.1:8001;",
+        "server 127.0.0.1:8001 max_fails=1 fail_timeout=60s;",
         "    server 127.0.0.1:8002 backup;",
     ]
     assert only["public_ports"] == [22, 80, 443]
@@ -121,7 +121,7 @@ def test_a_balancer_reaches_every_app_host_and_each_port_is_open_to_its_users_on
         "    server 10.0.1.22:8080 max_fails=1 fail_timeout=5s;",
     ]
     assert app["upstream"].split("\n") == [
-        "server 127.0.0.1:8001;",
+        "server 127.0.0.1:8001 max_fails=1 fail_timeout=60s;",
         "    server 127.0.0.1:8002 backup;",
     ]
     assert (balancer["public_ports"], app["public_ports"], database["public_ports"]) == (

@@ -72,16 +72,16 @@ SITE = """upstream agrobridge_api {
 def test_a_switch_puts_the_new_release_first_and_keeps_the_old_one_as_backup(
     release: ModuleType,
 ) -> None:
-    switched, found = release.with_upstream(SITE, 8002, 8001)
+    switched, found = release.with_upstream(SITE, 8002, 8001, 60)
     assert found == 1
     assert switched.splitlines()[1:4] == [
-        "    server 127.0.0.1:8002;",
+        "    server 127.0.0.1:8002 max_fails=1 fail_timeout=60s;",
         "    server 127.0.0.1:8001 backup;",
         "    keepalive 16;",
     ]
     # A site rendered before the backup line existed is switched the same way.
     old = SITE.replace("    server 127.0.0.1:8002 backup;\n", "")
-    assert release.with_upstream(old, 8002, 8001) == (switched, 1)
+    assert release.with_upstream(old, 8002, 8001, 60) == (switched, 1)
 
 
 def test_a_failed_release_is_explained_by_the_servers_own_error_lines(

@@ -143,7 +143,7 @@ class Host:
         site = Path(self.config["nginx_site"])
         before = site.read_text()
         backup = next(p for p in self.ports.values() if p != port)
-        after, found = with_upstream(before, port, backup)
+        after, found = with_upstream(before, port, backup, self.config.get("live_fail_timeout", 60))
         if found != 1:
             raise ReleaseFailed(f"no 'upstream agrobridge_api' server line in {site}")
         write_atomically(site, after, 0o644)
@@ -368,9 +368,14 @@ def local_ready(port: int) -> bool:
         return False
 
 
-def with_upstream(site: str, port: int, backup: int) -> tuple[str, int]:
-    """The nginx site with its upstream's server lines replaced: port, then backup."""
-    lines = f"    server 127.0.0.1:{port};\n    server 127.0.0.1:{backup} backup;\n"
+def with_upstream(site: str, port: int, backup: int, fail_timeout: int) -> tuple[str, int]:
+    """The nginx site with its upstream's server lines replaced: port, then backup. A live
+    release that refused a connection is left out for fail_timeout seconds (nginx's default is
+    10): it accepts connections again before it answers them as systemd starts it again."""
+    lines = (
+        f"    server 127.0.0.1:{port} max_fails=1 fail_timeout={fail_timeout}s;\n"
+        f"    server 127.0.0.1:{backup} backup;\n"
+    )
     return UPSTREAM.subn(lambda found: found.group(1) + lines, site)
 
 
