@@ -59,3 +59,48 @@ def test_a_rollback_is_recorded_as_the_operator_who_ran_it_not_the_ssh_user(
     assert release.arguments(["rollback", "--by", "ana@laptop"]).by == "ana@laptop"
     assert release.arguments(["rollback", A, "--by", "ana@laptop"]).image == A
     assert release.arguments(["rollback"]).by == "admin"  # run by hand on the host
+
+
+SITE = """upstream agrobridge_api {
+    server 127.0.0.1:8001;
+    server 127.0.0.1:8002 backup;
+    keepalive 16;
+}
+"""
+
+
+def test_a_switch_puts_the_new_release_first_and_keeps_the_old_one_as_backup(
+    release: ModuleType,
+) -> None:
+    switched, found = release.with_upstream(SITE, 8002, 8001, 60)
+    assert found == 1
+    assert switched.splitlines()[1:4] == [
+        "    server 127.0.0.1:8002 max_fails=1 fail_timeout=60s;",
+        "    server 127.0.0.1:8001 backup;",
+        "    keepalive 16;",
+    ]
+    # A site rendered before the backup line existed is switched the same way.
+    old = SITE.replace("    server 127.0.0.1:8002 backup;\n", "")
+    assert release.with_upstream(old, 8002, 8001, 60) == (switched, 1)
+
+
+def test_a_failed_release_is_explained_by_the_servers_own_error_lines(
+    release: ModuleType,
+) -> None:
+    output = [
+        '{"level":"INFO","message":"GET /api/v1/health/ready 200 2ms"}',
+        '{"level":"ERROR","message":"database connection refused"}',
+        "Traceback (most recent call last):",
+        '  File "/app/api/app.py", line 1, in <module>',
+        "RuntimeError: fatal",
+        '{"level":"INFO","message":"server stopped"}',
+        "",
+    ]
+    assert release.last_errors(output) == (
+        '{"level":"ERROR","message":"database connection refused"} | '
+        "Traceback (most recent call last): | "
+        'File "/app/api/app.py", line 1, in <module> | RuntimeError: fatal'
+    )
+    # No error among them: the last lines it wrote.
+    quiet = ['{"level":"INFO","message":"a"}', '{"level":"WARNING","message":"b"}']
+    assert release.last_errors(quiet) == " | ".join(quiet)
