@@ -16,7 +16,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+from prometheus_client import generate_latest
 
+from api.infrastructure.webhooks.metrics import WebhookMetrics
 from tests.e2e.conftest import PASSWORD, server_env
 from tests.monitoring.support import (
     API_METRICS,
@@ -34,6 +36,9 @@ from tests.monitoring.support import (
 from tests.support.backends import Backends
 from tests.support.proxy import Proxy, proxied
 from tests.support.server import RunningServer, api_server, free_port
+
+# Served by the webhook worker (`python -m api webhooks`, job agrobridge-webhooks), not the API.
+WEBHOOK_METRICS = "agrobridge_webhook_"
 
 pytestmark = pytest.mark.e2e
 
@@ -230,8 +235,10 @@ def test_the_api_serves_every_metric_of_the_contract_and_of_the_rules(stack: Sta
     for board in DASHBOARDS_DIR.glob("*.json"):
         for panel in json.loads(board.read_text())["panels"]:
             read |= {n for t in panel.get("targets", []) for n in metric_names(t["expr"])}
-    # The backup jobs, not the API, report backup and WAL archive times (through node_exporter).
-    read = {name for name in read if not name.startswith(("agrobridge_backup_", "agrobridge_wal_"))}
+    # The backup jobs, not the API, report backup and WAL archive times (through node_exporter);
+    # the webhook worker serves its own (below).
+    others = ("agrobridge_backup_", "agrobridge_wal_", WEBHOOK_METRICS)
+    read = {name for name in read if not name.startswith(others)}
     wanted = API_METRICS | {name for name in read if name.startswith("agrobridge_")}
 
     def missing() -> set[str]:
@@ -240,6 +247,22 @@ def test_the_api_serves_every_metric_of_the_contract_and_of_the_rules(stack: Sta
 
     eventually(lambda: not missing(), "every metric is scraped")
     assert not missing()
+
+
+def test_the_webhook_worker_serves_every_metric_the_rules_read_of_it() -> None:
+    read = {
+        name
+        for rule in rules()
+        for name in metric_names(rule["expr"])
+        if name.startswith(WEBHOOK_METRICS)
+    }
+    metrics = WebhookMetrics()
+    metrics.queue({"pending": 0, "due": 0, "oldest_seconds": 0, "disabled": 0})
+    exposed = generate_latest(metrics.registry).decode()
+    served = {line.split("{")[0].split(" ")[0] for line in exposed.splitlines() if line[:1] != "#"}
+
+    assert read  # the alerts read the worker's metrics
+    assert read <= served, read - served
 
 
 def test_every_rule_evaluates_without_error_on_the_real_metrics(stack: Stack):
