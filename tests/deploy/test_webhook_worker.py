@@ -100,7 +100,7 @@ def test_the_workers_metrics_answer_on_loopback_and_prometheus_scrapes_them(site
     assert metrics.returncode == 0, journal(site)
     assert "agrobridge_webhook_queue_due" in metrics.stdout
     listening = host_shell(site.host, "ss -Htln 'sport = :9464'")
-    addresses = {line.split()[2] for line in listening.stdout.splitlines()}
+    addresses = {line.split()[3] for line in listening.stdout.splitlines()}
     assert addresses == {"127.0.0.1:9464"}, listening.stdout
 
     query = urllib.parse.quote('up{job="agrobridge-webhooks"}')
