@@ -189,6 +189,12 @@ def test_one_host_scrapes_the_live_release_and_node_exporter_on_loopback(single_
     assert single_host.node_exporter_listens_on("production-1") == "127.0.0.1:9100"
 
 
+def test_one_host_scrapes_the_webhook_worker_on_loopback(single_host: Rendered):
+    assert single_host.job("agrobridge-webhooks")["static_configs"] == [
+        {"targets": ["127.0.0.1:9464"], "labels": {"host": "production-1"}}
+    ]
+
+
 def test_agrobridge_release_still_moves_the_api_target_on_one_host(single_host: Rendered):
     # What agrobridge-release does on a switch: every quoted "127.0.0.1:<slot port>".
     text = single_host.config_file.read_text()
@@ -224,6 +230,15 @@ def test_split_scrapes_each_app_hosts_backend_listener_with_the_token(split: Ren
     ]
     assert api["authorization"] == {"type": "Bearer", "credentials_file": TOKEN_FILE}
     assert api["metrics_path"] == "/metrics"
+
+
+def test_split_scrapes_each_app_hosts_webhook_worker_on_its_private_address(split: Rendered):
+    job = split.job("agrobridge-webhooks")
+    assert job["static_configs"] == [
+        {"targets": ["10.0.1.11:9464"], "labels": {"host": "app-1"}},
+        {"targets": ["10.0.1.12:9464"], "labels": {"host": "app-2"}},
+    ]
+    assert "authorization" not in job
 
 
 def test_split_scrapes_node_exporter_on_every_hosts_private_address(split: Rendered):

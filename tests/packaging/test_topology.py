@@ -129,7 +129,7 @@ def test_a_balancer_reaches_every_app_host_and_each_port_is_open_to_its_users_on
     )  # fmt: skip
     assert app["private_rules"] == [
         {"ports": [8080], "sources": ["10.0.1.10"]},
-        {"ports": [8080], "sources": ["10.0.1.10"]},
+        {"ports": [8080, 9464], "sources": ["10.0.1.10"]},
         {"ports": [9100], "sources": ["10.0.1.10"]},
     ]
     assert database["private_rules"] == [
