@@ -179,6 +179,26 @@ def test_the_image_lists_what_it_holds_in_its_sbom(engine: Engine, image: Image)
     assert any(p.startswith("pkg:generic/cpython@3.11.") for p in purls)
 
 
+def test_every_module_of_the_api_imports_from_the_runtime_dependencies_alone(
+    engine: Engine, image: Image
+):
+    # A module importing a dev-only package (the webhook worker's HTTP client once was) would
+    # pass every test outside the image and fail only when that command runs in it.
+    walk = (
+        "import importlib, pkgutil, api\n"
+        "names = [m.name for m in pkgutil.walk_packages(api.__path__, 'api.')]\n"
+        # `python -m api` itself: importing it runs the command line.
+        "names.remove('api.__main__')\n"
+        "for name in names: importlib.import_module(name)\n"
+        "print(len(names))"
+    )
+    done = engine.run(
+        "run", "--rm", "--entrypoint", "/opt/venv/bin/python", image.id, "-c", walk, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.strip()) > 100
+
+
 def test_migrations_are_a_one_shot_command_of_the_same_image(
     engine: Engine,
     image: Image,
