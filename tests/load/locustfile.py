@@ -66,6 +66,12 @@ class Client(HttpUser):
     refresh_token = ""
     refresh_at = float("inf")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # locust's own TLS setup ignores REQUESTS_CA_BUNDLE unless it is the session's.
+        if os.environ.get("REQUESTS_CA_BUNDLE"):
+            self.client.verify = os.environ["REQUESTS_CA_BUNDLE"]
+
     def on_start(self) -> None:
         self.email = f"load-{self.role}-{secrets.token_hex(6)}@example.com"
         body = {"email": self.email, "password": PASSWORD, "full_name": "Load", "role": self.role}
