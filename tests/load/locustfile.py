@@ -67,7 +67,7 @@ class Client(HttpUser):
     refresh_at = float("inf")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
         # locust's own TLS setup ignores REQUESTS_CA_BUNDLE unless it is the session's.
         if os.environ.get("REQUESTS_CA_BUNDLE"):
             self.client.verify = os.environ["REQUESTS_CA_BUNDLE"]
