@@ -1,5 +1,5 @@
-"""Operating the deployed host: the runbook's commands, and certificate renewals from the
-ACME server the site was issued by.
+"""Operating the deployed host: the runbook's commands, certificate renewals from the ACME
+server the site was issued by, and the release pipeline's load step.
 
 Runs after test_deploy.py on its staging host (alone, it provisions and deploys that host
 first), before test_restore_drill.py: it leaves the same release live and the host as it was,
@@ -8,20 +8,28 @@ with a renewed certificate.
 
 import re
 import subprocess
+from typing import Any
 
 import pytest
+import yaml  # type: ignore[import-untyped]  # PyYAML (from sanic-ext) ships no stubs
 
 from tests.deploy.conftest import (
     ACME_CA_ON_HOST,
     DOMAIN,
     EDGE_ROOT_ON_HOST,
+    ROOT,
     Site,
+    run_just,
 )
 from tests.deploy.hosts import host_shell
 from tests.deploy.runbook import EXCLUDED, Command, checked_commands, script, succeeded
 from tests.support.waiting import wait_until
 
 _STATUS = re.compile(r"pipestatus: ([\d ]+)\s*$")
+_LOAD = re.compile(r'just load "[^"]+" (\S+) (\S+) (\S+)')
+# The tier's load step is shorter and gentler than the pipeline's one minute of 50 users: the
+# tier's host and this runner share one busy machine.
+TIER_LOAD = {"users": "20", "duration": "40s", "spawn_rate": "2"}
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +112,44 @@ def test_a_forced_renewal_against_the_private_acme_server_is_served_by_nginx(dep
     dry_run = as_operator(deployed, "agrobridge-certbot renew --dry-run --no-random-sleep-on-renew")
     assert dry_run.returncode == 0, dry_run.stderr[-3000:]
     print(f"certificate renewed through the private ACME server: {before} -> {after}")
+
+
+def pipeline_load_step() -> dict[str, Any]:
+    """The release workflow's load step (its targets and command), as the staging job runs it."""
+    workflow = yaml.safe_load((ROOT / ".github/workflows/release.yml").read_text())
+    steps = workflow["jobs"]["staging"]["steps"]
+    found: list[dict[str, Any]] = [step for step in steps if "just load" in step.get("run", "")]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_the_pipelines_load_step_meets_its_targets_against_the_deployed_host(deployed: Site):
+    step = pipeline_load_step()
+    targets = {name: str(value) for name, value in step.get("env", {}).items()}
+    assert set(targets) == {"LOAD_MAX_P99_MS", "LOAD_MAX_FAILURE_RATIO"}, step
+    assert _LOAD.search(step["run"]), step["run"]
+    # Through the edge as from the pipeline's runner: the public name, sent to the host's
+    # published port; the runner's address is a load source (its per-address limit lifted).
+    log = "/var/log/nginx/access.log"
+    seen = int(host_shell(deployed.host, f"wc -l < {log}").stdout.strip() or 0)
+    env = {
+        **deployed.env,
+        **targets,
+        "LOAD_CONNECT_TO": f"{DOMAIN}:443:127.0.0.1:{deployed.host.https_port}",
+        "REQUESTS_CA_BUNDLE": str(deployed.pebble.issuing_root),
+    }
+    done = run_just(
+        env, "load", f"https://{DOMAIN}", TIER_LOAD["users"], TIER_LOAD["duration"],
+        TIER_LOAD["spawn_rate"], timeout=300,
+    )  # fmt: skip
+    summary = [line for line in done.stdout.splitlines() if line.startswith("load: ")]
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-3000:]
+    assert summary, done.stdout[-3000:]
+    requests = int(summary[-1].split()[1])
+    assert requests > 200, summary
+    # Every request reached the API: nginx refused none for its per-address limit.
+    lines = host_shell(deployed.host, f"tail -n +{seen + 1} {log}").stdout.splitlines()
+    assert len(lines) >= requests, (len(lines), summary)
+    refused = [line for line in lines if '"status":429' in line]
+    assert refused == [], refused[:3]
+    print(summary[-1])
