@@ -25,7 +25,7 @@ mkdir -p "$logs"
 # One site: a host released, rolled back, then destroyed and restored from its backups.
 # The other: the same playbooks over a balancer, two app hosts and a database host.
 declare -A parts=(
-  [single-host]="tests/deploy/test_deploy.py tests/deploy/test_restore_drill.py"
+  [single-host]="tests/deploy/test_deploy.py tests/deploy/test_operations.py tests/deploy/test_restore_drill.py"
   [scale-out]="tests/deploy/test_scale_out.py"
 )
 declare -A pids=()

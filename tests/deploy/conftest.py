@@ -158,15 +158,16 @@ def site() -> Iterator[Site]:
         )
         podman("cp", str(pebble.api_ca), f"{host.container}:{ACME_CA_ON_HOST}")
         podman("cp", str(pebble.issuing_root), f"{host.container}:{EDGE_ROOT_ON_HOST}")
-        env = write_inventories(workdir, host, key, known_hosts, pebble)
+        env = write_inventories(workdir, host, key, known_hosts, pebble, network.gateway)
         yield Site(workdir, host, network, pebble, env)
 
 
 def write_inventories(
-    workdir: Path, host: Host, key: Path, known_hosts: Path, pebble: Pebble
+    workdir: Path, host: Host, key: Path, known_hosts: Path, pebble: Pebble, runner: str
 ) -> dict[str, str]:
     """staging: the test host, with the repository's staging settings, a vault made here and
-    the test's overrides. production: a host that is never reached (promotion is refused)."""
+    the test's overrides. production: a host that is never reached (promotion is refused).
+    `runner`: the address the host sees this machine's connections come from."""
     inventories = workdir / "inventories"
     staging = inventories / "staging" / "group_vars" / "agrobridge"
     staging.mkdir(parents=True)
@@ -185,6 +186,8 @@ def write_inventories(
         f"api_edge_ca_file: {EDGE_ROOT_ON_HOST}\n"
         # The default watch is a minute; the tier keeps it short to fit CI's time.
         "api_watch_seconds: 10\n"
+        # This machine is the pipeline's runner: its load step is a load source.
+        f"agrobridge_load_sources: [{runner}]\n"
     )
     production = inventories / "production"
     shutil.copytree(ROOT / "ansible/inventories/production", production)

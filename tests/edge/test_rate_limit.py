@@ -6,6 +6,7 @@ import pytest
 
 from tests.edge.conftest import assert_edge_error
 from tests.edge.curl import Curl
+from tests.edge.nginx import EXEMPT_SOURCE
 
 pytestmark = pytest.mark.e2e
 
@@ -33,3 +34,11 @@ def test_one_clients_burst_does_not_limit_another_client(edge: Curl) -> None:
     statuses = [reply.status for reply in edge.burst("/api/v1/health", ATTEMPTS, "127.0.0.2")]
     assert 429 in statuses
     assert edge.get("/api/v1/health", source="127.0.0.3").status == 200
+
+
+def test_an_exempt_source_is_not_limited_while_others_are(edge: Curl) -> None:
+    # The load test's source (nginx_rate_limit_exempt): its burst reaches the API whole.
+    statuses = [reply.status for reply in edge.burst("/api/v1/health", ATTEMPTS, EXEMPT_SOURCE)]
+    assert statuses == [200] * ATTEMPTS, statuses
+    others = [reply.status for reply in edge.burst("/api/v1/health", ATTEMPTS, "127.0.0.4")]
+    assert 429 in others, others

@@ -8,6 +8,11 @@ target's per-address limits (AGROBRIDGE_RATE_LIMIT_AUTH_PER_MINUTE,
 AGROBRIDGE_RATE_LIMIT_ANONYMOUS_PER_MINUTE, AGROBRIDGE_RATE_LIMIT_PUBLIC_PER_MINUTE) must allow
 the sign-up burst and the public reads. Auditors need an
 account made by an operator: set LOAD_AUDITOR_EMAIL and LOAD_AUDITOR_PASSWORD.
+
+LOAD_CONNECT_TO=HOST:PORT:ADDRESS:PORT (curl's --connect-to) sends the connections for HOST:PORT
+to ADDRESS:PORT while TLS still checks HOST's certificate: a site before its DNS points at it,
+or a test host behind a forwarded port. REQUESTS_CA_BUNDLE names the CAs to trust, if not the
+system's.
 """
 
 import os
@@ -16,10 +21,12 @@ import secrets
 import time
 from typing import Any
 
+import urllib3.util.connection
 from locust import HttpUser, constant_pacing, events, task
 from locust.env import Environment
 
-PASSWORD = "load-test " + secrets.token_hex(8)
+# Nothing of the email or name in it (the API refuses such a password).
+PASSWORD = "avocado crate " + secrets.token_hex(8)
 MAX_FAILURE_RATIO = float(os.environ.get("LOAD_MAX_FAILURE_RATIO", "0.0"))
 MAX_P99_MS = float(os.environ.get("LOAD_MAX_P99_MS", "100"))
 BATCH = {
@@ -30,6 +37,24 @@ BATCH = {
     "quantity": "1250.500",
     "unit": "kg",
 }
+
+
+def connect_to(spec: str) -> None:
+    """Connections for HOST:PORT go to ADDRESS:PORT (urllib3 looks this function up at each
+    connection; the name it asked for stays the TLS server name)."""
+    host, port, address, target = spec.rsplit(":", 3)
+    original = urllib3.util.connection.create_connection
+
+    def create(destination: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+        if destination == (host, int(port)):
+            destination = (address, int(target))
+        return original(destination, *args, **kwargs)
+
+    urllib3.util.connection.create_connection = create  # type: ignore[assignment]
+
+
+if os.environ.get("LOAD_CONNECT_TO"):
+    connect_to(os.environ["LOAD_CONNECT_TO"])
 # Buyers' emails, for producers to ship to (users of one locust process share them).
 BUYERS: list[str] = []
 
@@ -41,6 +66,12 @@ class Client(HttpUser):
 
     refresh_token = ""
     refresh_at = float("inf")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+        # locust's own TLS setup ignores REQUESTS_CA_BUNDLE unless it is the session's.
+        if os.environ.get("REQUESTS_CA_BUNDLE"):
+            self.client.verify = os.environ["REQUESTS_CA_BUNDLE"]
 
     def on_start(self) -> None:
         self.email = f"load-{self.role}-{secrets.token_hex(6)}@example.com"
