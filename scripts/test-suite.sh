@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test-suite.sh - the whole suite, as `just test` runs it without arguments: every tier but
-# the deploy tier first, then the deploy tier's two sites side by side (they share no host,
+# the deploy tier first, then the deploy tier's three sites side by side (they share no host,
 # network, port or image tag, and mostly wait on SSH and on booting hosts). Each site's output
 # goes to build/test-logs/ and is printed when it ends. AGROBRIDGE_DEPLOY_TIER=0 leaves the
 # deploy tier out. Exits non-zero when any part fails.
@@ -22,10 +22,12 @@ if [[ -z ${AGROBRIDGE_TEST_IMAGE:-} ]]; then
 fi
 
 mkdir -p "$logs"
-# One site: a host released, rolled back, then destroyed and restored from its backups.
-# The other: the same playbooks over a balancer, two app hosts and a database host.
+# Three sites: a host released, rolled back and operated; a host (with a backup host)
+# provisioned, released, destroyed and restored from its backups; the same playbooks over a
+# balancer, two app hosts and a database host.
 declare -A parts=(
-  [single-host]="tests/deploy/test_deploy.py tests/deploy/test_operations.py tests/deploy/test_restore_drill.py"
+  [single-host]="tests/deploy/test_deploy.py tests/deploy/test_webhook_worker.py tests/deploy/test_operations.py"
+  [restore-drill]="tests/deploy/test_restore_drill.py"
   [scale-out]="tests/deploy/test_scale_out.py"
 )
 declare -A pids=()
