@@ -7,7 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api.domain.epcis.document import EPCIS_CONTEXT_URL
 from tests.support.builders import random_gln
 from tests.support.server import RunningServer
 
@@ -330,6 +331,61 @@ def test_fsma_records_through_the_generated_client(sdk: Sdk) -> None:
         "harvesting", "shipping", "receiving", "transformation", "transformation",
     ]  # fmt: skip
     assert rows[1].reference_document_number == "BOL-7"
+
+
+def test_epcis_query_and_capture_through_the_generated_client(sdk: Sdk) -> None:
+    m, events = sdk.models, "events"
+    _, ana = _person(sdk)
+    batch = sdk.api("batches", "batches_create").sync(
+        client=ana,
+        body=m.BatchIn.from_dict(
+            {"product": "avocado", "origin": {"farm": "La Loma", "country": "MX"},
+             "harvest_date": "2031-05-01", "quantity": "900", "unit": "kg",
+             "gtin": "07038010000065"}
+        ),
+    )  # fmt: skip
+    lot = f"https://id.gs1.org/01/07038010000065/10/{batch.code}"
+
+    found = sdk.api(events, "epcis_query_events").sync_detailed(client=ana, match_any_epc_class=lot)
+    assert found.status_code == 200
+    assert isinstance(found.parsed, m.EpcisQueryDocumentOut)
+    (registration,) = found.parsed.to_dict()["epcisBody"]["queryResults"]["resultsBody"][
+        "eventList"
+    ]
+    one = sdk.api(events, "epcis_query_event").sync_detailed(
+        client=ana, event_id=registration["eventID"]
+    )
+    assert one.status_code == 200
+    assert isinstance(one.parsed, m.EpcisQueryDocumentOut)
+
+    observed = {
+        "type": "ObjectEvent",
+        "eventTime": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "eventTimeZoneOffset": "+00:00",
+        "action": "OBSERVE",
+        "bizStep": "inspecting",
+        "disposition": "conformant",
+        "quantityList": [{"epcClass": lot, "quantity": 900, "uom": "KGM"}],
+    }
+    document = m.CaptureIn.from_dict(
+        {"@context": [EPCIS_CONTEXT_URL], "type": "EPCISDocument", "schemaVersion": "2.0",
+         "creationDate": observed["eventTime"], "epcisBody": {"eventList": [observed]}}
+    )  # fmt: skip
+    capture = sdk.api(events, "epcis_capture")
+    sent = capture.sync_detailed(client=ana, body=document)
+    assert sent.status_code == 202
+    assert isinstance(sent.parsed, m.CaptureJobOut)
+    job = sent.parsed.to_dict()
+    assert job["success"] is True
+    again = sdk.api(events, "epcis_capture_get").sync_detailed(
+        client=ana, capture_id=job["captureID"]
+    )
+    assert isinstance(again.parsed, m.CaptureJobOut)
+    assert again.parsed.to_dict() == job
+    # The same event twice is refused, as the error model.
+    twice = capture.sync_detailed(client=ana, body=document)
+    assert twice.status_code == 400
+    assert isinstance(twice.parsed, m.ErrorOut)
 
 
 def test_webhooks_through_the_generated_client(sdk: Sdk) -> None:
