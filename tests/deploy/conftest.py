@@ -226,10 +226,9 @@ def write_vault(
 
 @pytest.fixture(scope="session")
 def images(ci_trust: CiTrust) -> Iterator[dict[str, str]]:
-    """Four release images by id, each attested as CI would: `good`, `next` (the same code,
-    another id), `broken` (migrates, then its server exits at start) and `dies` (serves, then
-    its server dies with an error a few seconds after its first write: dying_server.py).
-    `good` is AGROBRIDGE_TEST_IMAGE when set, else built here."""
+    """Three release images by id, each attested as CI would: `good`, `next` (the same code,
+    another id) and `broken` (migrates, then its server exits at start). `good` is
+    AGROBRIDGE_TEST_IMAGE when set, else built here."""
     good = os.environ.get("AGROBRIDGE_TEST_IMAGE")
     made: list[str] = []
     if not good:
@@ -249,15 +248,9 @@ def images(ci_trust: CiTrust) -> Iterator[dict[str, str]]:
         "sys.exit('this release is broken on purpose'); runpy.run_module('api', "
         "run_name='__main__')\"]\n"
         'CMD ["serve"]\n',
-        "dies": f"FROM {good_id}\nLABEL org.agrobridge.test.release=dies\n"
-        "COPY dying_server.py /opt/agrobridge-test/dying_server.py\n"
-        'ENTRYPOINT ["/usr/bin/tini", "--", "/opt/venv/bin/python", '
-        '"/opt/agrobridge-test/dying_server.py"]\n'
-        'CMD ["serve"]\n',
     }
     ids = {"good": good_id}
     context = Path(tempfile.mkdtemp(prefix="agrobridge-deploy-images-"))
-    shutil.copy(Path(__file__).with_name("dying_server.py"), context)
     for name, containerfile in derived.items():
         tag = f"localhost/agrobridge-api:deploy-test-{name}-{uuid.uuid4().hex[:6]}"
         (context / "Containerfile").write_text(containerfile)

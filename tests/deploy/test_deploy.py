@@ -3,13 +3,11 @@
 The tests run in file order and build on each other, as an operator's day would.
 """
 
-import json
 import re
 import socket
 import ssl
 import subprocess
 import time
-from collections.abc import Callable
 
 import pytest
 
@@ -31,9 +29,9 @@ def edge_tls(site: Site) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(site.pebble.issuing_root))
 
 
-def traffic(site: Site, writes: bool = False) -> Traffic:
+def traffic(site: Site) -> Traffic:
     url = f"https://127.0.0.1:{site.host.https_port}/api/v1/health/ready"
-    return Traffic(url, DOMAIN, edge_tls(site), writes=writes)
+    return Traffic(url, DOMAIN, edge_tls(site))
 
 
 def why(site: Site, done: subprocess.CompletedProcess[str], failures: list[str]) -> str:
@@ -51,34 +49,12 @@ def why(site: Site, done: subprocess.CompletedProcess[str], failures: list[str])
     )
 
 
-def release_status(site: Site) -> dict[str, object]:
+def live_image(site: Site) -> str:
     shown = host_shell(site.host, "agrobridge-release status")
     assert shown.returncode == 0, shown.stderr
-    status: dict[str, object] = json.loads(shown.stdout)
-    return status
-
-
-def live_image(site: Site) -> str:
-    return str(release_status(site)["image"])
-
-
-def last_release(site: Site) -> dict[str, object]:
-    shown = host_shell(site.host, "tail -n 1 /var/lib/agrobridge/releases.jsonl")
-    entry: dict[str, object] = json.loads(shown.stdout)
-    return entry
-
-
-def until(condition: Callable[[], object], seconds: float, what: str) -> None:
-    """Poll `condition` (a callable) until it holds, failing after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} within {seconds:.0f} s"
-        time.sleep(0.2)
-
-
-def slot_ready(site: Site, port: object) -> bool:
-    probe = f"curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:{port}/api/v1/health/ready"
-    return host_shell(site.host, probe).returncode == 0
+    match = re.search(r'"image": "([0-9a-f]+)"', shown.stdout)
+    assert match, shown.stdout
+    return match.group(1)
 
 
 def test_provisioning_a_bare_host_then_again_changes_nothing(site: Site):
@@ -178,39 +154,6 @@ def test_a_deploy_under_traffic_fails_no_request(site: Site, images):
     print(f"deploy under traffic: {client.sent} requests, {len(client.failures)} failed")
 
 
-def test_a_killed_live_release_is_failed_over_at_once_without_failing_a_request(site: Site, images):
-    # The deploy before left the previous release up in the other slot: nginx's backup.
-    status = release_status(site)
-    color, port = status["active_color"], status["active_port"]
-    assert status["standby_color"] not in ("", color), status
-    with traffic(site, writes=True) as client:
-        until(lambda: client.written >= 3, 60, "3 batches created before the kill")
-        # A write in progress when its server is killed is lost whatever the edge does: nginx
-        # cannot know whether it was applied, so it never sends it again. The kill comes
-        # between two writes; every write before and after it must succeed.
-        with client.no_write_in_progress():
-            killed = host_shell(
-                site.host,
-                f"podman kill agrobridge-api-{color} >/dev/null && for _ in $(seq 100); do "
-                f"(exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null || exit 0; sleep 0.05; done; "
-                "exit 1",
-            )
-            killed_at = time.monotonic()
-            assert killed.returncode == 0, killed.stdout + killed.stderr
-        written = client.written
-        until(lambda: client.written >= written + 3, 60, "3 more batches after the kill")
-        served = min(t for t in client.served_at if t > killed_at)
-        # systemd starts the killed release again; nginx goes back to it by itself.
-        until(lambda: slot_ready(site, port), 120, f"{color} started again by systemd")
-    assert client.failures == [], client.failures[:5]
-    assert served - killed_at < 2, f"served again {served - killed_at:.1f} s after the kill"
-    assert live_image(site) == images["next"]
-    print(
-        f"killed live release: served again {served - killed_at:.2f} s after the kill; "
-        f"{client.sent} requests ({client.written} writes), 0 failed"
-    )
-
-
 def test_a_broken_release_is_rolled_back_by_itself_without_failing_a_request(site: Site, images):
     with traffic(site) as client:
         done = site.just("deploy", "staging", images["broken"])
@@ -224,25 +167,6 @@ def test_a_broken_release_is_rolled_back_by_itself_without_failing_a_request(sit
     print(
         f"broken release: rolled back by itself in {seconds} s; "
         f"{client.sent} requests, {len(client.failures)} failed"
-    )
-
-
-def test_a_release_that_dies_after_the_switch_fails_no_request_and_says_why(site: Site, images):
-    with traffic(site, writes=True) as client:
-        done = site.just("deploy", "staging", images["dies"])
-    output = done.stdout + done.stderr
-    assert done.returncode != 0, output[-5000:]
-    assert "after the switch" in output, output[-5000:]
-    assert live_image(site) == images["next"]
-    assert client.written > 5
-    assert client.failures == [], why(site, done, client.failures)
-    entry = last_release(site)
-    assert (entry["image"], entry["result"]) == (images["dies"], "rolled-back"), entry
-    # The server's own error line, not podman's or systemd's events about its container.
-    assert "this release dies on purpose" in str(entry["reason"]), entry["reason"]
-    print(
-        f"release dying after the switch: rolled back; {client.sent} requests "
-        f"({client.written} writes), 0 failed; why: {str(entry['reason'])[:200]}"
     )
 
 

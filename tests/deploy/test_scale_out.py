@@ -230,9 +230,6 @@ def test_a_release_failing_on_the_second_host_rolls_every_host_back(site: Scaled
     # Something else holds the idle release port of app-2: its release cannot start there.
     live = status(site, "app-2")
     idle_port = 8001 if live["active_port"] == 8002 else 8002
-    # The previous release stands by in the idle slot (nginx's backup): it goes first.
-    idle_color = "blue" if live["active_color"] == "green" else "green"
-    host_shell(site.hosts["app-2"], f"systemctl stop agrobridge-api@{idle_color}")
     squatter = subprocess.Popen(
         ["podman", "exec", site.hosts["app-2"].container,
          "python3", "-m", "http.server", "--bind", "127.0.0.1", str(idle_port)],

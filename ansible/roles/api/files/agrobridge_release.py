@@ -2,13 +2,9 @@
 """agrobridge-release: blue/green releases of the AgroBridge API on this host.
 
 A release starts in the idle slot (blue or green: a systemd unit and a loopback port), must
-become ready, then nginx's upstream is switched to it with a reload: the new release first,
-the old one as nginx's backup server, so that a connection the new one refuses (it died) goes
-to the old one. The old release keeps running while the edge is smoke-tested and the new
-release watched; any failure switches back to it. After a deploy the old release stays up as
-the standby (the backup server): a live release that is killed is failed over at once while
-systemd restarts it. After a rollback the release rolled back from is stopped. Every attempt
-is recorded, a failure with the server's own last error lines.
+become ready, then nginx's upstream is switched to it with a reload. The old release keeps
+running while the edge is smoke-tested and watched; any failure switches back to it. Only
+then is the old release drained and stopped. Every attempt is recorded.
 
   agrobridge-release start IMAGE_ID [--commit SHA] [--by WHO]
   agrobridge-release rollback [IMAGE_ID] [--by WHO]  (default: the release before the live one)
@@ -37,10 +33,7 @@ from pathlib import Path
 from typing import Any
 
 CONFIG_FILE = Path("/etc/agrobridge/release.json")
-# The upstream's server lines: the live release, then the other slot as nginx's backup.
-UPSTREAM = re.compile(r"(upstream agrobridge_api \{\n)((?:[ \t]*server [^\n]*\n)+)")
-# Lines of a server's output kept as the reason of a failed release.
-REASON_LINES = 8
+UPSTREAM = re.compile(r"(upstream agrobridge_api \{\s*server )([^;\s]+)(;)")
 FAILURES_BEFORE_ROLLBACK = 2
 
 
@@ -66,11 +59,6 @@ class Host:
         self.facts = Path(config["facts_file"])
         # Set on an app host behind balancers: checks go to its listener for them.
         self.backend_port: int | None = config.get("backend_port")
-        self.started: dict[str, float] = {}
-
-    def why(self, color: str) -> str:
-        """The last error lines of the server in `color` since it was started here."""
-        return server_errors(color, self.started.get(color, time.time() - 600))
 
     # --- state -------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -98,28 +86,15 @@ class Host:
         unit = f"agrobridge-api@{color}"
         run("systemctl", "stop", unit)
         run("systemctl", "reset-failed", unit, check=False)
-        # The server's output from here on is this release's (the journal keeps older runs).
-        self.started[color] = time.time() - 1
         env = f"AGROBRIDGE_IMAGE={image}\nAGROBRIDGE_PORT={self.ports[color]}\n"
         write_atomically(Path(self.config["config_dir"]) / f"release-{color}.env", env, 0o644)
         run("systemctl", "daemon-reload")
         started = run("systemctl", "start", unit, check=False)
         if started.returncode != 0:
-            raise ReleaseFailed(f"{unit} did not start: {self.why(color)}")
+            raise ReleaseFailed(f"{unit} did not start: {journal(unit)}")
 
     def stop_slot(self, color: str) -> None:
         run("systemctl", "stop", f"agrobridge-api@{color}", check=False)
-
-    def slot_stopped(self, color: str) -> str | None:
-        """How the release in `color` stopped (its unit is no longer active, or systemd has
-        restarted it), or None."""
-        unit = f"agrobridge-api@{color}"
-        shown = run("systemctl", "show", unit, "-p", "ActiveState", "-p", "NRestarts").stdout
-        props = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
-        state, restarts = props.get("ActiveState", "?"), props.get("NRestarts", "0")
-        if state != "active" or restarts != "0":
-            return f"{unit} stopped ({state}, restarted {restarts} times)"
-        return None
 
     def wait_ready(self, color: str) -> float:
         unit, port = f"agrobridge-api@{color}", self.ports[color]
@@ -129,21 +104,19 @@ class Host:
             shown = run("systemctl", "show", unit, "-p", "ActiveState", "-p", "NRestarts").stdout
             props = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
             if props.get("NRestarts", "0") != "0" or props.get("ActiveState") == "failed":
-                raise ReleaseFailed(f"the container exited while starting: {self.why(color)}")
+                raise ReleaseFailed(f"the container exited while starting: {journal(unit)}")
             if local_ready(port):
                 return time.monotonic() - started
             time.sleep(0.5)
         timeout = self.config["ready_timeout"]
-        raise ReleaseFailed(f"not ready within {timeout} s on 127.0.0.1:{port}: {self.why(color)}")
+        raise ReleaseFailed(f"not ready within {timeout} s on 127.0.0.1:{port}: {journal(unit)}")
 
     # --- edge --------------------------------------------------------------------------
     def point_edge_at(self, port: int) -> None:
-        """nginx's upstream to 127.0.0.1:port, the other slot as its backup server, and
-        Prometheus's API target to port; then reload."""
+        """nginx's upstream and Prometheus's API target to 127.0.0.1:port, then reload."""
         site = Path(self.config["nginx_site"])
         before = site.read_text()
-        backup = next(p for p in self.ports.values() if p != port)
-        after, found = with_upstream(before, port, backup, self.config.get("live_fail_timeout", 60))
+        after, found = UPSTREAM.subn(rf"\g<1>127.0.0.1:{port}\g<3>", before)
         if found != 1:
             raise ReleaseFailed(f"no 'upstream agrobridge_api' server line in {site}")
         write_atomically(site, after, 0o644)
@@ -209,19 +182,15 @@ class Host:
         return None if done.returncode == 0 else (done.stdout + done.stderr).strip()[-1500:]
 
     def watch(self, color: str, until: float) -> None:
-        """The edge, and the new release on its own port: with the old release as nginx's
-        backup, the edge answers even when the new release has died."""
         failures = 0
         while True:
-            stopped = self.slot_stopped(color)
-            if stopped:
-                raise ReleaseFailed(f"died after the switch: {stopped}: {self.why(color)}")
             problem = self.edge_ready()
-            if problem is None and not local_ready(self.ports[color]):
-                problem = f"127.0.0.1:{self.ports[color]}/api/v1/health/ready did not answer 200"
+            if problem is None and run("systemctl", "is-active", f"agrobridge-api@{color}",
+                                       check=False).returncode != 0:  # fmt: skip
+                problem = f"agrobridge-api@{color} stopped: {journal(f'agrobridge-api@{color}')}"
             failures = failures + 1 if problem else 0
             if failures >= FAILURES_BEFORE_ROLLBACK:
-                raise ReleaseFailed(f"health lost after the switch: {problem}: {self.why(color)}")
+                raise ReleaseFailed(f"health lost after the switch: {problem}")
             if time.monotonic() >= until:
                 return
             time.sleep(1)
@@ -277,16 +246,11 @@ class Host:
             serving = f"{state.get('image', '')[:12]} in {old_color}" if old_color else "nothing"
             log(f"FAILED: {image[:12]} {reason}")
             log(f"rolled back in {seconds} s: {serving} is serving")
-            self.restore_standby(state, color)
             return 1
-        standby = old_color if old_color and kind != "rollback" else None
-        if old_color and not standby:
-            # A rollback goes back because the release it leaves is bad: not a standby.
+        if old_color:
             self.drain(self.ports[old_color])
             self.stop_slot(old_color)
-            log(f"stopped the release rolled back from in {old_color}")
-        elif standby:
-            log(f"the old release stays up in {standby} as nginx's backup (standby)")
+            log(f"stopped the old release in {old_color}")
         self.save_state(
             {
                 "active_color": color,
@@ -295,7 +259,6 @@ class Host:
                 "commit": commit,
                 "previous_image": state.get("image", ""),
                 "previous_commit": state.get("commit", ""),
-                "standby_color": standby or "",
             }
         )
         seconds = round(time.monotonic() - began, 1)
@@ -303,17 +266,6 @@ class Host:
         self.prune_images()
         log(f"{image[:12]} is live in {color} ({seconds} s)")
         return 0
-
-    def restore_standby(self, state: dict[str, Any], color: str) -> None:
-        """After a failed release, the standby it replaced in `color` starts again."""
-        if state.get("standby_color") != color or not state.get("previous_image"):
-            return
-        try:
-            self.start_slot(color, state["previous_image"])
-            log(f"the standby {state['previous_image'][:12]} is starting again in {color}")
-        except (ReleaseFailed, subprocess.SubprocessError) as exc:
-            log(f"the standby did not start again in {color}: {exc}")
-            self.save_state({**state, "standby_color": ""})
 
     def prune_images(self) -> None:
         state = self.state()
@@ -368,49 +320,9 @@ def local_ready(port: int) -> bool:
         return False
 
 
-def with_upstream(site: str, port: int, backup: int, fail_timeout: int) -> tuple[str, int]:
-    """The nginx site with its upstream's server lines replaced: port, then backup. A live
-    release that refused a connection is left out for fail_timeout seconds (nginx's default is
-    10): it accepts connections again before it answers them as systemd starts it again."""
-    lines = (
-        f"    server 127.0.0.1:{port} max_fails=1 fail_timeout={fail_timeout}s;\n"
-        f"    server 127.0.0.1:{backup} backup;\n"
-    )
-    return UPSTREAM.subn(lambda found: found.group(1) + lines, site)
-
-
-def server_errors(color: str, since: float) -> str:
-    """The last error lines the server in slot `color` wrote since `since` (its container's
-    output in the journal, not the unit's lines, which are podman's and systemd's events)."""
-    shown = run(
-        "journalctl", f"CONTAINER_NAME=agrobridge-api-{color}", "--since", f"@{int(since)}",
-        "--quiet", "--no-pager", "-o", "cat", check=False,
-    )  # fmt: skip
-    found = last_errors(shown.stdout.splitlines())
-    if found:
-        return found
-    unit = f"agrobridge-api@{color}"
+def journal(unit: str) -> str:
     lines = run("journalctl", "-u", unit, "-n", "8", "--no-pager", "-o", "cat", check=False)
-    tail = " | ".join(lines.stdout.strip().splitlines()[-8:]) or "(no log lines)"
-    return f"(the server wrote nothing; {unit}: {tail})"
-
-
-def last_errors(lines: list[str]) -> str:
-    """The server's last error lines: its JSON lines at ERROR or CRITICAL and anything it wrote
-    outside its JSON log (a traceback, an exit message); else its last lines."""
-    lines = [line.strip() for line in lines if line.strip()]
-    errors = [line for line in lines if is_error(line)]
-    return " | ".join((errors or lines)[-REASON_LINES:])
-
-
-def is_error(line: str) -> bool:
-    if not line.startswith("{"):
-        return True
-    try:
-        level = json.loads(line).get("level", "")
-    except (ValueError, AttributeError):
-        return True
-    return str(level).upper() in {"ERROR", "CRITICAL"}
+    return " | ".join(lines.stdout.strip().splitlines()[-8:]) or "(no log lines)"
 
 
 def describe(exc: subprocess.SubprocessError) -> str:
