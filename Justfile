@@ -38,7 +38,9 @@ run: sync
     DATABASE_URL=$migrate_url uv run --frozen python -m api migrate
     # Local receivers are what development sends webhooks to (never allowed in staging or production).
     export AGROBRIDGE_WEBHOOK_ALLOW_PRIVATE_TARGETS=${AGROBRIDGE_WEBHOOK_ALLOW_PRIVATE_TARGETS:-true}
-    # The webhook delivery worker beside the API, stopped with it.
+    # The webhook delivery worker beside the API, stopped with it. Its metrics port is fixed
+    # (9464), so locally it serves none unless asked: two checkouts may run side by side.
+    export AGROBRIDGE_WEBHOOK_METRICS_PORT=${AGROBRIDGE_WEBHOOK_METRICS_PORT:-0}
     uv run --frozen python -m api webhooks &
     worker=$!
     trap 'kill -TERM $worker 2>/dev/null || true; wait $worker || true' EXIT

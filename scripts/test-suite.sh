@@ -12,7 +12,7 @@ status=0
 uv run --frozen pytest tests --ignore=tests/deploy || status=$?
 [[ ${AGROBRIDGE_DEPLOY_TIER:-1} == 0 ]] && exit "$status"
 
-# What both sites would otherwise each build: the hosts' image, and the release image unless
+# What every site would otherwise build for itself: the hosts' image, and the release image unless
 # one is given.
 uv run --frozen python -c 'from tests.deploy.hosts import build_host_image; build_host_image()'
 if [[ -z ${AGROBRIDGE_TEST_IMAGE:-} ]]; then
