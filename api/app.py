@@ -11,7 +11,7 @@ from api import __version__
 from api.bootstrap import build_services
 from api.infrastructure import logging
 from api.infrastructure.loop_lag import watch_loop_lag
-from api.infrastructure.metrics import metrics
+from api.infrastructure.metrics import flush_every, metrics
 from api.infrastructure.sentry import flush as flush_sentry
 from api.infrastructure.sentry import init_sentry
 from api.presentation import lifecycle, middleware, openapi, strict_http
@@ -119,11 +119,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         metrics().workers.set(1)
         metrics().build.labels(__version__).set(1)
         app.add_task(_sample_process(), name="sample-process")
+        app.add_task(flush_every(), name="flush-metrics")
         app.add_task(watch_loop_lag(), name="watch-loop-lag")
 
     @app.after_server_stop
     async def stop(app: App) -> None:
         await lifecycle.finish_writes(app, app.ctx.settings.shutdown_grace_seconds)
+        metrics().flush()
         logging.flush()
         if app.ctx.services is not None:
             await app.ctx.services.close()

@@ -1,4 +1,5 @@
-"""Every change we make to Sanic's and Tortoise's private parts, and the versions it was tested on.
+"""Every use we make of Sanic's, Tortoise's and prometheus-client's private parts, and the versions
+it was tested on.
 
 Each patch below leans on code those libraries do not promise to keep: attribute names, the
 order of their steps, the loop they run. So `check_versions`, run first by every command
@@ -15,6 +16,8 @@ docs/architecture.md ("Patches of Sanic and Tortoise"), then add the version her
 - `leave_stop_signals_to_workers`: workers take their own stop handlers, not Sanic's.
 - `GuardedTransaction`: a transaction cancelled while opening releases its connection (Tortoise
   would keep it checked out for good).
+- `add_observations`: many observations added to a histogram in one write per bucket
+  (prometheus-client observes one value at a time).
 """
 
 import contextlib
@@ -42,6 +45,7 @@ from tortoise.connection import get_connections
 TESTED_VERSIONS: Mapping[str, tuple[str, ...]] = {
     "sanic": ("25.12.1",),
     "tortoise-orm": ("1.1.9",),
+    "prometheus-client": ("0.26.0",),
 }
 
 
@@ -49,7 +53,7 @@ def check_versions(
     tested: Mapping[str, tuple[str, ...]] = TESTED_VERSIONS,
     installed: Callable[[str], str] = metadata.version,
 ) -> None:
-    """Refuse to start on a version of Sanic or Tortoise the patches were not tested on."""
+    """Refuse to start on a version of a patched library the patches were not tested on."""
     wrong = [
         f"{name} {installed(name)} is installed, but they were tested on {name} "
         f"{' or '.join(versions)}"
@@ -58,10 +62,10 @@ def check_versions(
     ]
     if wrong:
         raise SystemExit(
-            "refusing to start: api/infrastructure/patches.py changes private parts of Sanic and "
-            f"Tortoise, and {'; '.join(wrong)}. Check each patch against the installed version "
-            '(docs/architecture.md, "Patches of Sanic and Tortoise"), then list it in '
-            "TESTED_VERSIONS, or install the tested version (uv sync --frozen)."
+            "refusing to start: api/infrastructure/patches.py uses private parts of Sanic, "
+            f"Tortoise and prometheus-client, and {'; '.join(wrong)}. Check each patch against "
+            'the installed version (docs/architecture.md, "Patches of Sanic and Tortoise"), then '
+            "list it in TESTED_VERSIONS, or install the tested version (uv sync --frozen)."
         )
 
 
@@ -198,3 +202,18 @@ class GuardedTransaction(TransactionContextPooled):
             await parent._pool.release(self.client._connection)
             raise
         return self.client
+
+
+def add_observations(histogram: Any, per_bucket: list[float], total: float) -> None:
+    """Add observations to a histogram's child: `per_bucket[i]` of them in its i-th bucket (the
+    last is +Inf), summing to `total`. Histogram.observe takes one value, and each of its writes
+    to the multiprocess files takes a lock; this writes each bucket once. Uses the child's
+    `_buckets` (non-cumulative counts, one per upper bound) and `_sum`, as observe does.
+    Tested by tests/unit/test_metrics.py."""
+    buckets = histogram._buckets
+    if len(buckets) != len(per_bucket):
+        raise ValueError(f"{len(per_bucket)} bucket counts for {len(buckets)} buckets")
+    for bucket, count in zip(buckets, per_bucket, strict=True):
+        if count:
+            bucket.inc(count)
+    histogram._sum.inc(total)

@@ -22,18 +22,17 @@ def start(request: Request) -> None:
     request.ctx.started = time.perf_counter()
     log_context.request_id.set(request_id(request))
     log_context.user_id.set(None)
-    metrics().in_flight.inc()
+    metrics().request_started()
 
 
 def finish(request: Request, response: BaseHTTPResponse) -> None:
     started = getattr(request.ctx, "started", None)
-    if started is None:  # refused before routing (e.g. a body over the limit)
+    counted = started is not None  # not when refused before routing (a body over the limit)
+    if started is None:
         started = time.perf_counter()
-    else:
-        metrics().in_flight.dec()
     elapsed = time.perf_counter() - started
     route, status = route_of(request), response.status
-    metrics().answered(request.method, route, status, elapsed)
+    metrics().answered(request.method, route, status, elapsed, in_flight=counted)
     claims = getattr(request.ctx, "claims", None)
     http_line(
         {
