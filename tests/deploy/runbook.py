@@ -7,25 +7,26 @@ line ending in a backslash goes on). The block after the "Where things are" tabl
 
 import re
 import shlex
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
-from tests.deploy.conftest import ROOT
+from tests.deploy.conftest import EDGE_ROOT_ON_HOST, ROOT, Site
+from tests.deploy.hosts import Host
 
 RUNBOOK = ROOT / "docs" / "runbook.md"
 PRELUDE_SECTION = "Where things are"
 CHECKED = ("Where things are", "Where the logs are")
 ALERTS = "Alerts"
-# Sections whose blocks run elsewhere than on the single host right after a deploy, and why.
-EXCLUDED = {
-    "BackupTooOld": "the backup host's commands: the restore drill (test_restore_drill.py) "
-    "sets up the backups after this file",
-    "BackupStatusMissing": "the backup status exists once `just provision-backups` ran (the "
-    "restore drill, after this file)",
-    "WalArchivingFailing": "archiving exists once `just provision-backups` ran (the restore "
-    "drill, after this file)",
-    "WalNotArchived": "archiving exists once `just provision-backups` ran (the restore drill, "
-    "after this file)",
+# Sections whose blocks need the backups set up: test_restore_drill.py runs them on the drill's
+# hosts (the host each names: its "Check (on the ... host)"), not on the freshly deployed host.
+BACKUP_SECTIONS = {
+    "BackupTooOld": "backup",
+    "BackupStatusMissing": "database",
+    "WalArchivingFailing": "database",
+    "WalNotArchived": "database",
 }
+EXCLUDED = dict.fromkeys(BACKUP_SECTIONS, "run by the restore drill, on the hosts it names")
 # A command that follows a stream (journalctl -f) runs this long, then counts as done.
 FOLLOW_SECONDS = 3
 PLACEHOLDER_DOMAIN = "api.example.com"
@@ -109,10 +110,50 @@ def succeeded(line: str, statuses: list[int]) -> bool:
     return True
 
 
-def script(command: Command, domain: str) -> str:
-    """A bash script running the prelude, then the command; it prints the command's pipeline
-    statuses last, on stderr."""
+def section_commands(title: str) -> list[Command]:
+    return [Command(title, line) for line in commands_of(sections(RUNBOOK.read_text())[title])]
+
+
+def script(command: Command, domain: str, with_prelude: bool = True) -> str:
+    """A bash script running the prelude (on an API host), then the command; it prints the
+    command's pipeline statuses last, on stderr."""
     line = command.line.replace(PLACEHOLDER_DOMAIN, domain)
     if re.search(r"journalctl\s+-f", line):
         line = f"timeout {FOLLOW_SECONDS} {line}; [ $? -eq 124 ]"
-    return f'{prelude()}\n{line}\necho "pipestatus: ${{PIPESTATUS[*]}}" >&2\n'
+    first = prelude() if with_prelude else ""
+    return f'{first}\n{line}\necho "pipestatus: ${{PIPESTATUS[*]}}" >&2\n'
+
+
+_STATUS = re.compile(r"pipestatus: ([\d ]+)\s*$")
+
+
+def as_operator(
+    site: Site, bash: str, host: Host | None = None, known_hosts: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A script run as the runbook's operator does: SSH as the deploy user, then root. The
+    test host's edge certificate comes from the tier's own CA, which curl is told to trust
+    (a real host's is publicly trusted)."""
+    host = host or site.host
+    key = site.workdir / "id_ed25519"
+    known_hosts = known_hosts or site.workdir / "known_hosts"
+    return subprocess.run(
+        ["ssh", "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={known_hosts}",
+         "-p", str(host.ssh_port), "-i", str(key), "deploy@127.0.0.1",
+         f"sudo -n env CURL_CA_BUNDLE={EDGE_ROOT_ON_HOST} bash -s"],
+        input=bash, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+
+
+def failure(command: Command, done: subprocess.CompletedProcess[str]) -> str | None:
+    """Why a run of the command did not work as the runbook means, or None when it did."""
+    found = _STATUS.search(done.stderr)
+    if not found:
+        return f"{command}: did not finish (exit {done.returncode})\n{done.stderr[-2000:]}"
+    statuses = [int(status) for status in found[1].split()]
+    shown = f"{command}\nexit {statuses}\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}"
+    if not succeeded(command.line, statuses):
+        return shown
+    for refusal in ("command not found", "No such file or directory", "Unit ", "Failed to "):
+        if refusal in done.stderr.replace("pipestatus", ""):
+            return shown
+    return None

@@ -7,25 +7,16 @@ with a renewed certificate.
 """
 
 import re
-import subprocess
 from typing import Any
 
 import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML (from sanic-ext) ships no stubs
 
-from tests.deploy.conftest import (
-    ACME_CA_ON_HOST,
-    DOMAIN,
-    EDGE_ROOT_ON_HOST,
-    ROOT,
-    Site,
-    run_just,
-)
+from tests.deploy.conftest import ACME_CA_ON_HOST, DOMAIN, ROOT, Site, run_just
 from tests.deploy.hosts import host_shell
-from tests.deploy.runbook import EXCLUDED, Command, checked_commands, script, succeeded
+from tests.deploy.runbook import EXCLUDED, Command, as_operator, checked_commands, failure, script
 from tests.support.waiting import wait_until
 
-_STATUS = re.compile(r"pipestatus: ([\d ]+)\s*$")
 _LOAD = re.compile(r'just load "[^"]+" (\S+) (\S+) (\S+)')
 # The tier's load step is shorter and gentler than the pipeline's one minute of 50 users: the
 # tier's host and this runner share one busy machine.
@@ -47,19 +38,6 @@ def deployed(site: Site, images: dict[str, str]) -> Site:
     return site
 
 
-def as_operator(site: Site, bash: str) -> subprocess.CompletedProcess[str]:
-    """A script run as the runbook's operator does: SSH as the deploy user, then root. The
-    test host's edge certificate comes from the tier's own CA, which curl is told to trust
-    (a real host's is publicly trusted)."""
-    key, known_hosts = site.workdir / "id_ed25519", site.workdir / "known_hosts"
-    return subprocess.run(
-        ["ssh", "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={known_hosts}",
-         "-p", str(site.host.ssh_port), "-i", str(key), "deploy@127.0.0.1",
-         f"sudo -n env CURL_CA_BUNDLE={EDGE_ROOT_ON_HOST} bash -s"],
-        input=bash, capture_output=True, text=True, timeout=180, check=False,
-    )  # fmt: skip
-
-
 def test_the_runbook_names_commands_for_every_checked_section():
     commands = checked_commands()
     covered = {command.section for command in commands}
@@ -73,13 +51,7 @@ def test_the_runbook_names_commands_for_every_checked_section():
 @pytest.mark.parametrize("command", checked_commands(), ids=str)
 def test_each_runbook_command_works_on_the_deployed_host(deployed: Site, command: Command):
     done = as_operator(deployed, script(command, DOMAIN))
-    found = _STATUS.search(done.stderr)
-    assert found, f"{command}: did not finish (exit {done.returncode})\n{done.stderr[-2000:]}"
-    statuses = [int(status) for status in found[1].split()]
-    shown = f"{command}\nexit {statuses}\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}"
-    assert succeeded(command.line, statuses), shown
-    for refusal in ("command not found", "No such file or directory", "Unit ", "Failed to "):
-        assert refusal not in done.stderr.replace("pipestatus", ""), shown
+    assert failure(command, done) is None, failure(command, done)
 
 
 def served_serial(site: Site) -> str:

@@ -26,6 +26,14 @@ from tests.deploy.drill import (
     write_backup_inventory,
 )
 from tests.deploy.hosts import Host, host_shell, podman, remove_host, start_host, wait_for_ssh
+from tests.deploy.runbook import (
+    BACKUP_SECTIONS,
+    Command,
+    as_operator,
+    failure,
+    script,
+    section_commands,
+)
 
 WRITES_BEFORE_BACKUP = 15
 WRITES_AFTER_BACKUP = 15
@@ -88,6 +96,31 @@ def test_backups_are_set_up_checked_and_start_with_a_full_backup(drill: Drill):
     metrics = host_shell(drill.db, "curl -s 127.0.0.1:9100/metrics | grep ^agrobridge_backup")
     assert "agrobridge_backup_last_success_timestamp_seconds" in metrics.stdout, metrics.stdout
     assert "agrobridge_backup_wal_last_archived_timestamp_seconds" in metrics.stdout
+
+
+@pytest.mark.parametrize("section", sorted(BACKUP_SECTIONS))
+def test_the_runbooks_backup_alert_commands_work_on_the_hosts_they_name(drill: Drill, section: str):
+    host = drill.backup if BACKUP_SECTIONS[section] == "backup" else drill.db
+    known_hosts = drill.site.workdir / (
+        "known_hosts_backup" if host is drill.backup else "known_hosts"
+    )
+    # The operator reads the repository host's name from the database host's configuration.
+    repository = host_shell(
+        drill.db, "grep -rhs '^repo1-host=' /etc/pgbackrest.conf /etc/pgbackrest/ | cut -d= -f2"
+    ).stdout.strip()
+    assert repository, "no repo1-host in the database host's pgBackRest configuration"
+    commands = section_commands(section)
+    assert commands, f"no sh block in {section}"
+    for command in commands:
+        if command.line.startswith("just "):  # from a checkout, for the environment
+            words = command.line.split("#", 1)[0].split()[1:]
+            done = drill.just(*("staging" if word == "ENV" else word for word in words))
+            assert done.returncode == 0, f"{command}\n{output(done)}"
+            continue
+        line = command.line.replace("BACKUP_HOST", repository)
+        bash = script(Command(section, line), DOMAIN, with_prelude=host is not drill.backup)
+        done = as_operator(drill.site, bash, host, known_hosts)
+        assert failure(command, done) is None, failure(command, done)
 
 
 def test_backup_commands_refuse_misuse(drill: Drill):
