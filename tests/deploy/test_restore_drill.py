@@ -303,6 +303,8 @@ def test_a_restore_after_which_archiving_fails_does_not_report_success(drill: Dr
     failed = drill.just("restore", "staging", "--", "-e", "backups_restore_archive_wait=20")
     assert failed.returncode != 0
     assert "WAL archiving has not resumed" in failed.stdout, output(failed)
+    # With the reason, as PostgreSQL logged pgBackRest's error.
+    assert "archive command failed" in failed.stdout, output(failed)
 
     # Fixed, archiving resumes by itself: the database was restored and kept running.
     unblock = host_shell(backup, f"rmdir {blocked}")
