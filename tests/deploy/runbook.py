@@ -91,7 +91,17 @@ def stages(line: str) -> list[str]:
             pipelines[-1].append([])
         else:
             pipelines[-1][-1].append(token)
-    return [stage[0] if stage else "" for stage in pipelines[-1]]
+    return [command_name(stage) for stage in pipelines[-1]]
+
+
+def command_name(words: list[str]) -> str:
+    """The program a stage runs: `sudo -u postgres grep ...` runs grep."""
+    if words[:1] == ["sudo"]:
+        rest = words[1:]
+        while rest and rest[0].startswith("-"):
+            rest = rest[2:] if rest[0] in {"-u", "-g"} else rest[1:]
+        words = rest
+    return words[0] if words else ""
 
 
 def succeeded(line: str, statuses: list[int]) -> bool:
