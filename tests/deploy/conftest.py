@@ -186,6 +186,9 @@ def write_inventories(
         f"api_edge_ca_file: {EDGE_ROOT_ON_HOST}\n"
         # The default watch is a minute; the tier keeps it short to fit CI's time.
         "api_watch_seconds: 10\n"
+        # A host here shares two cores with the other sites: a healthy release's start was
+        # seen to take over a real host's 45 s (the restore drill's new host, load average 18).
+        "api_ready_timeout: 120\n"
         # This machine is the pipeline's runner: its load step is a load source.
         f"agrobridge_load_sources: [{runner}]\n"
     )

@@ -226,6 +226,9 @@ def write_site_inventories(
         f"nginx_certbot_ca_bundle: {ACME_CA_ON_HOST}\n"
         f"api_edge_ca_file: {EDGE_ROOT_ON_HOST}\n"
         "api_watch_seconds: 10\n"
+        # A host here shares two cores with the other sites: a healthy release's start was
+        # seen to take over a real host's 45 s (the restore drill's new host, load average 18).
+        "api_ready_timeout: 120\n"
         'api_metrics_token: "{{ vault_api_metrics_token }}"\n'
         # The releases run with production's start-up checks (TLS to the database required).
         "api_environment: production\n"
