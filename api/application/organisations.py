@@ -86,7 +86,8 @@ class Organisations:
                 "the membership this token acts by no longer exists (or its account);"
                 " refresh the token or switch organisation"
             )
-        await self.roles.keep(organisation_id, claims.user_id, role)
+        if claims.epoch:
+            await self.roles.keep(organisation_id, claims.user_id, role, claims.epoch)
         return Actor(claims.user_id, claims.role, organisation_id, role)
 
     async def create(self, actor: Actor, new: NewOrganisation, ctx: RequestContext) -> Organisation:

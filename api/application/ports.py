@@ -484,9 +484,13 @@ class RoleCache(Protocol):
     """People's roles in their organisations, kept where the per-request check reads them, so
     that a request need not read its caller's role from the database."""
 
-    async def keep(self, organisation_id: UUID, user_id: UUID, role: MemberRole) -> None:
+    async def keep(
+        self, organisation_id: UUID, user_id: UUID, role: MemberRole, epoch: str
+    ) -> None:
         """Keep a role just read from the database, unless one is kept already or a change of
-        this membership is under way. Never raises for the cache being out of reach."""
+        this membership is under way. It is served only to tokens of the deny-list `epoch`
+        named (a new epoch, after a restore, forgets every kept role). Never raises for the
+        cache being out of reach."""
         ...
 
     def changing(

@@ -277,11 +277,14 @@ def test_a_members_role_is_kept_beside_the_token_checks_until_it_changes(
     try:
         # The first request reads Bo's role from the database and keeps it in Redis...
         assert client.post("/batches", json=batch_body(), headers=as_bo).status_code == 201
-        assert redis.get(kept) == b"manager"
+        stored = redis.get(kept)
+        assert isinstance(stored, bytes)
+        epoch, _, role = stored.partition(b"|")
+        assert (epoch, role) == (redis.get("deny:epoch"), b"manager")
         # ...where the next ones find it: what is kept is what they act with.
-        redis.set(kept, "viewer", keepttl=True)
+        redis.set(kept, epoch + b"|viewer", keepttl=True)
         assert_error(client.post("/batches", json=batch_body(), headers=as_bo), 403, "forbidden")
-        redis.set(kept, "manager", keepttl=True)
+        redis.set(kept, epoch + b"|manager", keepttl=True)
         assert client.post("/batches", json=batch_body(), headers=as_bo).status_code == 201
 
         # Demoted, Bo's very next request, with the same token, is a viewer's.

@@ -221,14 +221,15 @@ async def test_with_redis_down_a_token_cannot_be_trusted(api, fakes):
 
 async def test_a_persons_role_once_kept_comes_with_the_check(api, fakes):
     user = await fakes.user()
-    auth = bearer(fakes.token(user))
-    invite = f"/api/v1/organisations/{user.id}/invitations"
+    epoch = fakes.revocations.epoch
+    token, _ = fakes.tokens.issue(user, uuid.uuid4(), datetime.now(UTC), epoch)
+    auth, invite = bearer(token), f"/api/v1/organisations/{user.id}/invitations"
     body = {"email": "bo@example.com", "role": "viewer"}
 
     assert (await api.post(invite, json=body, headers=auth)).status_code == 201
-    assert fakes.roles.kept == {(user.id, user.id): "owner"}
+    assert fakes.roles.kept == {(user.id, user.id): f"{epoch}|owner"}
     # The next request acts with what is kept, without reading the database.
-    fakes.roles.kept[(user.id, user.id)] = "viewer"
+    fakes.roles.kept[(user.id, user.id)] = f"{epoch}|viewer"
     assert_refused(await api.post(invite, json=body, headers=auth), 403, "forbidden")
 
 

@@ -33,9 +33,11 @@ class Checks:
     revocations: Revocations
     roles: RoleCache
 
-    async def role(self, organisation_id: uuid.UUID, user_id: uuid.UUID) -> MemberRole | None:
-        """The role a person's next request would come with."""
-        epoch = await self.revocations.open_epoch()
+    async def role(
+        self, organisation_id: uuid.UUID, user_id: uuid.UUID, epoch: str | None = None
+    ) -> MemberRole | None:
+        """The role a person's next request would come with (its token of this epoch)."""
+        epoch = epoch or await self.revocations.open_epoch()
         membership = (organisation_id, user_id)
         verdict = await self.guard.check(
             bucket(), 100, token(), str(uuid.uuid4()), int(time.time()), epoch, membership
@@ -119,11 +121,12 @@ async def test_the_epoch_stays_and_a_token_of_another_is_refused(checks: Checks)
 
 async def test_a_kept_role_comes_with_its_own_memberships_check(checks: Checks) -> None:
     org, ana, bo = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    epoch = await checks.revocations.open_epoch()
     assert await checks.role(org, ana) is None
 
-    await checks.roles.keep(org, ana, MemberRole.MANAGER)
+    await checks.roles.keep(org, ana, MemberRole.MANAGER, epoch)
     # What is kept stays until it expires or a change clears it: a later read does not replace it.
-    await checks.roles.keep(org, ana, MemberRole.VIEWER)
+    await checks.roles.keep(org, ana, MemberRole.VIEWER, epoch)
 
     assert await checks.role(org, ana) == MemberRole.MANAGER
     assert await checks.role(org, bo) is None
@@ -133,19 +136,29 @@ async def test_a_kept_role_comes_with_its_own_memberships_check(checks: Checks) 
     assert anonymous.member_role is None
 
 
+async def test_a_role_kept_in_another_deny_list_epoch_is_not_served(checks: Checks) -> None:
+    org, ana = uuid.uuid4(), uuid.uuid4()
+    # Kept before a restore of the database began a new epoch (its tokens are refused anyway).
+    await checks.roles.keep(org, ana, MemberRole.OWNER, "1765000000.000123")
+
+    assert await checks.role(org, ana) is None
+    assert await checks.role(org, ana, "1765000000.000123") == MemberRole.OWNER
+
+
 async def test_a_change_clears_the_role_and_a_stale_read_is_not_kept_over_it(
     checks: Checks,
 ) -> None:
     org, ana, bo = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await checks.roles.keep(org, ana, MemberRole.MANAGER)
-    await checks.roles.keep(org, bo, MemberRole.MANAGER)
+    epoch = await checks.revocations.open_epoch()
+    await checks.roles.keep(org, ana, MemberRole.MANAGER, epoch)
+    await checks.roles.keep(org, bo, MemberRole.MANAGER, epoch)
 
     async with checks.roles.changing([(org, ana), (org, bo)]):
         assert await checks.role(org, ana) is None
         # A request that read the role before the change commits tries to keep it.
-        await checks.roles.keep(org, ana, MemberRole.MANAGER)
+        await checks.roles.keep(org, ana, MemberRole.MANAGER, epoch)
         assert await checks.role(org, ana) is None
-    await checks.roles.keep(org, bo, MemberRole.MANAGER)
+    await checks.roles.keep(org, bo, MemberRole.MANAGER, epoch)
 
     assert await checks.role(org, ana) is None
     assert await checks.role(org, bo) is None
@@ -172,7 +185,7 @@ async def test_with_redis_unreachable_a_change_does_not_start(unreachable: RoleC
             started = True
     assert not started
     # Keeping a role is only a saving: it gives up quietly.
-    await unreachable.keep(uuid.uuid4(), uuid.uuid4(), MemberRole.OWNER)
+    await unreachable.keep(uuid.uuid4(), uuid.uuid4(), MemberRole.OWNER, "1765000000.000123")
 
 
 async def test_redis_keeps_a_role_for_minutes_and_a_change_s_mark_for_one(
@@ -181,7 +194,7 @@ async def test_redis_keeps_a_role_for_minutes_and_a_change_s_mark_for_one(
     redis = connect(backends.redis_url)
     roles, org, ana, bo = RedisRoleCache(redis), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     try:
-        await roles.keep(org, ana, MemberRole.VIEWER)
+        await roles.keep(org, ana, MemberRole.VIEWER, "1765000000.000123")
         async with roles.changing([(org, bo)]):
             pass
         assert 290 <= await redis.ttl(member_key(org, ana)) <= 300

@@ -775,9 +775,11 @@ class FakeRoleCache:
         self.kept: dict[tuple[UUID, UUID], str] = {}
         self.down = False
 
-    async def keep(self, organisation_id: UUID, user_id: UUID, role: MemberRole) -> None:
+    async def keep(
+        self, organisation_id: UUID, user_id: UUID, role: MemberRole, epoch: str
+    ) -> None:
         if not self.down:
-            self.kept.setdefault((organisation_id, user_id), role.value)
+            self.kept.setdefault((organisation_id, user_id), f"{epoch}|{role.value}")
 
     @asynccontextmanager
     async def changing(self, memberships: Sequence[tuple[UUID, UUID]]) -> AsyncIterator[None]:
@@ -788,9 +790,9 @@ class FakeRoleCache:
             if not self.down:
                 self._mark(memberships)
 
-    def role(self, membership: tuple[UUID, UUID]) -> MemberRole | None:
-        value = self.kept.get(membership)
-        return MemberRole(value) if value not in (None, self.CHANGING) else None
+    def role(self, membership: tuple[UUID, UUID], epoch: str | None) -> MemberRole | None:
+        kept_in, _, role = self.kept.get(membership, self.CHANGING).partition("|")
+        return MemberRole(role) if epoch and kept_in == epoch and role else None
 
     def _mark(self, memberships: Sequence[tuple[UUID, UUID]]) -> None:
         if self.down:
@@ -999,7 +1001,7 @@ class FakeGuard:
         self.checks.append(GuardCheck(bucket, per_minute, token_id, session_id))
         denied, revoked, role = self.revocations, False, None
         if token_id and session_id:
-            role = self.roles.role(membership) if membership else None
+            role = self.roles.role(membership, epoch) if membership else None
             if epoch:
                 revoked = epoch != denied.epoch
             else:

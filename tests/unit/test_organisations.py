@@ -219,19 +219,21 @@ async def test_the_role_read_is_kept_and_a_change_clears_it_first(orgs, person, 
     org = await orgs.create(ana, COMPANY, CTX)
     _, token, _ = await orgs.invite(ana, org.id, bo_user.email, MemberRole.MANAGER, CTX)
     await orgs.accept(bo_user, token, CTX)
-    claims = AccessClaims(bo.id, Role.PRODUCER, uuid4(), "jti", CTX_EXPIRY, organisation_id=org.id)
+    claims = AccessClaims(
+        bo.id, Role.PRODUCER, uuid4(), "jti", CTX_EXPIRY, epoch="7.000001", organisation_id=org.id
+    )
 
     await orgs.actor(claims)
-    assert roles.role((org.id, bo.id)) == MemberRole.MANAGER
+    assert roles.role((org.id, bo.id), "7.000001") == MemberRole.MANAGER
     # What the guard read with the request is used as it is.
     kept = await orgs.actor(claims, MemberRole.MANAGER)
     assert (kept.org, kept.member_role) == (org.id, MemberRole.MANAGER)
 
     await orgs.change_member(ana, org.id, bo.id, MemberRole.VIEWER, CTX)
-    assert roles.role((org.id, bo.id)) is None
+    assert roles.role((org.id, bo.id), "7.000001") is None
     # Nothing is kept while the change's mark stands.
     assert (await orgs.actor(claims)).member_role == MemberRole.VIEWER
-    assert roles.role((org.id, bo.id)) is None
+    assert roles.role((org.id, bo.id), "7.000001") is None
 
 
 async def test_no_membership_changes_while_roles_cannot_be_cleared(orgs, person, roles):

@@ -146,7 +146,7 @@ class RedisGuard:
             reset_seconds=_ceil_seconds(reset_ms),
             retry_after_seconds=_ceil_seconds(retry_ms),
             revoked=bool(revoked),
-            member_role=served_role(role),
+            member_role=served_role(role, epoch),
         )
 
     async def _check_many(self, checks: list[Check]) -> list[Reply]:

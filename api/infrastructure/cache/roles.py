@@ -3,7 +3,9 @@ script reads a request's `member:` key in the round trip it makes anyway), so th
 caller's role costs no database query.
 
 A role is kept only after it was read from the database (SET NX, so a kept value or a change's
-mark is never overwritten) and for a few minutes. A change of a membership first overwrites its
+mark is never overwritten) and for a few minutes, with the deny-list epoch of the token that read
+it: a new epoch (a restore of the database, Redis losing its data) refuses every older token, and
+no role kept before it is served after it. A change of a membership first overwrites its
 key with a mark, `-`, that is served as nothing and that nothing is kept over; a request that read
 the old role just before the change committed cannot keep it afterwards. The mark is written again
 when the change ends, so that it outlasts the change however long that took, and lives longer
@@ -26,16 +28,20 @@ ROLE_TTL_SECONDS = 300
 # (a statement's timeout and a few Redis calls' timeouts, far below the API's response timeout).
 CHANGING = b"-"
 CHANGE_HOLD_SECONDS = 60
-KEPT = {role.value.encode(): role for role in MemberRole}
+ROLES = {role.value.encode(): role for role in MemberRole}
 
 
 def member_key(organisation_id: UUID, user_id: UUID) -> str:
     return f"member:{organisation_id}:{user_id}"
 
 
-def served_role(value: bytes | None) -> MemberRole | None:
-    """The role a key's value stands for: none when it is missing or a change's mark."""
-    return KEPT.get(value) if value is not None else None
+def served_role(value: bytes | None, epoch: str | None) -> MemberRole | None:
+    """The role a key's value stands for in this epoch: none when it is missing, a change's
+    mark, or kept in another epoch."""
+    if value is None or not epoch:
+        return None
+    kept_in, _, role = value.partition(b"|")
+    return ROLES.get(role) if kept_in == epoch.encode() else None
 
 
 class RedisRoleCache:
@@ -50,10 +56,12 @@ class RedisRoleCache:
         self._hold = hold_seconds
 
     @timed("redis", "roles.keep")
-    async def keep(self, organisation_id: UUID, user_id: UUID, role: MemberRole) -> None:
+    async def keep(
+        self, organisation_id: UUID, user_id: UUID, role: MemberRole, epoch: str
+    ) -> None:
         try:
             await self._client.set(
-                member_key(organisation_id, user_id), role.value, nx=True, ex=self._ttl
+                member_key(organisation_id, user_id), f"{epoch}|{role.value}", nx=True, ex=self._ttl
             )
         except UNAVAILABLE_ERRORS as exc:
             # Only the next request's database read is lost.
