@@ -16,6 +16,7 @@ from api.infrastructure.cache.idempotency import RedisIdempotency
 from api.infrastructure.cache.login_throttle import RedisLoginThrottle, ThrottlePolicy
 from api.infrastructure.cache.redis import RedisProbe, connect
 from api.infrastructure.cache.replays import RedisReplayGuard
+from api.infrastructure.cache.roles import RedisRoleCache
 from api.infrastructure.clock import SystemClock
 from api.infrastructure.db.audit import PgAuditLog
 from api.infrastructure.db.batches import PgBatches
@@ -125,6 +126,7 @@ async def build_services(settings: Settings) -> Services:
         tokens=tokens,
         throttle=throttle,
         revocations=RedisRevocations(redis),
+        roles=RedisRoleCache(redis),
         mailer=mailer_from(settings),
         assertions=Rfc7523Assertions(),
         replays=RedisReplayGuard(redis),

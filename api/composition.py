@@ -46,6 +46,7 @@ from api.application.ports import (
     RefreshTokenRepository,
     ReplayGuard,
     Revocations,
+    RoleCache,
     Sealer,
     TokenIssuer,
     TransactionRepository,
@@ -102,6 +103,8 @@ class Adapters:
     tokens: TokenIssuer
     throttle: LoginThrottle
     revocations: Revocations
+    # People's roles in their organisations, read in the guard's round trip when kept.
+    roles: RoleCache
     mailer: Mailer
     assertions: ClientAssertions
     replays: ReplayGuard
@@ -165,7 +168,7 @@ def compose(settings: Settings, a: Adapters) -> Services:
         accounts=accounts,
         batches=batches,
         organisations=Organisations(
-            a.organisations, a.invitations, a.users, audit, uow, clock, a.mailer
+            a.organisations, a.invitations, a.users, audit, uow, clock, a.mailer, a.roles
         ),
         locations=Locations(a.locations, a.organisations, audit, uow, clock),
         clients=Clients(

@@ -16,6 +16,7 @@ from api.application.ports import (
     InvitationRepository,
     Mailer,
     OrganisationRepository,
+    RoleCache,
     UnitOfWork,
     UserRepository,
 )
@@ -58,11 +59,14 @@ class Organisations:
     unit_of_work: UnitOfWork
     clock: Clock
     mailer: Mailer
+    roles: RoleCache
     invitation_ttl: timedelta = INVITATION_TTL
 
-    async def actor(self, claims: AccessClaims) -> Actor:
+    async def actor(self, claims: AccessClaims, kept: MemberRole | None = None) -> Actor:
         """Who the caller acts as: a person in the organisation their token names (their own
-        when it names none), with their role there now, not when the token was issued."""
+        when it names none), with their role there now, not when the token was issued: the
+        role `kept` for them (every change of a membership clears it first), else the one in
+        the database, which is then kept."""
         if claims.client_name is not None:
             assert claims.organisation_id is not None
             return Actor(
@@ -73,13 +77,17 @@ class Organisations:
                 claims.client_name,
                 claims.scopes,
             )
-        organisation_id = claims.organisation_id or claims.user_id
+        organisation_id = claims.acting_for
+        if kept is not None:
+            return Actor(claims.user_id, claims.role, organisation_id, kept)
         role = await self.repo.role_of(organisation_id, claims.user_id)
         if role is None:
             raise NotAuthenticated(
                 "the membership this token acts by no longer exists (or its account);"
                 " refresh the token or switch organisation"
             )
+        if claims.epoch:
+            await self.roles.keep(organisation_id, claims.user_id, role, claims.epoch)
         return Actor(claims.user_id, claims.role, organisation_id, role)
 
     async def create(self, actor: Actor, new: NewOrganisation, ctx: RequestContext) -> Organisation:
@@ -128,7 +136,10 @@ class Organisations:
     ) -> Member:
         await self._owner(actor, organisation_id)
         now = self.clock.now()
-        async with self.unit_of_work.atomic(serial_key=f"organisation:{organisation_id}"):
+        async with (
+            self.roles.changing([(organisation_id, user_id)]),
+            self.unit_of_work.atomic(serial_key=f"organisation:{organisation_id}"),
+        ):
             owners = await self.repo.owners_for_update(organisation_id)
             current = await self._member(organisation_id, user_id)
             if owners == [user_id] and role != MemberRole.OWNER:
@@ -148,7 +159,10 @@ class Organisations:
             await self._owner(actor, organisation_id)
         else:
             await self._role(actor, organisation_id)
-        async with self.unit_of_work.atomic(serial_key=f"organisation:{organisation_id}"):
+        async with (
+            self.roles.changing([(organisation_id, user_id)]),
+            self.unit_of_work.atomic(serial_key=f"organisation:{organisation_id}"),
+        ):
             owners = await self.repo.owners_for_update(organisation_id)
             await self._member(organisation_id, user_id)
             if owners == [user_id]:

@@ -480,6 +480,29 @@ class Revocations(Protocol):
         ...
 
 
+class RoleCache(Protocol):
+    """People's roles in their organisations, kept where the per-request check reads them, so
+    that a request need not read its caller's role from the database."""
+
+    async def keep(
+        self, organisation_id: UUID, user_id: UUID, role: MemberRole, epoch: str
+    ) -> None:
+        """Keep a role just read from the database, unless one is kept already or a change of
+        this membership is under way. It is served only to tokens of the deny-list `epoch`
+        named (a new epoch, after a restore, forgets every kept role). Never raises for the
+        cache being out of reach."""
+        ...
+
+    def changing(
+        self, memberships: Sequence[tuple[UUID, UUID]]
+    ) -> AbstractAsyncContextManager[None]:
+        """Around a change of these (organisation, person) memberships: no role of theirs is
+        served or kept from before the change until well after it. Entering raises when the
+        cache is out of reach, so that the change does not happen; leaving clears them again,
+        however long the change took."""
+        ...
+
+
 class AuditLog(Protocol):
     async def record(self, event: AuditEvent, at: datetime) -> None: ...
 
@@ -535,6 +558,11 @@ class AccessClaims:
     scopes: frozenset[str] = frozenset()
     # A machine client's own rate limit per minute; None: the default for clients.
     rate_limit: int | None = None
+
+    @property
+    def acting_for(self) -> UUID:
+        """The organisation the caller acts for: the one the token names, else their own."""
+        return self.organisation_id or self.user_id
 
 
 class TokenIssuer(Protocol):

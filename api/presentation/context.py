@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+from uuid import UUID
 
 from sanic import Request, Sanic
 from sanic.config import Config
@@ -34,7 +35,8 @@ from api.settings import Settings
 
 
 class Guard(Protocol):
-    """The per-request check: the caller's rate bucket and, with a token, its revocation."""
+    """The per-request check: the caller's rate bucket and, with a token, its revocation and
+    (for a person, given their membership: organisation, person) their role there if kept."""
 
     async def check(
         self,
@@ -44,6 +46,7 @@ class Guard(Protocol):
         session_id: str | None = None,
         issued_at: int = 0,
         epoch: str | None = None,
+        membership: tuple[UUID, UUID] | None = None,
     ) -> Verdict: ...
 
 

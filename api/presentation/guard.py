@@ -79,6 +79,8 @@ async def guard_request(request: Request) -> None:
             str(claims.session_id) if claims else None,
             int(claims.issued_at.timestamp()) if claims and claims.issued_at else 0,
             claims.epoch if claims else None,
+            # A person's role where they act: read with the rest when it is kept.
+            (claims.acting_for, claims.user_id) if claims and claims.client_name is None else None,
         )
     except UNAVAILABLE_ERRORS:
         if claims is not None:
@@ -86,6 +88,7 @@ async def guard_request(request: Request) -> None:
         logger.warning("rate limiting skipped: Redis unavailable")
     else:
         request.ctx.rate = verdict
+        request.ctx.member_role = verdict.member_role
         if verdict.revoked:
             refusal = NotAuthenticated("access token has been revoked")
         if not verdict.allowed:

@@ -91,11 +91,12 @@ def current_claims(request: Request) -> AccessClaims:
 
 async def current_actor(request: Request) -> Actor:
     """The caller as the use cases see them: a person with their role in the organisation
-    they act for now, or a machine client; read once per request."""
+    they act for now, or a machine client; read once per request (the role from the guard's
+    round trip when it was kept)."""
     actor: Actor | None = getattr(request.ctx, "actor", None)
     if actor is None:
         actor = request.ctx.actor = await services(request).organisations.actor(
-            current_claims(request)
+            current_claims(request), getattr(request.ctx, "member_role", None)
         )
     return actor
 

@@ -3,7 +3,8 @@
 No ORM, no middleware, no logging or metrics, but the same work per request as the API: an
 RS256 token checked for signature, expiry, issuer and audience (a verified token is
 remembered until it expires, as the API does), one Redis round trip running the API's own
-rate-limit and deny-list script, one PostgreSQL row by id with the owner checked, JSON out.
+rate-limit, deny-list and kept-role script, one PostgreSQL row by id with the owner checked,
+JSON out.
 The benchmark runs it beside the API so that the cost of our layers is a ratio, whatever the
 machine. Configured by environment: DATABASE_URL, REDIS_URL, REFERENCE_PUBLIC_KEY_FILE.
 """
@@ -72,10 +73,13 @@ def create_app() -> Sanic:  # type: ignore[type-arg]
         if claims is None:
             return json({"error": "unauthorized"}, status=401)
         keys = [f"rl:user:{claims['sub']}", f"deny:jti:{claims['jti']}"]
-        keys += [f"deny:sid:{claims['sid']}", EPOCH_KEY]
+        member = f"member:{claims.get('org', claims['sub'])}:{claims['sub']}"
+        keys += [f"deny:sid:{claims['sid']}", EPOCH_KEY, member]
         args = [1, len(keys), INTERVAL_US, INTERVAL_US * PER_MINUTE, claims["iat"], 2]
         args.append(claims.get("epo", ""))
-        [[allowed, *_, revoked]] = await request.app.ctx.guard(keys=keys, args=args)
+        # The caller's kept role comes back too; this read needs none (the token names the
+        # organisation that must own the lot).
+        [[allowed, _, _, _, revoked, _]] = await request.app.ctx.guard(keys=keys, args=args)
         if revoked or not allowed:
             return json({"error": "unauthorized"}, status=401)
         row = await request.app.ctx.pool.fetchrow(QUERY, UUID(batch_id))

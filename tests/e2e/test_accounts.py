@@ -83,12 +83,15 @@ def test_admins_list_deactivate_reactivate_and_change_roles(
     assert producer_id in [u["id"] for u in listed["data"]]
     assert {u["role"] for u in listed["data"]} == {"producer"}
     assert_error(client.get("/users", headers=producer), 403, "forbidden")
+    # Its role in its organisation is read, and kept for its next requests.
+    assert client.get("/batches", headers=producer).status_code == 200
 
     off = client.post(f"/users/{producer_id}/deactivate", headers=admin)
     assert off.status_code == 200
     assert off.json()["is_active"] is False
     # Its token stops working at once, and it cannot log in again.
     assert_error(client.get("/auth/me", headers=producer), 401, "unauthorized")
+    assert_error(client.get("/batches", headers=producer), 401, "unauthorized")
     email = off.json()["email"]
     assert login(client, email, PASSWORD).status_code == 401
 

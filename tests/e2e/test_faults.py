@@ -125,3 +125,47 @@ def test_authenticated_requests_get_503_while_redis_is_down(fragile: Fragile) ->
     finally:
         fragile.redis.restore()
     assert wait_until(lambda: httpx.get(batches, headers=auth).status_code == 200)
+
+
+def test_a_membership_change_while_redis_is_down_answers_503_and_changes_nothing(
+    fragile: Fragile,
+) -> None:
+    api = fragile.server.url + "/api/v1"
+
+    def person() -> tuple[str, dict[str, str]]:
+        email = f"member-fault-{time.time_ns()}@example.com"
+        register = {"email": email, "password": PASSWORD, "full_name": "F"}
+        made = httpx.post(api + "/auth/register", json=register, timeout=10)
+        assert made.status_code == 201, made.text
+        token = fragile.login(email).json()["access_token"]
+        return email, {"Authorization": f"Bearer {token}"}
+
+    _, owner = person()
+    email, member = person()
+    farm = httpx.post(
+        api + "/organisations",
+        json={"name": "Finca", "country": "MX", "activities": ["producer"]},
+        headers=owner,
+    ).json()["id"]
+    invited = httpx.post(
+        f"{api}/organisations/{farm}/invitations",
+        json={"email": email, "role": "manager"},
+        headers=owner,
+    )
+    accepted = httpx.post(
+        api + "/invitations/accept", json={"token": invited.json()["token"]}, headers=member
+    )
+    assert accepted.status_code == 200, accepted.text
+    path = f"{api}/organisations/{farm}/members"
+    member_path = f"{path}/{httpx.get(api + '/auth/me', headers=member).json()['id']}"
+
+    fragile.redis.cut()
+    try:
+        demoted = httpx.put(member_path, json={"role": "viewer"}, headers=owner, timeout=10)
+        assert_error(demoted, 503, "unavailable")
+        assert_error(httpx.delete(member_path, headers=owner, timeout=10), 503, "unavailable")
+    finally:
+        fragile.redis.restore()
+    assert wait_until(lambda: httpx.get(path, headers=owner).status_code == 200)
+    roles = {m["email"]: m["role"] for m in httpx.get(path, headers=owner).json()["data"]}
+    assert roles[email] == "manager"

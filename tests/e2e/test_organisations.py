@@ -8,8 +8,10 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from redis import Redis
 
 from tests.e2e.conftest import PASSWORD, assert_error, batch_body
+from tests.support.backends import Backends
 from tests.support.builders import random_gln
 
 pytestmark = pytest.mark.e2e
@@ -261,6 +263,47 @@ def test_owners_manage_members_and_the_last_owner_stays(client: httpx.Client) ->
     assert me["organisation_id"] == bo.id
     members = client.get(path, headers=ana.auth).json()["data"]
     assert [(m["user_id"], m["role"]) for m in members] == [(ana.id, "owner")]
+
+
+def test_a_members_role_is_kept_beside_the_token_checks_until_it_changes(
+    client: httpx.Client, backends: Backends
+) -> None:
+    ana = Person(client)
+    farm = ana.organisation(["producer"])
+    path = f"/organisations/{farm['id']}/members/"
+    bo, as_bo = member_of(ana, farm["id"], "manager")
+    kept = f"member:{farm['id']}:{bo.id}"
+    redis = Redis.from_url(backends.redis_url)
+    try:
+        # The first request reads Bo's role from the database and keeps it in Redis...
+        assert client.post("/batches", json=batch_body(), headers=as_bo).status_code == 201
+        stored = redis.get(kept)
+        assert isinstance(stored, bytes)
+        epoch, _, role = stored.partition(b"|")
+        assert (epoch, role) == (redis.get("deny:epoch"), b"manager")
+        # ...where the next ones find it: what is kept is what they act with.
+        redis.set(kept, epoch + b"|viewer", keepttl=True)
+        assert_error(client.post("/batches", json=batch_body(), headers=as_bo), 403, "forbidden")
+        redis.set(kept, epoch + b"|manager", keepttl=True)
+        assert client.post("/batches", json=batch_body(), headers=as_bo).status_code == 201
+
+        # Demoted, Bo's very next request, with the same token, is a viewer's.
+        changed = client.put(path + bo.id, json={"role": "viewer"}, headers=ana.auth)
+        assert changed.status_code == 200, changed.text
+        assert_error(client.post("/batches", json=batch_body(), headers=as_bo), 403, "forbidden")
+        assert client.get("/batches", headers=as_bo).status_code == 200
+        # Nothing is kept over a change's mark for a while after it.
+        assert redis.get(kept) == b"-"
+
+        # Removed, Bo's next request no longer acts for the farm.
+        assert client.delete(path + bo.id, headers=ana.auth).status_code == 204
+        assert_error(client.get("/batches", headers=as_bo), 401, "unauthorized")
+        # Nor after the mark is gone: a role is kept only once read from the database.
+        redis.delete(kept)
+        assert_error(client.get("/batches", headers=as_bo), 401, "unauthorized")
+        assert redis.get(kept) is None
+    finally:
+        redis.close()
 
 
 def test_a_switch_lasts_through_refreshes_and_login_may_choose(client: httpx.Client) -> None:

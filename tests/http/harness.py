@@ -45,6 +45,7 @@ from tests.support.fakes import (
     FakeRefreshTokens,
     FakeReplayGuard,
     FakeRevocations,
+    FakeRoleCache,
     FakeThrottle,
     FakeTransactions,
     FakeUsers,
@@ -86,6 +87,7 @@ class Fakes:
     refresh_tokens: FakeRefreshTokens = field(default_factory=FakeRefreshTokens)
     audit: FakeAuditLog = field(default_factory=FakeAuditLog)
     revocations: FakeRevocations = field(default_factory=FakeRevocations)
+    roles: FakeRoleCache = field(default_factory=FakeRoleCache)
     throttle: FakeThrottle = field(
         default_factory=lambda: FakeThrottle(ThrottlePolicy(5, 60, 50, 900))
     )
@@ -100,7 +102,7 @@ class Fakes:
 
     def __post_init__(self) -> None:
         self.epcis = FakeEpcisEvents(self.batches)
-        self.guard = FakeGuard(self.revocations)
+        self.guard = FakeGuard(self.revocations, self.roles)
         self.organisations = FakeOrganisations(self.users)
         self.invitations = FakeInvitations()
         self.mailer = FakeMailer()
@@ -141,6 +143,7 @@ class Fakes:
             tokens=self.tokens,
             throttle=self.throttle,
             revocations=self.revocations,
+            roles=self.roles,
             mailer=self.mailer,
             assertions=Rfc7523Assertions(),
             replays=self.replays,

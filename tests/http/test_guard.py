@@ -8,6 +8,7 @@ from typing import Any
 import jwt
 import pytest
 
+from api.domain.organisations import Activity, MemberRole, NewOrganisation
 from api.domain.users import Role
 from api.infrastructure.security.tokens import JwtTokens
 from tests.http.harness import CLIENT_IP, PASSWORD, bearer
@@ -216,3 +217,37 @@ async def test_with_redis_down_a_token_cannot_be_trusted(api, fakes):
     error = assert_refused(response, 503, "unavailable")
     assert error["message"] == "redis is unavailable; retry later"
     assert response.headers["Retry-After"] == "1"
+
+
+async def test_a_persons_role_once_kept_comes_with_the_check(api, fakes):
+    user = await fakes.user()
+    epoch = fakes.revocations.epoch
+    token, _ = fakes.tokens.issue(user, uuid.uuid4(), datetime.now(UTC), epoch)
+    auth, invite = bearer(token), f"/api/v1/organisations/{user.id}/invitations"
+    body = {"email": "bo@example.com", "role": "viewer"}
+
+    assert (await api.post(invite, json=body, headers=auth)).status_code == 201
+    assert fakes.roles.kept == {(user.id, user.id): f"{epoch}|owner"}
+    # The next request acts with what is kept, without reading the database.
+    fakes.roles.kept[(user.id, user.id)] = f"{epoch}|viewer"
+    assert_refused(await api.post(invite, json=body, headers=auth), 403, "forbidden")
+
+
+async def test_with_the_role_cache_unreachable_no_membership_changes(api, fakes):
+    owner, member = await fakes.user(), await fakes.user()
+    farm, now = NewOrganisation("Finca", "MX", frozenset({Activity.PRODUCER})), fakes.clock.now()
+    org = await fakes.organisations.add(farm, now)
+    await fakes.organisations.add_member(org.id, owner.id, MemberRole.OWNER, now)
+    await fakes.organisations.add_member(org.id, member.id, MemberRole.MANAGER, now)
+    path = f"/api/v1/organisations/{org.id}/members/{member.id}"
+    auth = bearer(fakes.token(owner))
+
+    fakes.roles.down = True
+    changed = await api.put(path, json={"role": "viewer"}, headers=auth)
+    removed = await api.delete(path, headers=auth)
+    left = await api.delete(path, headers=bearer(fakes.token(member)))
+
+    for response in (changed, removed, left):
+        error = assert_refused(response, 503, "unavailable")
+        assert error["message"] == "redis is unavailable; retry later"
+    assert await fakes.organisations.role_of(org.id, member.id) == MemberRole.MANAGER

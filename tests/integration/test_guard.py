@@ -1,7 +1,8 @@
-"""The per-request checks (rate bucket and access-token deny-list, one Redis script call for many
-requests) and the deny-list's writer: one suite for Redis and for the fakes the HTTP tests use,
-so that the fakes cannot drift from what the script decides. (Allowance coming back with time
-is Redis's clock: the fake's never does, so the suite asserts none.)"""
+"""The per-request checks (rate bucket, access-token deny-list and a person's kept role, one
+Redis script call for many requests), the deny-list's writer and the role cache: one suite for
+Redis and for the fakes the HTTP tests use, so that the fakes cannot drift from what the script
+decides. (Allowance coming back with time is Redis's clock: the fake's never does, so the suite
+asserts none.)"""
 
 import asyncio
 import time
@@ -12,12 +13,16 @@ from dataclasses import dataclass
 import pytest
 import pytest_asyncio
 
-from api.application.ports import Revocations
+from api.application.ports import Revocations, RoleCache
+from api.domain.organisations import MemberRole
 from api.infrastructure.cache.guard import RedisGuard, RedisRevocations
 from api.infrastructure.cache.redis import connect
+from api.infrastructure.cache.roles import RedisRoleCache, member_key
+from api.infrastructure.faults import UNAVAILABLE_ERRORS
 from api.presentation.context import Guard
 from tests.support.backends import Backends
-from tests.support.fakes import FakeGuard, FakeRevocations
+from tests.support.fakes import FakeGuard, FakeRevocations, FakeRoleCache
+from tests.support.server import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -26,6 +31,18 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 class Checks:
     guard: Guard
     revocations: Revocations
+    roles: RoleCache
+
+    async def role(
+        self, organisation_id: uuid.UUID, user_id: uuid.UUID, epoch: str | None = None
+    ) -> MemberRole | None:
+        """The role a person's next request would come with (its token of this epoch)."""
+        epoch = epoch or await self.revocations.open_epoch()
+        membership = (organisation_id, user_id)
+        verdict = await self.guard.check(
+            bucket(), 100, token(), str(uuid.uuid4()), int(time.time()), epoch, membership
+        )
+        return verdict.member_role
 
     async def revoked(self, token_id: str, session_id: str, issued_at: int, epoch: str) -> bool:
         verdict = await self.guard.check(bucket(), 100, token_id, session_id, issued_at, epoch)
@@ -35,11 +52,11 @@ class Checks:
 @pytest_asyncio.fixture(params=["memory", "redis"], loop_scope="session")
 async def checks(request: pytest.FixtureRequest, backends: Backends) -> AsyncIterator[Checks]:
     if request.param == "memory":
-        revocations = FakeRevocations()
-        yield Checks(FakeGuard(revocations), revocations)
+        revocations, roles = FakeRevocations(), FakeRoleCache()
+        yield Checks(FakeGuard(revocations, roles), revocations, roles)
         return
     redis = connect(backends.redis_url)
-    yield Checks(RedisGuard(redis), RedisRevocations(redis))
+    yield Checks(RedisGuard(redis), RedisRevocations(redis), RedisRoleCache(redis))
     await redis.aclose()
 
 
@@ -100,3 +117,87 @@ async def test_the_epoch_stays_and_a_token_of_another_is_refused(checks: Checks)
     # A token naming no epoch (issued before tokens did) is judged by when it was issued.
     assert not await checks.revoked(token(), str(uuid.uuid4()), now, "")
     assert await checks.revoked(token(), str(uuid.uuid4()), int(float(epoch)) - 3, "")
+
+
+async def test_a_kept_role_comes_with_its_own_memberships_check(checks: Checks) -> None:
+    org, ana, bo = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    epoch = await checks.revocations.open_epoch()
+    assert await checks.role(org, ana) is None
+
+    await checks.roles.keep(org, ana, MemberRole.MANAGER, epoch)
+    # What is kept stays until it expires or a change clears it: a later read does not replace it.
+    await checks.roles.keep(org, ana, MemberRole.VIEWER, epoch)
+
+    assert await checks.role(org, ana) == MemberRole.MANAGER
+    assert await checks.role(org, bo) is None
+    assert await checks.role(uuid.uuid4(), ana) is None
+    # A check without a token (a machine client's, or an anonymous one) reads no role.
+    anonymous = await checks.guard.check(bucket(), 100, membership=(org, ana))
+    assert anonymous.member_role is None
+
+
+async def test_a_role_kept_in_another_deny_list_epoch_is_not_served(checks: Checks) -> None:
+    org, ana = uuid.uuid4(), uuid.uuid4()
+    # Kept before a restore of the database began a new epoch (its tokens are refused anyway).
+    await checks.roles.keep(org, ana, MemberRole.OWNER, "1765000000.000123")
+
+    assert await checks.role(org, ana) is None
+    assert await checks.role(org, ana, "1765000000.000123") == MemberRole.OWNER
+
+
+async def test_a_change_clears_the_role_and_a_stale_read_is_not_kept_over_it(
+    checks: Checks,
+) -> None:
+    org, ana, bo = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    epoch = await checks.revocations.open_epoch()
+    await checks.roles.keep(org, ana, MemberRole.MANAGER, epoch)
+    await checks.roles.keep(org, bo, MemberRole.MANAGER, epoch)
+
+    async with checks.roles.changing([(org, ana), (org, bo)]):
+        assert await checks.role(org, ana) is None
+        # A request that read the role before the change commits tries to keep it.
+        await checks.roles.keep(org, ana, MemberRole.MANAGER, epoch)
+        assert await checks.role(org, ana) is None
+    await checks.roles.keep(org, bo, MemberRole.MANAGER, epoch)
+
+    assert await checks.role(org, ana) is None
+    assert await checks.role(org, bo) is None
+    async with checks.roles.changing([]):
+        pass
+
+
+@pytest_asyncio.fixture(params=["memory", "redis"], loop_scope="session")
+async def unreachable(request: pytest.FixtureRequest) -> AsyncIterator[RoleCache]:
+    if request.param == "memory":
+        roles = FakeRoleCache()
+        roles.down = True
+        yield roles
+        return
+    redis = connect(f"redis://127.0.0.1:{free_port()}/0")
+    yield RedisRoleCache(redis)
+    await redis.aclose()
+
+
+async def test_with_redis_unreachable_a_change_does_not_start(unreachable: RoleCache) -> None:
+    started = False
+    with pytest.raises(UNAVAILABLE_ERRORS):
+        async with unreachable.changing([(uuid.uuid4(), uuid.uuid4())]):
+            started = True
+    assert not started
+    # Keeping a role is only a saving: it gives up quietly.
+    await unreachable.keep(uuid.uuid4(), uuid.uuid4(), MemberRole.OWNER, "1765000000.000123")
+
+
+async def test_redis_keeps_a_role_for_minutes_and_a_change_s_mark_for_one(
+    backends: Backends,
+) -> None:
+    redis = connect(backends.redis_url)
+    roles, org, ana, bo = RedisRoleCache(redis), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    try:
+        await roles.keep(org, ana, MemberRole.VIEWER, "1765000000.000123")
+        async with roles.changing([(org, bo)]):
+            pass
+        assert 290 <= await redis.ttl(member_key(org, ana)) <= 300
+        assert 50 <= await redis.ttl(member_key(org, bo)) <= 60
+    finally:
+        await redis.aclose()

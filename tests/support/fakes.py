@@ -764,6 +764,43 @@ class FakeRevocations:
         return self.epoch
 
 
+class FakeRoleCache:
+    """RedisRoleCache in a dict: a role is kept unless a value is (a change's mark included);
+    a change marks its memberships before and after; nothing expires. `down` makes Redis
+    unreachable: a change is refused, keeping is skipped."""
+
+    CHANGING = "-"
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[UUID, UUID], str] = {}
+        self.down = False
+
+    async def keep(
+        self, organisation_id: UUID, user_id: UUID, role: MemberRole, epoch: str
+    ) -> None:
+        if not self.down:
+            self.kept.setdefault((organisation_id, user_id), f"{epoch}|{role.value}")
+
+    @asynccontextmanager
+    async def changing(self, memberships: Sequence[tuple[UUID, UUID]]) -> AsyncIterator[None]:
+        self._mark(memberships)
+        try:
+            yield
+        finally:
+            if not self.down:
+                self._mark(memberships)
+
+    def role(self, membership: tuple[UUID, UUID], epoch: str | None) -> MemberRole | None:
+        kept_in, _, role = self.kept.get(membership, self.CHANGING).partition("|")
+        return MemberRole(role) if epoch and kept_in == epoch and role else None
+
+    def _mark(self, memberships: Sequence[tuple[UUID, UUID]]) -> None:
+        if self.down:
+            raise RedisConnectionError("Connection refused")
+        for membership in memberships:
+            self.kept[membership] = self.CHANGING
+
+
 class FakeAuditLog:
     def __init__(self) -> None:
         self.entries: list[tuple[AuditEvent, datetime]] = []
@@ -935,11 +972,12 @@ class GuardCheck:
 class FakeGuard:
     """RedisGuard without its clock: each bucket allows `per_minute` checks and refuses the rest
     (no allowance comes back), or refuses all once `exhaust`ed; a token is revoked as the
-    script decides, by its id, its session and the epoch in the FakeRevocations; `down` makes
-    Redis unreachable."""
+    script decides, by its id, its session and the epoch in the FakeRevocations; a person's
+    role is the FakeRoleCache's; `down` makes Redis unreachable."""
 
-    def __init__(self, revocations: FakeRevocations) -> None:
+    def __init__(self, revocations: FakeRevocations, roles: FakeRoleCache | None = None) -> None:
         self.revocations = revocations
+        self.roles = roles or FakeRoleCache()
         self.checks: list[GuardCheck] = []
         self.exhausted: dict[str, int] = {}
         self.spent: dict[str, int] = {}
@@ -956,12 +994,14 @@ class FakeGuard:
         session_id: str | None = None,
         issued_at: int = 0,
         epoch: str | None = None,
+        membership: tuple[UUID, UUID] | None = None,
     ) -> Verdict:
         if self.down:
             raise RedisConnectionError("Connection refused")
         self.checks.append(GuardCheck(bucket, per_minute, token_id, session_id))
-        denied, revoked = self.revocations, False
+        denied, revoked, role = self.revocations, False, None
         if token_id and session_id:
+            role = self.roles.role(membership, epoch) if membership else None
             if epoch:
                 revoked = epoch != denied.epoch
             else:
@@ -969,13 +1009,13 @@ class FakeGuard:
             revoked = revoked or token_id in denied.tokens or session_id in denied.sessions
         retry_after = self.exhausted.get(bucket)
         if retry_after is not None:
-            return Verdict(False, per_minute, 0, retry_after, retry_after, revoked)
+            return Verdict(False, per_minute, 0, retry_after, retry_after, revoked, role)
         spent = self.spent.get(bucket, 0)
         if spent >= per_minute:
-            return Verdict(False, per_minute, 0, 60, -(-60 // per_minute), revoked)
+            return Verdict(False, per_minute, 0, 60, -(-60 // per_minute), revoked, role)
         self.spent[bucket] = spent + 1
         reset = -(-60 * (spent + 1) // per_minute)
-        return Verdict(True, per_minute, per_minute - spent - 1, reset, 0, revoked)
+        return Verdict(True, per_minute, per_minute - spent - 1, reset, 0, revoked, role)
 
 
 class FakeIdempotency:

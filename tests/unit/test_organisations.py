@@ -2,6 +2,7 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from api.application.organisations import Organisations, hash_invitation_token
 from api.application.ports import AccessClaims
@@ -21,6 +22,7 @@ from tests.support.fakes import (
     FakeInvitations,
     FakeMailer,
     FakeOrganisations,
+    FakeRoleCache,
     FakeUsers,
     NullUnitOfWork,
 )
@@ -59,9 +61,14 @@ def invitations():
 
 
 @pytest.fixture
-def orgs(users, audit, clock, mailer, invitations):
+def roles():
+    return FakeRoleCache()
+
+
+@pytest.fixture
+def orgs(users, audit, clock, mailer, invitations, roles):
     repo = FakeOrganisations(users)
-    return Organisations(repo, invitations, users, audit, NullUnitOfWork(), clock, mailer)
+    return Organisations(repo, invitations, users, audit, NullUnitOfWork(), clock, mailer, roles)
 
 
 @pytest.fixture
@@ -137,7 +144,14 @@ async def test_a_mail_failure_leaves_the_invitation_standing(
     users, audit, clock, invitations, person
 ):
     orgs = Organisations(
-        FakeOrganisations(users), invitations, users, audit, NullUnitOfWork(), clock, Failing()
+        FakeOrganisations(users),
+        invitations,
+        users,
+        audit,
+        NullUnitOfWork(),
+        clock,
+        Failing(),
+        FakeRoleCache(),
     )
     _, ana = await person()
     org = await orgs.create(ana, COMPANY, CTX)
@@ -197,6 +211,47 @@ async def test_the_actor_carries_the_role_held_now(orgs, person):
     await orgs.remove_member(ana, org.id, bo.id, CTX)
     with pytest.raises(NotAuthenticated):
         await orgs.actor(claims)
+
+
+async def test_the_role_read_is_kept_and_a_change_clears_it_first(orgs, person, roles):
+    _, ana = await person()
+    bo_user, bo = await person()
+    org = await orgs.create(ana, COMPANY, CTX)
+    _, token, _ = await orgs.invite(ana, org.id, bo_user.email, MemberRole.MANAGER, CTX)
+    await orgs.accept(bo_user, token, CTX)
+    claims = AccessClaims(
+        bo.id, Role.PRODUCER, uuid4(), "jti", CTX_EXPIRY, epoch="7.000001", organisation_id=org.id
+    )
+
+    await orgs.actor(claims)
+    assert roles.role((org.id, bo.id), "7.000001") == MemberRole.MANAGER
+    # What the guard read with the request is used as it is.
+    kept = await orgs.actor(claims, MemberRole.MANAGER)
+    assert (kept.org, kept.member_role) == (org.id, MemberRole.MANAGER)
+
+    await orgs.change_member(ana, org.id, bo.id, MemberRole.VIEWER, CTX)
+    assert roles.role((org.id, bo.id), "7.000001") is None
+    # Nothing is kept while the change's mark stands.
+    assert (await orgs.actor(claims)).member_role == MemberRole.VIEWER
+    assert roles.role((org.id, bo.id), "7.000001") is None
+
+
+async def test_no_membership_changes_while_roles_cannot_be_cleared(orgs, person, roles):
+    _, ana = await person()
+    bo_user, bo = await person()
+    org = await orgs.create(ana, COMPANY, CTX)
+    _, token, _ = await orgs.invite(ana, org.id, bo_user.email, MemberRole.MANAGER, CTX)
+    await orgs.accept(bo_user, token, CTX)
+
+    roles.down = True
+    with pytest.raises(RedisConnectionError):
+        await orgs.change_member(ana, org.id, bo.id, MemberRole.VIEWER, CTX)
+    with pytest.raises(RedisConnectionError):
+        await orgs.remove_member(ana, org.id, bo.id, CTX)
+    with pytest.raises(RedisConnectionError):
+        await orgs.remove_member(bo, org.id, bo.id, CTX)
+    members = {m.user_id: m.role for m in await orgs.members(ana, org.id)}
+    assert members == {ana.id: MemberRole.OWNER, bo.id: MemberRole.MANAGER}
 
 
 async def test_a_token_without_an_organisation_acts_for_the_persons_own(orgs, person):
