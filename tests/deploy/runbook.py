@@ -149,7 +149,9 @@ def as_operator(
     return subprocess.run(
         ["ssh", "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={known_hosts}",
          "-p", str(host.ssh_port), "-i", str(key), "deploy@127.0.0.1",
-         f"sudo -n env CURL_CA_BUNDLE={EDGE_ROOT_ON_HOST} bash -s"],
+         # The whole script is read before it runs: a command in it that reads its input
+         # (ssh does) must find none, as on an operator's terminal, not the script's rest.
+         f'sudo -n env CURL_CA_BUNDLE={EDGE_ROOT_ON_HOST} bash -c "$(cat)" </dev/null'],
         input=bash, capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip
 
