@@ -144,6 +144,16 @@ def test_a_schema_violation_is_refused_naming_the_event_and_the_rule() -> None:
     assert "recordTime" not in str(exc.value)
 
 
+@pytest.mark.parametrize("stand_in", [[None, None], 7, "ObjectEvent", None])
+def test_something_other_than_an_event_in_the_list_is_refused_by_its_place(stand_in: Any) -> None:
+    # Found by the fuzzer: a list where an event belongs made a 500.
+    with pytest.raises(MalformedInput) as exc:
+        read_capture(document(inspecting(LOT), cast(dict[str, Any], stand_in)), SCHEMA)
+
+    assert refusal(exc)[0][0] == "epcisBody.eventList[1]"
+    assert "(no eventID)" in refusal(exc)[0][1]
+
+
 @pytest.mark.parametrize(
     ("field", "value", "words"),
     [

@@ -106,9 +106,10 @@ def event_field(index: int) -> str:
     return f"epcisBody.eventList[{index}]"
 
 
-def problem(index: int, event: Mapping[str, Json] | None, rule: str) -> FieldIssue:
-    """A problem of one event, named by its place and its eventID (when it has one)."""
-    given = event.get("eventID") if event is not None else None
+def problem(index: int, event: object, rule: str) -> FieldIssue:
+    """A problem of one event, named by its place and its eventID (when it has one); what
+    stands in the event's place may be anything (a list, a number) in a capture to refuse."""
+    given = event.get("eventID") if isinstance(event, Mapping) else None
     named = f"eventID {given}" if isinstance(given, str) else "no eventID"
     return FieldIssue(event_field(index), f"({named}) {rule}")
 

@@ -89,6 +89,9 @@ def _next_link(request: Request, token: str) -> str:
                 ("GS1-EPCIS-Version", "GS1-CBV-Version", "Link"),
                 media=MEDIA_TYPE,
             ),
+            # Its lists may hold long URIs: a request line and headers over 8 KB (Sanic's
+            # limit) are refused before the query is read.
+            error(413, "The request line and headers are over 8 KB (a query too long)"),
         ),
     )
 )
