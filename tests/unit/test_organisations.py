@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -213,12 +214,18 @@ async def test_the_actor_carries_the_role_held_now(orgs, person):
         await orgs.actor(claims)
 
 
-async def test_the_role_read_is_kept_and_a_change_clears_it_first(orgs, person, roles):
+async def with_manager(orgs: Organisations, person: Any) -> tuple[Actor, Actor, Any]:
+    """Ana's new organisation, with Bo in it as a manager."""
     _, ana = await person()
     bo_user, bo = await person()
     org = await orgs.create(ana, COMPANY, CTX)
     _, token, _ = await orgs.invite(ana, org.id, bo_user.email, MemberRole.MANAGER, CTX)
     await orgs.accept(bo_user, token, CTX)
+    return ana, bo, org
+
+
+async def test_the_role_read_is_kept_and_a_change_clears_it_first(orgs, person, roles):
+    ana, bo, org = await with_manager(orgs, person)
     claims = AccessClaims(
         bo.id, Role.PRODUCER, uuid4(), "jti", CTX_EXPIRY, epoch="7.000001", organisation_id=org.id
     )
@@ -237,11 +244,7 @@ async def test_the_role_read_is_kept_and_a_change_clears_it_first(orgs, person, 
 
 
 async def test_no_membership_changes_while_roles_cannot_be_cleared(orgs, person, roles):
-    _, ana = await person()
-    bo_user, bo = await person()
-    org = await orgs.create(ana, COMPANY, CTX)
-    _, token, _ = await orgs.invite(ana, org.id, bo_user.email, MemberRole.MANAGER, CTX)
-    await orgs.accept(bo_user, token, CTX)
+    ana, bo, org = await with_manager(orgs, person)
 
     roles.down = True
     with pytest.raises(RedisConnectionError):
