@@ -3,17 +3,21 @@
 The tests run in file order and build on each other, as an operator's day would.
 """
 
+import json
 import re
 import socket
 import ssl
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
 from tests.deploy.conftest import DOMAIN, ROOT, CiTrust, Site
 from tests.deploy.hosts import derived_image, host_shell
 from tests.deploy.traffic import Traffic
+from tests.support.waiting import wait_until
 
 RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 ROLLED_BACK = re.compile(r"rolled back in ([\d.]+) s")
@@ -30,8 +34,9 @@ def edge_tls(site: Site) -> ssl.SSLContext:
 
 
 def traffic(site: Site) -> Traffic:
+    """Reads and writes through the edge (a batch created every fourth request)."""
     url = f"https://127.0.0.1:{site.host.https_port}/api/v1/health/ready"
-    return Traffic(url, DOMAIN, edge_tls(site))
+    return Traffic(url, DOMAIN, edge_tls(site), writes=True)
 
 
 def why(site: Site, done: subprocess.CompletedProcess[str], failures: list[str]) -> str:
@@ -49,12 +54,43 @@ def why(site: Site, done: subprocess.CompletedProcess[str], failures: list[str])
     )
 
 
-def live_image(site: Site) -> str:
+def status(site: Site) -> dict[str, Any]:
     shown = host_shell(site.host, "agrobridge-release status")
     assert shown.returncode == 0, shown.stderr
-    match = re.search(r'"image": "([0-9a-f]+)"', shown.stdout)
-    assert match, shown.stdout
-    return match.group(1)
+    loaded: dict[str, Any] = json.loads(shown.stdout)
+    return loaded
+
+
+def live_image(site: Site) -> str:
+    return str(status(site)["image"])
+
+
+def last_release(site: Site) -> dict[str, object]:
+    shown = host_shell(site.host, "tail -n 1 /var/lib/agrobridge/releases.jsonl")
+    loaded: dict[str, object] = json.loads(shown.stdout)
+    return loaded
+
+
+def upstream_port(site: Site) -> int:
+    """The port of the first server in nginx's upstream: the release nginx sends requests to."""
+    shown = host_shell(
+        site.host, "grep -m1 -oE 'server 127.0.0.1:[0-9]+' /etc/nginx/conf.d/agrobridge.conf"
+    )
+    return int(shown.stdout.strip().rsplit(":", 1)[-1])
+
+
+def slot_ready(site: Site, port: int) -> bool:
+    url = f"http://127.0.0.1:{port}/api/v1/health/ready"
+    return host_shell(site.host, f"curl -fsS -o /dev/null --max-time 2 {url}").returncode == 0
+
+
+def assert_every_write_kept(site: Site, client: Traffic) -> None:
+    """Every batch the API acknowledged during the release is in the database."""
+    query = f"SELECT 'kept=' || count(*) FROM batches WHERE product = '{client.product}'"  # noqa: S608 (a name the test made)
+    done = psql_as_api(site, query)
+    assert done.returncode == 0, done.stderr
+    assert f"kept={len(client.created)}" in done.stdout, (client.created, done.stdout)
+    assert client.created, "no write was acknowledged during the release"
 
 
 def test_provisioning_a_bare_host_then_again_changes_nothing(site: Site):
@@ -151,7 +187,11 @@ def test_a_deploy_under_traffic_fails_no_request(site: Site, images):
     assert live_image(site) == images["next"]
     assert client.sent > 50
     assert client.failures == [], why(site, done, client.failures)
-    print(f"deploy under traffic: {client.sent} requests, {len(client.failures)} failed")
+    assert_every_write_kept(site, client)
+    print(
+        f"deploy under traffic: {client.sent} requests, {len(client.created)} writes, "
+        f"{len(client.failures)} failed"
+    )
 
 
 def test_a_broken_release_is_rolled_back_by_itself_without_failing_a_request(site: Site, images):
@@ -164,9 +204,47 @@ def test_a_broken_release_is_rolled_back_by_itself_without_failing_a_request(sit
     assert seconds < 60
     assert live_image(site) == images["next"]
     assert client.failures == [], why(site, done, client.failures)
+    assert_every_write_kept(site, client)
+    # The reason kept is the server's own last words, not the container manager's events.
+    recorded = last_release(site)
+    assert recorded["result"] == "failed", recorded
+    assert "this release is broken on purpose" in str(recorded["reason"]), recorded
     print(
         f"broken release: rolled back by itself in {seconds} s; "
-        f"{client.sent} requests, {len(client.failures)} failed"
+        f"{client.sent} requests, {len(client.created)} writes, {len(client.failures)} failed"
+    )
+
+
+def test_a_release_that_dies_after_the_switch_is_rolled_back_without_failing_a_request(
+    site: Site, images
+):
+    # The old release stays nginx's backup server until the new one has passed its watch: a
+    # connection the dead release refuses goes to the old one, a POST included.
+    before = status(site)
+    ports = json.loads(host_shell(site.host, "cat /etc/agrobridge/release.json").stdout)["ports"]
+    color = "green" if before["active_color"] == "blue" else "blue"
+    with traffic(site) as client, ThreadPoolExecutor(1) as pool:
+        deploy = pool.submit(site.just, "deploy", "staging", images["good"])
+        switched = wait_until(
+            lambda: deploy.done() or upstream_port(site) == ports[color], seconds=600, every=0.2
+        )
+        assert switched, "the deploy never switched nginx to the new release"
+        assert not deploy.done(), deploy.result().stdout[-5000:]
+        with client.between_writes():
+            killed = host_shell(site.host, f"podman kill agrobridge-api-{color}")
+        died_at = time.monotonic()
+        done = deploy.result(timeout=600)
+    output = done.stdout + done.stderr
+    assert killed.returncode == 0, killed.stderr
+    assert done.returncode != 0, output[-5000:]
+    assert live_image(site) == images["next"]
+    assert upstream_port(site) == before["active_port"]
+    assert last_release(site)["result"] == "rolled-back", output[-5000:]
+    assert client.failures == [], why(site, done, client.failures)
+    assert_every_write_kept(site, client)
+    print(
+        f"release dead after the switch: rolled back {time.monotonic() - died_at:.1f} s after; "
+        f"{client.sent} requests, {len(client.created)} writes, {len(client.failures)} failed"
     )
 
 
@@ -181,6 +259,34 @@ def test_rollback_restores_the_previous_release(site: Site, images):
     print(
         f"just rollback: {elapsed:.1f} s in all; {client.sent} requests, "
         f"{len(client.failures)} failed"
+    )
+
+
+def test_a_killed_live_release_fails_over_to_its_standby_without_failing_a_request(
+    site: Site, images
+):
+    live = status(site)
+    assert live["standby_port"], live  # the release before it, kept running behind it
+    with traffic(site) as client:
+        assert wait_until(lambda: len(client.created) >= 3, seconds=60)
+        with client.between_writes():
+            killed = host_shell(site.host, f"podman kill agrobridge-api-{live['active_color']}")
+        killed_at = time.monotonic()
+        sent_at_kill = client.sent
+        back = wait_until(
+            lambda: slot_ready(site, int(live["active_port"])), seconds=120, every=0.5
+        )
+        back_after = time.monotonic() - killed_at
+        # And a few seconds of traffic once it is back, when nginx tries it again.
+        assert wait_until(lambda: client.sent >= sent_at_kill + 80, seconds=60)
+    assert killed.returncode == 0, killed.stderr
+    assert back, "the killed release did not come back"
+    assert client.failures == [], client.failures
+    assert_every_write_kept(site, client)
+    assert status(site)["image"] == live["image"]
+    print(
+        f"killed live container: back in {back_after:.1f} s, served by the standby meanwhile; "
+        f"{client.sent} requests, {len(client.created)} writes, {len(client.failures)} failed"
     )
 
 

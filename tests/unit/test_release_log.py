@@ -1,5 +1,6 @@
-"""The release history that `just releases` shows, and who a rollback is recorded as: the
-host's agrobridge-release script (ansible/roles/api/files), loaded as a module."""
+"""The release history that `just releases` shows, who a rollback is recorded as, nginx's
+upstream on a switch and the reason a failed release records: the host's agrobridge-release
+script (ansible/roles/api/files), loaded as a module."""
 
 import importlib.util
 from pathlib import Path
@@ -59,3 +60,65 @@ def test_a_rollback_is_recorded_as_the_operator_who_ran_it_not_the_ssh_user(
     assert release.arguments(["rollback", "--by", "ana@laptop"]).by == "ana@laptop"
     assert release.arguments(["rollback", A, "--by", "ana@laptop"]).image == A
     assert release.arguments(["rollback"]).by == "admin"  # run by hand on the host
+
+
+SITE = """upstream agrobridge_api {
+    server 127.0.0.1:8001;
+    # Idle connections kept open per nginx worker.
+    keepalive 16;
+    keepalive_timeout 4s;
+}
+"""
+
+
+def switched(release: ModuleType, site: str, port: int, standby: int | None) -> str:
+    lines = release.upstream_servers(port, standby)
+    after, found = release.UPSTREAM.subn(lambda m: m.group(1) + lines, site)
+    assert found == 1
+    return str(after)
+
+
+def test_a_switch_keeps_the_old_release_as_the_backup_server(release: ModuleType) -> None:
+    after = switched(release, SITE, 8002, 8001)
+    assert "    server 127.0.0.1:8002;\n    server 127.0.0.1:8001 backup max_fails=0;\n" in after
+    assert after.endswith("    # Idle connections kept open per nginx worker.\n    keepalive 16;\n"
+                          "    keepalive_timeout 4s;\n}\n")  # fmt: skip
+
+
+def test_switching_back_after_a_failure_leaves_the_old_release_alone(
+    release: ModuleType,
+) -> None:
+    with_backup = switched(release, SITE, 8002, 8001)
+    assert switched(release, with_backup, 8001, None) == SITE
+
+
+def line(level: str, message: str) -> str:
+    return f'{{"ts":"2026-12-06T10:00:00Z","level":"{level}","message":"{message}"}}'
+
+
+def test_a_failed_release_is_explained_by_the_servers_own_error_lines(
+    release: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = [
+        line("INFO", "starting"),
+        line("ERROR", "settings refused: AGROBRIDGE_DATABASE_URL is missing"),
+        "Traceback (most recent call last):",
+        line("INFO", "stopping"),
+    ]
+    shown = release.subprocess.CompletedProcess([], 0, "\n".join(output) + "\n", "")
+    monkeypatch.setattr(release, "run", lambda *_args, **_kw: shown)
+    reason = release.server_lines("agrobridge-api-blue", 0)
+    assert "AGROBRIDGE_DATABASE_URL is missing" in reason
+    assert "Traceback" in reason
+    assert "starting" not in reason
+
+
+def test_without_error_lines_the_reason_is_the_servers_last_lines(
+    release: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = [line("INFO", f"line {n}") for n in range(12)]
+    shown = release.subprocess.CompletedProcess([], 0, "\n".join(output), "")
+    monkeypatch.setattr(release, "run", lambda *_args, **_kw: shown)
+    reason = release.server_lines("agrobridge-api-blue", 0)
+    assert "line 11" in reason
+    assert "line 3" not in reason

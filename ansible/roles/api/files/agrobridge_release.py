@@ -3,8 +3,11 @@
 
 A release starts in the idle slot (blue or green: a systemd unit and a loopback port), must
 become ready, then nginx's upstream is switched to it with a reload. The old release keeps
-running while the edge is smoke-tested and watched; any failure switches back to it. Only
-then is the old release drained and stopped. Every attempt is recorded.
+running as nginx's backup server: a connection the new one refuses (it died, it was killed)
+goes to the old one, so no request fails while the new release is smoke-tested and watched,
+and any failure switches back to the old one alone. A release that passes keeps the old one
+as its warm standby; the next release replaces the standby, never the live one. Every attempt
+is recorded.
 
   agrobridge-release start IMAGE_ID [--commit SHA] [--by WHO]
   agrobridge-release rollback [IMAGE_ID] [--by WHO]  (default: the release before the live one)
@@ -33,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 CONFIG_FILE = Path("/etc/agrobridge/release.json")
-UPSTREAM = re.compile(r"(upstream agrobridge_api \{\s*server )([^;\s]+)(;)")
+# The upstream's server lines: the live release, then the standby (when there is one).
+UPSTREAM = re.compile(r"(upstream agrobridge_api \{\s*)((?:server [^;]*;\s*)+)")
 FAILURES_BEFORE_ROLLBACK = 2
 
 
@@ -59,6 +63,7 @@ class Host:
         self.facts = Path(config["facts_file"])
         # Set on an app host behind balancers: checks go to its listener for them.
         self.backend_port: int | None = config.get("backend_port")
+        self.began_at = time.time()  # when the release under way began (for its log lines)
 
     # --- state -------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -91,7 +96,7 @@ class Host:
         run("systemctl", "daemon-reload")
         started = run("systemctl", "start", unit, check=False)
         if started.returncode != 0:
-            raise ReleaseFailed(f"{unit} did not start: {journal(unit)}")
+            raise ReleaseFailed(f"{unit} did not start: {self.output(color)}")
 
     def stop_slot(self, color: str) -> None:
         run("systemctl", "stop", f"agrobridge-api@{color}", check=False)
@@ -104,19 +109,23 @@ class Host:
             shown = run("systemctl", "show", unit, "-p", "ActiveState", "-p", "NRestarts").stdout
             props = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
             if props.get("NRestarts", "0") != "0" or props.get("ActiveState") == "failed":
-                raise ReleaseFailed(f"the container exited while starting: {journal(unit)}")
+                raise ReleaseFailed(f"the container exited while starting: {self.output(color)}")
             if local_ready(port):
                 return time.monotonic() - started
             time.sleep(0.5)
         timeout = self.config["ready_timeout"]
-        raise ReleaseFailed(f"not ready within {timeout} s on 127.0.0.1:{port}: {journal(unit)}")
+        raise ReleaseFailed(
+            f"not ready within {timeout} s on 127.0.0.1:{port}: {self.output(color)}"
+        )
 
     # --- edge --------------------------------------------------------------------------
-    def point_edge_at(self, port: int) -> None:
-        """nginx's upstream and Prometheus's API target to 127.0.0.1:port, then reload."""
+    def point_edge_at(self, port: int, standby: int | None = None) -> None:
+        """nginx's upstream to 127.0.0.1:port (with the standby as its backup server) and
+        Prometheus's API target to 127.0.0.1:port, then reload."""
         site = Path(self.config["nginx_site"])
         before = site.read_text()
-        after, found = UPSTREAM.subn(rf"\g<1>127.0.0.1:{port}\g<3>", before)
+        lines = upstream_servers(port, standby)
+        after, found = UPSTREAM.subn(lambda m: m.group(1) + lines, before)
         if found != 1:
             raise ReleaseFailed(f"no 'upstream agrobridge_api' server line in {site}")
         write_atomically(site, after, 0o644)
@@ -182,12 +191,14 @@ class Host:
         return None if done.returncode == 0 else (done.stdout + done.stderr).strip()[-1500:]
 
     def watch(self, color: str, until: float) -> None:
+        """Until `until`, the new release must answer on its own port (the edge alone would not
+        tell: nginx passes what it refuses to the standby) and the edge must answer too."""
+        unit, port = f"agrobridge-api@{color}", self.ports[color]
         failures = 0
         while True:
             problem = self.edge_ready()
-            if problem is None and run("systemctl", "is-active", f"agrobridge-api@{color}",
-                                       check=False).returncode != 0:  # fmt: skip
-                problem = f"agrobridge-api@{color} stopped: {journal(f'agrobridge-api@{color}')}"
+            if problem is None and not local_ready(port):
+                problem = f"{unit} stopped answering on 127.0.0.1:{port}: {self.output(color)}"
             failures = failures + 1 if problem else 0
             if failures >= FAILURES_BEFORE_ROLLBACK:
                 raise ReleaseFailed(f"health lost after the switch: {problem}")
@@ -195,8 +206,14 @@ class Host:
                 return
             time.sleep(1)
 
+    def output(self, color: str) -> str:
+        """The server's own last lines in this slot since the release began: its errors when it
+        logged any (a traceback, an exit message, an ERROR line), else its last lines."""
+        return server_lines(f"agrobridge-api-{color}", self.began_at)
+
     def drain(self, port: int) -> None:
-        """Wait until nginx holds no connection to the old release (old workers finish theirs)."""
+        """Wait until nginx holds no connection to 127.0.0.1:port (workers from before a reload
+        finish their requests there)."""
         deadline = time.monotonic() + self.config["drain_timeout"]
         while time.monotonic() < deadline:
             shown = run("ss", "-Htnp", "state", "established", "dport", f"= :{port}").stdout
@@ -206,6 +223,19 @@ class Host:
         log(f"nginx still had connections to 127.0.0.1:{port} after the drain timeout")
 
     # --- releases ----------------------------------------------------------------------
+    def standby(self, state: dict[str, Any], color: str, image: str) -> bool:
+        """Free the idle slot for the release: out of nginx's upstream first, then stopped;
+        True when it already runs `image` and answers (a rollback to the standby)."""
+        if state.get("standby_color") != color:
+            self.stop_slot(color)
+            return False
+        if state.get("standby_image") == image and local_ready(self.ports[color]):
+            return True
+        self.point_edge_at(state["active_port"])
+        self.drain(self.ports[color])
+        self.stop_slot(color)
+        return False
+
     def release(self, image: str, kind: str, commit: str, by: str) -> int:
         state = self.state()
         old_color = state.get("active_color")
@@ -220,15 +250,20 @@ class Host:
             "environment": self.config["environment"],
         }
         began = time.monotonic()
+        self.began_at = time.time()
         switched = False
+        old_port = self.ports[old_color] if old_color else None
         try:
             log(f"{kind}: starting {image[:12]} (commit {commit[:12]}) in slot {color}")
-            self.start_slot(color, image)
-            log(f"ready after {self.wait_ready(color):.1f} s")
-            self.point_edge_at(self.ports[color])
+            if self.standby(state, color, image):
+                log(f"the standby in {color} already runs {image[:12]} and answers")
+            else:
+                self.start_slot(color, image)
+                log(f"ready after {self.wait_ready(color):.1f} s")
+            self.point_edge_at(self.ports[color], standby=old_port)
             switched = True
             switched_at = time.monotonic()
-            log(f"nginx switched to {color} (127.0.0.1:{self.ports[color]})")
+            log(f"nginx switched to {color} (127.0.0.1:{self.ports[color]}), {old_color} behind it")
             problem = self.smoke()
             if problem:
                 raise ReleaseFailed(f"the smoke test through the edge failed: {problem}")
@@ -237,20 +272,21 @@ class Host:
             log(f"healthy for {self.config['watch_seconds']} s after the switch")
         except (ReleaseFailed, subprocess.SubprocessError) as exc:
             reason = str(exc) if isinstance(exc, ReleaseFailed) else describe(exc)
-            if switched and old_color:
-                self.point_edge_at(self.ports[old_color])
+            if switched and old_port:
+                self.point_edge_at(old_port)
             self.stop_slot(color)
             seconds = round(time.monotonic() - began, 1)
             result = "rolled-back" if switched else "failed"
             self.record({**entry, "result": result, "reason": reason[-2000:], "seconds": seconds})
+            # The standby was in the slot just tried: the live release now runs alone.
+            self.save_state({**state, "standby_color": None, "standby_port": None,
+                             "standby_image": None})  # fmt: skip
             serving = f"{state.get('image', '')[:12]} in {old_color}" if old_color else "nothing"
             log(f"FAILED: {image[:12]} {reason}")
             log(f"rolled back in {seconds} s: {serving} is serving")
             return 1
         if old_color:
-            self.drain(self.ports[old_color])
-            self.stop_slot(old_color)
-            log(f"stopped the old release in {old_color}")
+            log(f"{old_color} stays running as the standby behind {color}")
         self.save_state(
             {
                 "active_color": color,
@@ -259,6 +295,9 @@ class Host:
                 "commit": commit,
                 "previous_image": state.get("image", ""),
                 "previous_commit": state.get("commit", ""),
+                "standby_color": old_color,
+                "standby_port": old_port,
+                "standby_image": state.get("image") if old_color else None,
             }
         )
         seconds = round(time.monotonic() - began, 1)
@@ -320,9 +359,37 @@ def local_ready(port: int) -> bool:
         return False
 
 
-def journal(unit: str) -> str:
-    lines = run("journalctl", "-u", unit, "-n", "8", "--no-pager", "-o", "cat", check=False)
-    return " | ".join(lines.stdout.strip().splitlines()[-8:]) or "(no log lines)"
+def upstream_servers(port: int, standby: int | None) -> str:
+    """nginx's server lines: the live release, then the standby as the backup server. The
+    standby is never marked failed (max_fails=0): it is the last place a request can go."""
+    lines = f"server 127.0.0.1:{port};\n    "
+    if standby:
+        lines += f"server 127.0.0.1:{standby} backup max_fails=0;\n    "
+    return lines
+
+
+def server_lines(container: str, since: float, count: int = 8) -> str:
+    """The container's own output since `since` (podman's journald log driver tags each line
+    with its name), not the unit's lines, which are mostly podman's events: the lines that
+    say what went wrong when there are any, else the last ones."""
+    shown = run(
+        "journalctl", f"CONTAINER_NAME={container}", "--since", f"@{int(since)}",
+        "--no-pager", "-o", "cat", check=False,
+    ).stdout.strip().splitlines()  # fmt: skip
+    wrong = [line for line in shown if is_error_line(line)]
+    return " | ".join((wrong or shown)[-count:]) or "(the server wrote nothing)"
+
+
+def is_error_line(line: str) -> bool:
+    """A log entry at ERROR or above, or anything that is not a JSON log entry (a traceback,
+    an exit message: what a process prints as it dies)."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return True
+    if not isinstance(entry, dict):
+        return True
+    return str(entry.get("level", "")).upper() in {"ERROR", "CRITICAL"}
 
 
 def describe(exc: subprocess.SubprocessError) -> str:
