@@ -8,13 +8,13 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import sys
 import tempfile
 from functools import partial
 from pathlib import Path
 
 from sanic import Sanic
-from sanic.server.socket import bind_socket
 from sanic.worker.loader import AppLoader
 
 from api.app import create_app
@@ -50,15 +50,16 @@ def serve(_: argparse.Namespace) -> None:
         raise SystemExit(f"cannot load the JWT keys: {exc}") from None
     loader = AppLoader(factory=partial(create_app, settings))
     app = loader.load()
-    # Our own listening socket, so that the main process can close it on SIGTERM.
+    # Our own socket, so that the main process can close it on SIGTERM.
     try:
-        sock = bind_socket(settings.host, settings.port, backlog=1024)
+        sock = bind_unlistened(settings.host, settings.port)
     except OSError as exc:
         raise SystemExit(
             f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}"
         ) from None
     app.prepare(
         sock=sock,
+        backlog=BACKLOG,
         protocol=BoundedReadProtocol,
         workers=settings.workers,
         access_log=False,
@@ -81,6 +82,26 @@ def serve(_: argparse.Namespace) -> None:
         stop.ignore_from_now_on()
         if configured.metrics_dir is None and settings.metrics_dir is not None:
             shutil.rmtree(settings.metrics_dir, ignore_errors=True)
+
+
+BACKLOG = 1024
+
+
+def bind_unlistened(host: str, port: int) -> socket.socket:
+    """The server's socket, bound but not yet listening: the first worker that is ready to serve
+    starts listening on it (asyncio's create_server does). Until then connections are refused,
+    not queued behind a server still starting, so a proxy passes them to another upstream at
+    once (a release restarted in place sends nginx to its standby, docs/deploy.md)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 def prepare_metrics_dir(settings: Settings) -> Settings:

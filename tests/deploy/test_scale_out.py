@@ -228,8 +228,12 @@ def test_a_rolling_release_under_load_fails_no_request(site: ScaledSite, images)
 
 def test_a_release_failing_on_the_second_host_rolls_every_host_back(site: ScaledSite, images):
     # Something else holds the idle release port of app-2: its release cannot start there.
+    # (The standby that runs there is stopped first, as if it had died.)
     live = status(site, "app-2")
     idle_port = 8001 if live["active_port"] == 8002 else 8002
+    idle_color = "green" if live["active_color"] == "blue" else "blue"
+    stopped = host_shell(site.hosts["app-2"], f"systemctl stop agrobridge-api@{idle_color}")
+    assert stopped.returncode == 0, stopped.stderr
     squatter = subprocess.Popen(
         ["podman", "exec", site.hosts["app-2"].container,
          "python3", "-m", "http.server", "--bind", "127.0.0.1", str(idle_port)],

@@ -1,5 +1,7 @@
 """The API's database role owns nothing and may not rewrite history (docs/security.md)."""
 
+import asyncio
+
 import asyncpg
 import pytest
 
@@ -72,3 +74,37 @@ def test_migrate_refuses_a_runtime_role_that_owns_the_tables(backends: Backends)
     assert result.returncode != 0
     assert "AGROBRIDGE_DB_RUNTIME_ROLE" in result.stderr
     assert "owns tables" in result.stderr
+
+
+async def _read_until(url: str, done: asyncio.Event) -> list[str]:
+    """Read as the API's role until `done`; the refusals met on the way."""
+    refused: list[str] = []
+    connection = await asyncpg.connect(url)
+    try:
+        while not done.is_set():
+            try:
+                await connection.fetchval("SELECT count(*) FROM batches")
+            except asyncpg.InsufficientPrivilegeError as exc:
+                refused.append(str(exc))
+    finally:
+        await connection.close()
+    return refused
+
+
+def test_a_migrate_while_the_api_serves_never_takes_its_rights_away(backends: Backends) -> None:
+    # A release migrates while the previous release serves; its grants are recomputed then.
+    with throwaway_database(backends.admin_database_url) as fresh:
+        migrated(fresh)
+        env = {"DATABASE_URL": fresh.owner_url, "AGROBRIDGE_DB_RUNTIME_ROLE": fresh.api_role}
+
+        async def migrate_while_reading() -> list[str]:
+            done = asyncio.Event()
+            reader = asyncio.create_task(_read_until(fresh.api_url, done))
+            for _ in range(4):
+                result = await asyncio.to_thread(run_module, ["migrate"], env)
+                assert result.returncode == 0, result.stderr
+            done.set()
+            return await reader
+
+        refused = asyncio.run(migrate_while_reading())
+    assert refused == []

@@ -76,6 +76,7 @@ async def grant_runtime_role(db: BaseDBAsyncClient, role: str) -> list[str]:
         sequence = row["sequencename"]
         statements.append(f'REVOKE ALL ON SEQUENCE "{sequence}" FROM {quoted}')
         statements.append(f'GRANT USAGE, SELECT ON SEQUENCE "{sequence}" TO {quoted}')
-    for statement in statements:
-        await db.execute_script(statement)
+    # One script, so one transaction (PostgreSQL runs a multi-statement query as one): the API,
+    # which serves while a release migrates, never sees a table between its REVOKE and GRANT.
+    await db.execute_script(";\n".join(statements))
     return statements
