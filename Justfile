@@ -376,7 +376,9 @@ ci base_image=env("BASE_IMAGE", "python:3.11-slim-bookworm"):
     just deploy-lint
     just lint-workflows
     just test
-    BASE_IMAGE={{quote(base_image)}} just test-in-container
+    # The test image's own tiers: its Python and packages against PostgreSQL and Redis (the
+    # end-to-end tier ran above, against the same code).
+    BASE_IMAGE={{quote(base_image)}} just test-in-container tests/unit tests/integration
     echo "CI passed image $("$engine" image inspect --format '{{{{.Id}}' "$image")"
     # CI's signed word, which `just deploy` asks for (docs/deploy.md, "What CI passed").
     if [[ -n ${AGROBRIDGE_CI_SIGNING_KEY:-} ]]; then
