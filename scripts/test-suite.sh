@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test-suite.sh - the whole suite, as `just test` runs it without arguments: every tier but
 # the deploy tier first, then the deploy tier's three sites side by side (they share no host,
-# network, port or image tag, and mostly wait on SSH and on booting hosts). Each site's output
-# goes to build/test-logs/ and is printed when it ends. AGROBRIDGE_DEPLOY_TIER=0 leaves the
+# network, port or image tag). Each site's output
+# goes to build/test-logs/ and is printed when it ends, with what each passed test printed (its
+# measurements: requests sent and failed, times). AGROBRIDGE_DEPLOY_TIER=0 leaves the
 # deploy tier out. Exits non-zero when any part fails.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -33,7 +34,7 @@ declare -A parts=(
 declare -A pids=()
 for part in "${!parts[@]}"; do
   # shellcheck disable=SC2086 # the list of test files splits on purpose
-  uv run --frozen pytest ${parts[$part]} >"$logs/deploy-$part.log" 2>&1 &
+  uv run --frozen pytest -rP ${parts[$part]} >"$logs/deploy-$part.log" 2>&1 &
   pids[$part]=$!
   echo "deploy tier, $part: running (log: $logs/deploy-$part.log)"
 done
