@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # test-suite.sh - the whole suite, as `just test` runs it without arguments: every tier but
 # the deploy tier first, then the deploy tier's three sites side by side (they share no host,
-# network, port or image tag). Each site's output
-# goes to build/test-logs/ and is printed when it ends, with what each passed test printed (its
-# measurements: requests sent and failed, times). AGROBRIDGE_DEPLOY_TIER=0 leaves the
-# deploy tier out. Exits non-zero when any part fails.
+# network, port or image tag). Each site's output goes to build/test-logs/ and is printed when
+# it ends, with what each passed test printed (its measurements: requests sent and failed,
+# times). AGROBRIDGE_DEPLOY_TIER=0 leaves the deploy tier out. Exits non-zero when any part
+# fails.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
