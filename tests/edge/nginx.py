@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,9 +58,21 @@ class Site:
         prefix = [nginx_binary() or "nginx", "-p", f"{self.prefix}/", "-c", str(self.conf)]
         return [*prefix, "-e", str(self.error_log), *args]
 
-    def access_log(self) -> list[dict[str, Any]]:
-        lines = (self.prefix / "logs" / "access.log").read_text().splitlines()
-        return [json.loads(line) for line in lines if line.strip()]
+    def access_log(
+        self, expect: int = 0, where: Callable[[dict[str, Any]], bool] = lambda entry: True
+    ) -> list[dict[str, Any]]:
+        """The entries `where` picks, once there are at least `expect` of them: nginx writes a
+        request's line after sending its response, so a client may read before it is there."""
+        entries: list[dict[str, Any]] = []
+
+        def enough() -> bool:
+            nonlocal entries
+            lines = (self.prefix / "logs" / "access.log").read_text().splitlines()
+            entries = [e for e in (json.loads(line) for line in lines if line.strip()) if where(e)]
+            return len(entries) >= expect
+
+        wait_until(enough, seconds=10)
+        return entries
 
 
 def nginx_binary() -> str | None:
