@@ -1,11 +1,15 @@
+from typing import Any
+
 from api.infrastructure.db.config import Limits, tortoise_config
 
 URL = "postgres://api:secret@db.internal:6432/agrobridge?sslmode=require"
 LIMITS = Limits(acquire=3, statement=5, lock=2)
 
 
-def credentials(**options) -> dict:
-    return tortoise_config(URL, 1, 10, LIMITS, **options)["connections"]["default"]["credentials"]
+def credentials(pooled: bool = False) -> dict[str, Any]:
+    config = tortoise_config(URL, 1, 10, LIMITS, pooled=pooled)
+    found: dict[str, Any] = config["connections"]["default"]["credentials"]
+    return found
 
 
 def test_a_direct_connection_sends_its_timeouts_and_keeps_prepared_statements():
