@@ -53,9 +53,10 @@ def test_the_worker_follows_a_rollback_and_stops_gracefully(site: Site, images):
     try:
         assert live_image(site) == images["next"]
         assert_worker_runs(site, images["next"])
-        # SIGTERM: the old worker finished its work and closed its connections before the new one.
-        log = journal(site)
-        assert re.search(r"webhook worker stopped[\s\S]*webhook worker started", log), log
+        # SIGTERM: the old worker finished its work and closed its connections before the new
+        # one started (which logs so once it has connected: a moment after its unit is active).
+        handed_over = re.compile(r"webhook worker stopped[\s\S]*webhook worker started")
+        assert wait_until(lambda: handed_over.search(journal(site)) is not None), journal(site)
     finally:
         back = site.just("rollback", "staging", images["good"])
         assert back.returncode == 0, back.stdout[-5000:] + back.stderr[-2000:]
