@@ -57,10 +57,15 @@ def running_pebble(workdir: Path, ca: Issued, listen: str, host_address: str) ->
         stack.enter_context(_process(pebble, workdir / "pebble.log", PEBBLE_ENV))
         tls = ssl.create_default_context(cafile=str(ca.cert))
         directory = f"https://{listen}:{api_port}/dir"
+        roots = f"https://127.0.0.1:{management_port}/roots/0"
+        # pebble opens its two listeners one after the other: wait for both.
         _wait(
-            lambda: httpx.get(directory, verify=tls, timeout=2).is_success, workdir / "pebble.log"
+            lambda: all(
+                httpx.get(url, verify=tls, timeout=2).is_success for url in (directory, roots)
+            ),
+            workdir / "pebble.log",
         )
-        root = httpx.get(f"https://127.0.0.1:{management_port}/roots/0", verify=tls, timeout=10)
+        root = httpx.get(roots, verify=tls, timeout=10)
         root.raise_for_status()
         issuing_root = workdir / "issuing-root.pem"
         issuing_root.write_text(root.text)

@@ -100,9 +100,13 @@ def _process(
 
 
 def _wait_for_directory(pebble: Pebble, log: Path) -> None:
+    # pebble opens its ACME and management listeners one after the other: wait for both.
+    urls = (pebble.directory_url, f"{pebble.management_url}/roots/0")
+
     def serving() -> bool:
         try:
-            return httpx.get(pebble.directory_url, verify=pebble.client_tls(), timeout=2).is_success
+            tls = pebble.client_tls()
+            return all(httpx.get(url, verify=tls, timeout=2).is_success for url in urls)
         except httpx.TransportError:
             return False
 
