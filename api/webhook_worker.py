@@ -60,9 +60,7 @@ async def run_worker(settings: Settings) -> None:
     # Few connections: claims and outcomes are short statements.
     pool = min(settings.db_pool_max, 4)
     await Tortoise.init(
-        config=tortoise_config(
-            settings.database_url.get_secret_value(), 1, pool, limits, pooled=settings.pooled
-        ),
+        config=tortoise_config(settings.database_url.get_secret_value(), 1, pool, limits),
         _enable_global_fallback=True,
     )
     metrics = WebhookMetrics()
@@ -81,13 +79,8 @@ async def run_worker(settings: Settings) -> None:
         poll_seconds=settings.webhook_poll_seconds,
     )
     wake = asyncio.Event()
-    listener = None
-    if (url := settings.listen_url) is None:
-        logger.info(
-            "webhook worker polls only: the database URL is pooled and no listen URL is set"
-        )
-    else:
-        listener = await listen(url, wake, settings.db_acquire_timeout_seconds)
+    url = settings.database_url.get_secret_value()
+    listener = await listen(url, wake, settings.db_acquire_timeout_seconds)
     logger.info("webhook worker started ({} at a time)", policy.concurrency)
     try:
         await DeliveryWorker(queue, dispatcher, policy, metrics).run(stop, wake)
@@ -101,8 +94,7 @@ async def run_worker(settings: Settings) -> None:
 
 async def queue_report(settings: Settings) -> dict[str, object]:
     """What `just webhooks-queue` prints: the queue's totals and the endpoints it waits on."""
-    url = settings.database_url.get_secret_value()
-    await Tortoise.init(config=tortoise_config(url, 1, 1, pooled=settings.pooled))
+    await Tortoise.init(config=tortoise_config(settings.database_url.get_secret_value(), 1, 1))
     try:
         queue = PgDeliveryQueue()
         endpoints = [

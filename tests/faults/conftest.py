@@ -13,15 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
 import pytest
 
-from api.infrastructure.db.config import Limits, session_settings
 from tests.e2e.conftest import PASSWORD, batch_body, server_env
-from tests.support.pgbouncer import bouncer_url, pgbouncer
 from tests.support.server import RunningServer, api_server, free_port, run_module
 
 pytestmark = pytest.mark.faults
@@ -38,15 +35,6 @@ LIMITS = {
     "AGROBRIDGE_LOG_STDOUT": "true",
 }
 
-# What the API would send to PostgreSQL itself with LIMITS, were it not pooled.
-SESSION = session_settings(
-    Limits(
-        acquire=float(LIMITS["AGROBRIDGE_DB_ACQUIRE_TIMEOUT_SECONDS"]),
-        statement=float(LIMITS["AGROBRIDGE_DB_STATEMENT_TIMEOUT_SECONDS"]),
-        lock=float(LIMITS["AGROBRIDGE_DB_LOCK_TIMEOUT_SECONDS"]),
-    )
-)
-
 
 @dataclass
 class Stack:
@@ -56,8 +44,7 @@ class Stack:
     pg_port: int
     redis_port: int
     database_url: str = ""  # the cluster's admin: migrations and diagnostics
-    api_url: str = ""  # the API's own role, through PgBouncer
-    direct_api_url: str = ""  # the same role, straight to PostgreSQL
+    api_url: str = ""  # the API's own role
     redis_url: str = ""
 
     def services(self, command: str) -> str:
@@ -189,23 +176,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             {"DATABASE_URL": running.database_url, "AGROBRIDGE_DB_RUNTIME_ROLE": "agrobridge_api"},
         )
         assert migrated.returncode == 0, migrated.stderr
-        # The API reaches PostgreSQL through PgBouncer, as on a provisioned host, whose server
-        # connections start with the timeouts that a pooled connection cannot send.
-        users = {"agrobridge_api": urlsplit(running.api_url).password or ""}
-        with pgbouncer(
-            folder / "pgbouncer", running.pg_port, "agrobridge", users, settings=SESSION
-        ) as port:
-            running.direct_api_url = running.api_url
-            running.api_url = bouncer_url(running.api_url, port)
-            yield running
+        yield running
     finally:
         running.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def fault_env(stack: Stack, signing_key: Path, **extra: str) -> dict[str, str]:
-    pooled = {"AGROBRIDGE_DB_POOLER": "pgbouncer"}
-    return {**server_env(stack.api_url, stack.redis_url, signing_key), **LIMITS, **pooled, **extra}
+    return {**server_env(stack.api_url, stack.redis_url, signing_key), **LIMITS, **extra}
 
 
 @pytest.fixture(scope="module")
