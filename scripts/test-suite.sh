@@ -1,19 +1,17 @@
 #!/usr/bin/env bash
-# test-suite.sh - the whole suite, as `just test` runs it without arguments: the deploy tier's
-# three sites (they share no host, network, port or image tag) and every other tier, all side
-# by side. The sites mostly wait on Ansible and their hosts while the other tiers mostly wait on
-# servers, so together they take about as long as the longest of them alone. Each site's output
-# goes to build/test-logs/ and is printed when it ends, with what each passed test printed
-# (its measurements: requests sent and failed, times). AGROBRIDGE_DEPLOY_TIER=0 leaves the
-# deploy tier out. Exits non-zero when any part fails.
+# test-suite.sh - the whole suite, as `just test` runs it without arguments: every tier but
+# the deploy tier first, then the deploy tier's three sites side by side (they share no host,
+# network, port or image tag). Each site's output goes to build/test-logs/ and is printed when
+# it ends, with what each passed test printed (its measurements: requests sent and failed,
+# times). AGROBRIDGE_DEPLOY_TIER=0 leaves the deploy tier out. Exits non-zero when any part
+# fails.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 logs=build/test-logs
 status=0
-if [[ ${AGROBRIDGE_DEPLOY_TIER:-1} == 0 ]]; then
-  exec uv run --frozen pytest tests --ignore=tests/deploy
-fi
+uv run --frozen pytest tests --ignore=tests/deploy || status=$?
+[[ ${AGROBRIDGE_DEPLOY_TIER:-1} == 0 ]] && exit "$status"
 
 # What every site would otherwise build for itself: the hosts' image, and the release image unless
 # one is given.
@@ -40,8 +38,6 @@ for part in "${!parts[@]}"; do
   pids[$part]=$!
   echo "deploy tier, $part: running (log: $logs/deploy-$part.log)"
 done
-uv run --frozen pytest tests --ignore=tests/deploy || status=$?
-
 for part in "${!pids[@]}"; do
   code=0
   wait "${pids[$part]}" || code=$?
