@@ -67,6 +67,7 @@ async def build_services(settings: Settings) -> Services:
             settings.db_pool_min,
             settings.db_pool_max,
             limits,
+            pooled=settings.pooled,
         ),
         _enable_global_fallback=True,
     )
@@ -142,7 +143,8 @@ async def build_services(settings: Settings) -> Services:
 async def build_registration(settings: DatabaseSettings) -> Registration:
     """What `python -m api create-user` needs: the database and the registration use case,
     with the API's password rules and hasher; no Redis, no signing key."""
-    await Tortoise.init(config=tortoise_config(settings.database_url.get_secret_value(), 1, 1))
+    url = settings.database_url.get_secret_value()
+    await Tortoise.init(config=tortoise_config(url, 1, 1, pooled=settings.pooled))
     return Registration(
         users=PgUsers(),
         hasher=Argon2Hasher(threads=HASHING_THREADS),

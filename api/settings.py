@@ -58,6 +58,12 @@ class DatabaseSettings(BaseSettings):
     db_pool_reserved_for_reads: int = Field(2, ge=0)
     # The API's own database role: `migrate`, run as the tables' owner, grants it its rights.
     db_runtime_role: str | None = None
+    # "pgbouncer": AGROBRIDGE_DATABASE_URL names PgBouncer in transaction mode (docs/production.md,
+    # "Connection pooling"): no prepared statements kept, no session settings sent.
+    db_pooler: Literal["none", "pgbouncer"] = "none"
+    # A direct connection to PostgreSQL for what transaction pooling cannot pass on: the webhook
+    # worker's LISTEN. Unset behind PgBouncer, the worker polls.
+    database_listen_url: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -71,6 +77,22 @@ class DatabaseSettings(BaseSettings):
                 " more than once"
             )
         return url
+
+    @field_validator("database_listen_url", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, url: object) -> object:
+        return None if url == "" else url
+
+    @property
+    def pooled(self) -> bool:
+        return self.db_pooler == "pgbouncer"
+
+    @property
+    def listen_url(self) -> str | None:
+        """Where LISTEN works: the listen URL, else the database URL unless it is pooled."""
+        if self.database_listen_url is not None:
+            return self.database_listen_url.get_secret_value()
+        return None if self.pooled else self.database_url.get_secret_value()
 
 
 class Settings(DatabaseSettings):
@@ -250,12 +272,11 @@ class Settings(DatabaseSettings):
     def _refuse_unsafe_production(self) -> Self:
         if self.env not in (Environment.STAGING, Environment.PRODUCTION):
             return self
-        password = urlsplit(self.database_url.get_secret_value()).password or ""
-        if _is_weak(password):
-            raise ValueError(
-                "AGROBRIDGE_DATABASE_URL: a missing or default database password is refused "
-                f"in {self.env.value}"
-            )
+        for name, url in self._database_urls():
+            if _is_weak(urlsplit(url.get_secret_value()).password or ""):
+                raise ValueError(
+                    f"{name}: a missing or default database password is refused in {self.env.value}"
+                )
         if self.env == Environment.PRODUCTION:
             self._refuse_plain_transports()
         if not self.jwt_private_key_file.is_file():
@@ -271,9 +292,19 @@ class Settings(DatabaseSettings):
             raise ValueError(f"AGROBRIDGE_PUBLIC_BASE_URL: {problem} in production")
         return self
 
+    def _database_urls(self) -> list[tuple[str, SecretStr]]:
+        urls = [("AGROBRIDGE_DATABASE_URL", self.database_url)]
+        if self.database_listen_url is not None:
+            urls.append(("AGROBRIDGE_DATABASE_LISTEN_URL", self.database_listen_url))
+        return urls
+
     def _refuse_plain_transports(self) -> None:
-        if problem := _database_transport_problem(self.database_url, self.db_allow_unix_socket):
-            raise ValueError(f"AGROBRIDGE_DATABASE_URL: {problem} in production")
+        for name, url in self._database_urls():
+            # PgBouncer beside the API: loopback never leaves the host, and PgBouncer goes on
+            # to PostgreSQL over TLS (roles/pgbouncer).
+            local = self.pooled and name == "AGROBRIDGE_DATABASE_URL"
+            if problem := _database_transport_problem(url, self.db_allow_unix_socket, local):
+                raise ValueError(f"{name}: {problem} in production")
         if not urlsplit(self.redis_url.get_secret_value()).password:
             raise ValueError(
                 "AGROBRIDGE_REDIS_URL: a Redis URL without a password is refused in production"
@@ -322,10 +353,21 @@ def _is_loopback(host: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
-def _database_transport_problem(url: SecretStr, allow_unix_socket: bool) -> str | None:
+def _is_loopback_address(host: str) -> bool:
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _database_transport_problem(
+    url: SecretStr, allow_unix_socket: bool, allow_loopback: bool = False
+) -> str | None:
     parts = urlsplit(url.get_secret_value())
     query = parse_qs(parts.query)
     host = (query.get("host") or [parts.hostname or ""])[0]
+    if allow_loopback and _is_loopback_address(host):
+        return None
     if host.startswith("/"):
         if allow_unix_socket:
             return None

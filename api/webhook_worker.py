@@ -60,7 +60,9 @@ async def run_worker(settings: Settings) -> None:
     # Few connections: claims and outcomes are short statements.
     pool = min(settings.db_pool_max, 4)
     await Tortoise.init(
-        config=tortoise_config(settings.database_url.get_secret_value(), 1, pool, limits),
+        config=tortoise_config(
+            settings.database_url.get_secret_value(), 1, pool, limits, pooled=settings.pooled
+        ),
         _enable_global_fallback=True,
     )
     metrics = WebhookMetrics()
@@ -79,8 +81,13 @@ async def run_worker(settings: Settings) -> None:
         poll_seconds=settings.webhook_poll_seconds,
     )
     wake = asyncio.Event()
-    url = settings.database_url.get_secret_value()
-    listener = await listen(url, wake, settings.db_acquire_timeout_seconds)
+    listener = None
+    if (url := settings.listen_url) is None:
+        logger.info(
+            "webhook worker polls only: the database URL is pooled and no listen URL is set"
+        )
+    else:
+        listener = await listen(url, wake, settings.db_acquire_timeout_seconds)
     logger.info("webhook worker started ({} at a time)", policy.concurrency)
     try:
         await DeliveryWorker(queue, dispatcher, policy, metrics).run(stop, wake)
@@ -94,7 +101,8 @@ async def run_worker(settings: Settings) -> None:
 
 async def queue_report(settings: Settings) -> dict[str, object]:
     """What `just webhooks-queue` prints: the queue's totals and the endpoints it waits on."""
-    await Tortoise.init(config=tortoise_config(settings.database_url.get_secret_value(), 1, 1))
+    url = settings.database_url.get_secret_value()
+    await Tortoise.init(config=tortoise_config(url, 1, 1, pooled=settings.pooled))
     try:
         queue = PgDeliveryQueue()
         endpoints = [

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # install-test-deps.sh - install, from Debian's packages, the real servers and tools the test
-# suite drives: PostgreSQL and Redis (local test servers), nginx, pebble and curl (edge),
-# Prometheus, Alertmanager and the blackbox exporter (monitoring), shellcheck, Nix to parse
-# flake.nix, Chromium (the /verify page at a phone viewport, tests/browser), podman's DNS plugin
-# so compose services find each other, and the SSH client the deploy tier reaches its test
-# hosts with (Ansible itself comes from uv.lock). Needs root.
+# suite drives: PostgreSQL, PgBouncer and Redis (local test servers), nginx, pebble and curl
+# (edge), Prometheus, Alertmanager and the blackbox exporter (monitoring), shellcheck, Nix to
+# parse flake.nix, Chromium (the /verify page at a phone viewport, tests/browser), podman's DNS
+# plugin so compose services find each other, and the SSH client the deploy tier reaches its
+# test hosts with (Ansible itself comes from uv.lock). Needs root.
 set -euo pipefail
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
@@ -14,7 +14,7 @@ fi
 [[ $EUID == 0 ]] || { echo "${0##*/}: run as root (sudo)" >&2; exit 1; }
 
 packages=(
-  postgresql redis-server
+  postgresql pgbouncer redis-server
   nginx pebble curl openssl
   prometheus prometheus-alertmanager prometheus-blackbox-exporter
   shellcheck nix-bin

@@ -306,12 +306,12 @@ def test_production_refuses_an_image_staging_did_not_release(site: Site, images)
 
 
 def psql_as_api(site: Site, sql: str, sslmode: str = "require") -> subprocess.CompletedProcess[str]:
-    """psql with the API's own credentials (from its secret file on the host, whose own
-    sslmode is replaced by the one asked for)."""
+    """psql with the API's own credentials straight to PostgreSQL (from the webhook worker's
+    direct URL on the host, whose own sslmode is replaced by the one asked for)."""
     return host_shell(
         site.host,
         f"PGSSLMODE={sslmode} psql -Xv ON_ERROR_STOP=1 "
-        "\"$(sed 's/[?]sslmode=.*//' /etc/agrobridge/secrets/AGROBRIDGE_DATABASE_URL)\" "
+        "\"$(sed 's/[?]sslmode=.*//' /etc/agrobridge/secrets/AGROBRIDGE_DATABASE_LISTEN_URL)\" "
         f'-c "{sql}"',
     )
 
@@ -380,6 +380,32 @@ def test_the_api_connects_to_postgresql_with_tls(site: Site):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().startswith("t|"), done.stdout
     assert "f|" not in done.stdout, done.stdout
+
+
+def test_the_api_goes_through_pgbouncer_whose_sessions_keep_the_apis_timeouts(site: Site):
+    pooled = "$(cat /etc/agrobridge/secrets/AGROBRIDGE_DATABASE_URL)"
+    shown = host_shell(
+        site.host, f'psql -XtA "{pooled}" -c "SHOW statement_timeout" -c "SHOW lock_timeout"'
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert ":6432/" in host_shell(site.host, f'echo "{pooled}"').stdout
+    assert shown.stdout.split() == ["5s", "2s"]
+
+
+def test_the_api_answers_503_while_pgbouncer_is_down_and_recovers_by_itself(site: Site):
+    url = f"http://127.0.0.1:{upstream_port(site)}/api/v1/health/ready"
+
+    def ready() -> str:
+        shown = host_shell(site.host, f"curl -s -o /dev/null -w '%{{http_code}}' {url}")
+        return shown.stdout
+
+    assert ready() == "200"
+    host_shell(site.host, "systemctl stop pgbouncer")
+    try:
+        assert wait_until(lambda: ready() == "503", seconds=30)
+    finally:
+        host_shell(site.host, "systemctl start pgbouncer")
+    assert wait_until(lambda: ready() == "200", seconds=60)
 
 
 def test_redis_refuses_an_unauthenticated_client(site: Site):

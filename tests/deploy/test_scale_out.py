@@ -115,8 +115,13 @@ def test_a_first_deploy_releases_every_app_host(site: ScaledSite, images):
 
 def test_the_api_reaches_postgresql_and_redis_over_verified_tls(site: ScaledSite):
     for name in APPS:
-        env = host_shell(site.hosts[name], "cat /etc/agrobridge/secrets/AGROBRIDGE_DATABASE_URL")
-        assert "sslmode=verify-full" in env.stdout
+        # The releases go through PgBouncer on their host, which verifies the database server
+        # as the webhook worker's direct connection does.
+        direct = "cat /etc/agrobridge/secrets/AGROBRIDGE_DATABASE_LISTEN_URL"
+        assert "sslmode=verify-full" in host_shell(site.hosts[name], direct).stdout
+        bouncer = host_shell(site.hosts[name], "cat /etc/pgbouncer/pgbouncer.ini").stdout
+        assert "server_tls_sslmode = verify-full" in bouncer
+        assert "server_tls_ca_file = " in bouncer
         redis = host_shell(site.hosts[name], "cat /etc/agrobridge/secrets/AGROBRIDGE_REDIS_URL")
         assert redis.stdout.startswith("rediss://"), "Redis is not reached over TLS"
         assert "ssl_ca_certs=" in redis.stdout

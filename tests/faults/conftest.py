@@ -13,12 +13,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
 import pytest
 
+from api.infrastructure.db.config import Limits, session_settings
 from tests.e2e.conftest import PASSWORD, batch_body, server_env
+from tests.support.pgbouncer import bouncer_url, pgbouncer
 from tests.support.server import RunningServer, api_server, free_port, run_module
 
 pytestmark = pytest.mark.faults
@@ -35,6 +38,15 @@ LIMITS = {
     "AGROBRIDGE_LOG_STDOUT": "true",
 }
 
+# What the API would send to PostgreSQL itself with LIMITS, were it not pooled.
+SESSION = session_settings(
+    Limits(
+        acquire=float(LIMITS["AGROBRIDGE_DB_ACQUIRE_TIMEOUT_SECONDS"]),
+        statement=float(LIMITS["AGROBRIDGE_DB_STATEMENT_TIMEOUT_SECONDS"]),
+        lock=float(LIMITS["AGROBRIDGE_DB_LOCK_TIMEOUT_SECONDS"]),
+    )
+)
+
 
 @dataclass
 class Stack:
@@ -44,8 +56,16 @@ class Stack:
     pg_port: int
     redis_port: int
     database_url: str = ""  # the cluster's admin: migrations and diagnostics
-    api_url: str = ""  # the API's own role
+    direct_api_url: str = ""  # the API's own role, straight to PostgreSQL
     redis_url: str = ""
+    bouncer_port: int | None = None  # PgBouncer in front of PostgreSQL, once it runs
+
+    @property
+    def api_url(self) -> str:
+        """The API's own role, through PgBouncer once it runs, as on a provisioned host."""
+        if self.bouncer_port is None:
+            return self.direct_api_url
+        return bouncer_url(self.direct_api_url, self.bouncer_port)
 
     def services(self, command: str) -> str:
         done = subprocess.run(
@@ -73,7 +93,7 @@ class Stack:
             if line.startswith("export ")
         )
         self.database_url, self.redis_url = env["DATABASE_URL"], env["REDIS_URL"]
-        self.api_url = env["API_DATABASE_URL"]
+        self.direct_api_url = env["API_DATABASE_URL"]
 
     def postgres_pids(self) -> list[int]:
         postmaster = int((self.folder / "postgres" / "postmaster.pid").read_text().split()[0])
@@ -176,14 +196,22 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             {"DATABASE_URL": running.database_url, "AGROBRIDGE_DB_RUNTIME_ROLE": "agrobridge_api"},
         )
         assert migrated.returncode == 0, migrated.stderr
-        yield running
+        # The API reaches PostgreSQL through PgBouncer, as on a provisioned host, whose server
+        # connections start with the timeouts that a pooled connection cannot send.
+        users = {"agrobridge_api": urlsplit(running.direct_api_url).password or ""}
+        with pgbouncer(
+            folder / "pgbouncer", running.pg_port, "agrobridge", users, settings=SESSION
+        ) as port:
+            running.bouncer_port = port
+            yield running
     finally:
         running.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def fault_env(stack: Stack, signing_key: Path, **extra: str) -> dict[str, str]:
-    return {**server_env(stack.api_url, stack.redis_url, signing_key), **LIMITS, **extra}
+    pooled = {"AGROBRIDGE_DB_POOLER": "pgbouncer"}
+    return {**server_env(stack.api_url, stack.redis_url, signing_key), **LIMITS, **pooled, **extra}
 
 
 @pytest.fixture(scope="module")

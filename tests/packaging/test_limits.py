@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from api.app import server_limits
+from api.infrastructure.db.config import Limits, session_settings
 from api.settings import Settings
 from tests.edge.render import TEMPLATES, render
 from tests.support.limits import (
@@ -29,6 +30,7 @@ from tests.support.limits import (
     load_yaml,
     nginx_limit_values,
     rendered_api_env,
+    rendered_pgbouncer_ini,
 )
 
 SITES = ("conf.d/agrobridge.conf", "conf.d/agrobridge-backend.conf")
@@ -130,6 +132,20 @@ def test_the_apis_own_defaults_are_the_deployments_limits(
     for variable in API_LIMIT_VARIABLES:
         monkeypatch.delenv(variable)
     assert server_limits(Settings()) == api
+
+
+def test_pgbouncer_starts_the_apis_server_sessions_with_the_apis_own_timeouts():
+    """Pooled, the API sends no session settings: PgBouncer's connect_query must set what the
+    API would have sent (api/infrastructure/db/config.py), from the releases' settings."""
+    env = rendered_api_env()
+    assert env["AGROBRIDGE_DB_POOLER"] == "pgbouncer"
+    api = Limits(
+        acquire=1,
+        statement=float(env["AGROBRIDGE_DB_STATEMENT_TIMEOUT_SECONDS"]),
+        lock=float(env["AGROBRIDGE_DB_LOCK_TIMEOUT_SECONDS"]),
+    )
+    (query,) = re.findall(r"connect_query='([^']*)'", rendered_pgbouncer_ini())
+    assert dict(re.findall(r"SET (\w+) = (\d+)", query)) == session_settings(api)
 
 
 def test_the_limits_are_plain_numbers_the_edge_tests_can_read():

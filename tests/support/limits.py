@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LIMITS_FILE = ROOT / "ansible" / "playbooks" / "group_vars" / "all" / "limits.yml"
 NGINX_ROLE = ROOT / "ansible" / "roles" / "nginx"
 API_ROLE = ROOT / "ansible" / "roles" / "api"
+PGBOUNCER_ROLE = ROOT / "ansible" / "roles" / "pgbouncer"
 NGINX_TEMPLATE_TASK = "Ensure the nginx configuration is rendered from nginx/"
 # The nginx/ placeholders the limits feed.
 LIMIT_PLACEHOLDERS = (
@@ -77,6 +78,23 @@ def api_limit_env() -> dict[str, str]:
     """The API's timeouts and body limit as a release gets them."""
     rendered = rendered_api_env()
     return {name: rendered[name] for name in API_LIMIT_VARIABLES}
+
+
+def rendered_pgbouncer_ini() -> str:
+    """PgBouncer's settings (pgbouncer role, templates/pgbouncer.ini.j2) with the defaults; the
+    database's address and name are placeholders."""
+    context = {
+        **load_yaml(PGBOUNCER_ROLE / "defaults" / "main.yml"),
+        **limits(),
+        "api_database_name": "agrobridge",
+        "api_database_host": "db.internal",
+        "api_database_port": 5432,
+        "api_database_sslmode": "require",
+        "api_database_ca_file": "",
+        "ansible_managed": "rendered by the tests",
+    }
+    template = (PGBOUNCER_ROLE / "templates" / "pgbouncer.ini.j2").read_text()
+    return _jinja().from_string(template).render(context)
 
 
 def _jinja() -> jinja2.Environment:

@@ -341,3 +341,56 @@ def test_production_refuses_an_smtp_login_without_starttls(monkeypatch, base_env
     assert "smtp-pw-5521" not in repr(settings)
     assert settings.smtp_password is not None
     assert settings.smtp_password.get_secret_value() == "smtp-pw-5521"
+
+
+def test_production_refuses_a_listen_url_without_tls_or_with_a_weak_password(monkeypatch, base_env):
+    monkeypatch.setenv("AGROBRIDGE_ENV", "production")
+    monkeypatch.setenv("AGROBRIDGE_DB_POOLER", "pgbouncer")
+    for url, problem in [
+        (f"postgres://agrobridge:{STRONG}@db.internal/agrobridge", "TLS is required"),
+        ("postgres://agrobridge:changeme@db.internal/agrobridge?sslmode=require", "default"),
+    ]:
+        monkeypatch.setenv("AGROBRIDGE_DATABASE_LISTEN_URL", url)
+        with pytest.raises(ValidationError) as caught:
+            Settings()
+        assert "AGROBRIDGE_DATABASE_LISTEN_URL" in str(caught.value)
+        assert problem in str(caught.value)
+
+
+def test_behind_pgbouncer_only_a_listen_url_is_listened_on(monkeypatch, base_env):
+    assert Settings().listen_url == STRONG_URL
+    monkeypatch.setenv("AGROBRIDGE_DB_POOLER", "pgbouncer")
+    assert Settings().pooled
+    assert Settings().listen_url is None
+    direct = STRONG_URL.replace("db.internal:5432", "db.internal:5433")
+    monkeypatch.setenv("AGROBRIDGE_DATABASE_LISTEN_URL", direct)
+    assert Settings().listen_url == direct
+
+
+def test_an_unknown_pooler_is_refused(monkeypatch, base_env):
+    monkeypatch.setenv("AGROBRIDGE_DB_POOLER", "pgpool")
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    assert "db_pooler" in str(caught.value)
+
+
+def test_production_takes_plain_loopback_to_pgbouncer_only(monkeypatch, base_env):
+    monkeypatch.setenv("AGROBRIDGE_ENV", "production")
+    loopback = f"postgres://agrobridge:{STRONG}@127.0.0.1:6432/agrobridge"
+    monkeypatch.setenv("AGROBRIDGE_DATABASE_URL", loopback)
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    assert "TLS is required" in str(caught.value)
+
+    monkeypatch.setenv("AGROBRIDGE_DB_POOLER", "pgbouncer")
+    assert Settings().pooled
+    for host in ("localhost", "db.internal", "10.0.0.5"):
+        monkeypatch.setenv("AGROBRIDGE_DATABASE_URL", loopback.replace("127.0.0.1", host))
+        with pytest.raises(ValidationError):
+            Settings()
+
+
+def test_an_empty_listen_url_means_none(monkeypatch, base_env):
+    monkeypatch.setenv("AGROBRIDGE_ENV", "production")
+    monkeypatch.setenv("AGROBRIDGE_DATABASE_LISTEN_URL", "")
+    assert Settings().database_listen_url is None

@@ -26,6 +26,16 @@ async def _keep_session(_connection: object) -> None:
     transaction before this runs.)"""
 
 
+def session_settings(limits: Limits) -> dict[str, str]:
+    """The server-side bounds of the API's sessions, in PostgreSQL's units (milliseconds)."""
+    return {
+        "statement_timeout": str(int(limits.statement * 1000)),
+        "lock_timeout": str(int(limits.lock * 1000)),
+        # A backstop: a session left open in a transaction is closed by the server.
+        "idle_in_transaction_session_timeout": str(int(limits.statement * 4000)),
+    }
+
+
 def _split_sslmode(database_url: str) -> tuple[str, str | None]:
     """libpq's `sslmode` is not Tortoise's: take it out and hand it to asyncpg as `ssl`."""
     parts = urlsplit(database_url)
@@ -36,8 +46,18 @@ def _split_sslmode(database_url: str) -> tuple[str, str | None]:
 
 
 def tortoise_config(
-    database_url: str, pool_min: int = 1, pool_max: int = 10, limits: Limits | None = None
+    database_url: str,
+    pool_min: int = 1,
+    pool_max: int = 10,
+    limits: Limits | None = None,
+    *,
+    pooled: bool = False,
 ) -> dict[str, Any]:
+    """`pooled`: the URL names PgBouncer in transaction mode, where consecutive transactions of
+    one client connection may run on different server connections. asyncpg then keeps no
+    prepared statements (an unnamed one lives within its own transaction), and no session
+    settings are sent: PgBouncer cannot carry them, so the timeouts are the API role's own
+    defaults (`ALTER ROLE ... SET`, which provisioning sets from the same values)."""
     from tortoise.backends.base.config_generator import expand_db_url
 
     url, sslmode = _split_sslmode(database_url)
@@ -47,6 +67,8 @@ def tortoise_config(
     credentials.update(minsize=pool_min, maxsize=pool_max, reset=_keep_session)
     if sslmode is not None:
         credentials["ssl"] = sslmode
+    if pooled:
+        credentials["statement_cache_size"] = 0
     if limits is not None:
         credentials.update(
             acquire_timeout=limits.acquire,
@@ -54,14 +76,12 @@ def tortoise_config(
             # The client gives up a little after the server would, so that a live server's
             # own error (clearer, and the session stays usable) normally comes first.
             command_timeout=limits.statement + 1,
-            server_settings={
-                **credentials.get("server_settings", {}),
-                "statement_timeout": str(int(limits.statement * 1000)),
-                "lock_timeout": str(int(limits.lock * 1000)),
-                # A backstop: a session left open in a transaction is closed by the server.
-                "idle_in_transaction_session_timeout": str(int(limits.statement * 4000)),
-            },
         )
+        if not pooled:
+            credentials["server_settings"] = {
+                **credentials.get("server_settings", {}),
+                **session_settings(limits),
+            }
     return {
         "connections": {"default": connection},
         "apps": {
