@@ -390,6 +390,15 @@ ci base_image=env("BASE_IMAGE", "python:3.11-slim-bookworm"):
 seed-scale lots *args: sync
     uv run --frozen python -m tests.bench.seed_scale {{lots}} {{args}}
 
+# How long a big migration holds the API's writes: a plain CREATE INDEX and migration 13 (CONCURRENTLY) on N lots under writes, on local servers under .data/scale (tests/bench/online_migration.py)
+[group('performance')]
+bench-migration *args: sync
+    #!/usr/bin/env bash
+    set -euo pipefail
+    scripts/dev-services.sh start .data/scale
+    eval "$(scripts/dev-services.sh env .data/scale)"
+    uv run --frozen python -m tests.bench.online_migration --database-url "$DATABASE_URL" {{args}}
+
 # The hot reads' median and P99 and their plans at 0, 100k and 300k lots (or --sizes), on local servers under .data/scale; writes docs/benchmarks.md, docs/bench-scale.svg and .json
 [group('performance')]
 bench-scale *args: sync
