@@ -23,7 +23,8 @@ from api.domain.audit import RequestContext
 from api.domain.errors import Conflict, ValidationFailed
 from api.domain.users import Role, User
 from api.infrastructure.db.grants import RuntimeRoleError
-from api.infrastructure.db.migrate import upgrade
+from api.infrastructure.db.migrate import make_partitions, upgrade
+from api.infrastructure.db.partitions import MONTHS_AHEAD
 from api.infrastructure.patches import (
     BoundedReadProtocol,
     check_versions,
@@ -145,6 +146,15 @@ def migrate(_: argparse.Namespace) -> None:
         print("no AGROBRIDGE_DB_RUNTIME_ROLE: granted nothing (the API would need the owner)")
 
 
+def partitions(args: argparse.Namespace) -> None:
+    url = load_database_settings().database_url.get_secret_value()
+    try:
+        made = asyncio.run(make_partitions(url, args.months))
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from None
+    print("made: " + (", ".join(made) if made else f"nothing ({args.months} months ahead exist)"))
+
+
 def keygen(args: argparse.Namespace) -> None:
     keys.write_private_key(args.path)
     print(f"wrote {args.path}")
@@ -204,6 +214,11 @@ def parser() -> argparse.ArgumentParser:
         "webhook-queue", help="print the webhook queue and the endpoints it waits on (JSON)"
     ).set_defaults(run=webhook_queue)
     sub.add_parser("migrate", help="apply pending database migrations").set_defaults(run=migrate)
+    ahead = sub.add_parser(
+        "partitions", help="make the audit log's monthly partitions ahead (daily, as the owner)"
+    )
+    ahead.add_argument("--months", type=int, default=MONTHS_AHEAD, help="how many months ahead")
+    ahead.set_defaults(run=partitions)
     gen = sub.add_parser("keygen", help="write a new RSA signing key (mode 0600)")
     gen.add_argument("path", type=Path)
     gen.set_defaults(run=keygen)

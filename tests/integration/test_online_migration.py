@@ -53,6 +53,7 @@ def test_migration_13_builds_its_index_while_writes_go_on(large: Database):
     )
     assert "13_" in applied
     assert during > 20
+    assert seen.errors == []
     assert seen.waits == []
     assert seen.longest < 1.0
     valid = fetch(

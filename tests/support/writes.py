@@ -6,7 +6,7 @@ import asyncio
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import asyncpg
@@ -52,13 +52,24 @@ WAITING = (
 )
 
 
-class Writes:
-    """WRITERS sessions, each registering a lot and shipping it, again and again, as the API's
-    writes do; each statement timed, and their waits for others' locks sampled every 10 ms."""
+Statements = Callable[[], list[tuple[str, tuple[object, ...]]]]
 
-    def __init__(self, url: str) -> None:
+
+def register_and_ship() -> list[tuple[str, tuple[object, ...]]]:
+    lot = uuid.uuid4()
+    return [(INSERT, (lot, f"NEW-{lot.hex[:16]}", OWNER)), (SHIP, (lot,))]
+
+
+class Writes:
+    """WRITERS sessions, each running `statements` (by default registering a lot and shipping
+    it) again and again, as the API's writes do; each statement timed, what failed kept, and
+    their waits for others' locks sampled every 10 ms."""
+
+    def __init__(self, url: str, statements: Statements | None = None) -> None:
         self.url = url
+        self.statements = statements or register_and_ship
         self.count = 0
+        self.errors: list[str] = []
         self.longest = 0.0
         self.waits: list[str] = []  # each sampled wait: for what, and behind which statement
         self.stop = threading.Event()
@@ -67,11 +78,15 @@ class Writes:
         connection = await asyncpg.connect(self.url, server_settings={"application_name": "writes"})
         try:
             while not self.stop.is_set():
-                lot = uuid.uuid4()
-                for sql, args in ((INSERT, (lot, f"NEW-{lot.hex[:16]}", OWNER)), (SHIP, (lot,))):
+                for sql, args in self.statements():
                     started = time.monotonic()
-                    await connection.execute(sql, *args)
-                    self.longest = max(self.longest, time.monotonic() - started)
+                    try:
+                        await connection.execute(sql, *args)
+                    except asyncpg.PostgresError as exc:
+                        self.errors.append(f"{type(exc).__name__}: {exc}")
+                        continue
+                    finally:
+                        self.longest = max(self.longest, time.monotonic() - started)
                     self.count += 1
         finally:
             await connection.close()
@@ -91,8 +106,8 @@ class Writes:
 
 
 @contextmanager
-def writes(url: str) -> Iterator[Writes]:
-    running = Writes(url)
+def writes(url: str, statements: Statements | None = None) -> Iterator[Writes]:
+    running = Writes(url, statements)
     thread = threading.Thread(target=asyncio.run, args=(running.run(),))
     thread.start()
     try:

@@ -51,8 +51,11 @@ async def grant_runtime_role(db: BaseDBAsyncClient, role: str) -> list[str]:
             f"AGROBRIDGE_DB_RUNTIME_ROLE: {role} is a superuser or owns tables; "
             "the API needs a role of its own"
         )
+    # A partition is reached through its parent, whose grants cover it: it gets none itself.
     _, tables = await db.execute_query(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        "SELECT c.relname AS tablename, c.relispartition AS partition FROM pg_class c"
+        " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')"
+        " ORDER BY c.relname"
     )
     _, sequences = await db.execute_query(
         "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' ORDER BY sequencename"
@@ -64,7 +67,7 @@ async def grant_runtime_role(db: BaseDBAsyncClient, role: str) -> list[str]:
     for row in tables:
         table = row["tablename"]
         statements.append(f'REVOKE ALL ON TABLE "{table}" FROM {quoted}')
-        if table in PRIVATE_TABLES:
+        if table in PRIVATE_TABLES or row["partition"]:
             continue
         rights = TABLE_RIGHTS
         if table in APPEND_ONLY_TABLES:
