@@ -390,7 +390,7 @@ ci base_image=env("BASE_IMAGE", "python:3.11-slim-bookworm"):
 seed-scale lots *args: sync
     uv run --frozen python -m tests.bench.seed_scale {{lots}} {{args}}
 
-# How long a big migration holds the API's writes: a plain CREATE INDEX and migration 13 (CONCURRENTLY) on N lots under writes, on local servers under .data/scale (tests/bench/online_migration.py)
+# How long a big migration holds the API's writes: a plain CREATE INDEX and migration 13 (CONCURRENTLY) on N lots, migration 14 on an audit trail, each under writes, on local servers under .data/scale (tests/bench/online_migration.py)
 [group('performance')]
 bench-migration *args: sync
     #!/usr/bin/env bash

@@ -1,6 +1,7 @@
-"""How long a migration on a large `batches` holds the API's writes: the plain CREATE INDEX that
-a naive migration would run, then migration 13 (the same index, CONCURRENTLY), each under the
-same writes (tests/support/writes.py). `just bench-migration --rows 1000000`."""
+"""How long a migration on a large table holds the API's writes: on `batches`, the plain CREATE
+INDEX that a naive migration would run, then migration 13 (the same index, CONCURRENTLY), each
+under the same writes; on `audit_logs`, migration 14 (partitioned by month) while the trail is
+written (tests/support/writes.py). `just bench-migration --rows 1000000 --audit-rows 1000000`."""
 
 import argparse
 import tempfile
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from tests.support.backends import Database
 from tests.support.old_schema import database_before, migrate
-from tests.support.writes import Writes, execute, fill_statements, writes
+from tests.support.writes import Writes, audit_fill, execute, fill_statements, record, writes
 
 PLAIN = 'CREATE INDEX "plain" ON batches (lower(product), created_at, id)'
 
@@ -40,16 +41,28 @@ def measure(database: Database, rows: int) -> list[str]:
     return table
 
 
+def measure_audit(database: Database, rows: int) -> str:
+    started = time.monotonic()
+    execute(database.owner_url, audit_fill(rows))
+    print(f"filled {rows:,} audit rows in {time.monotonic() - started:.0f} s")
+    with writes(database.owner_url, record) as seen:
+        started = time.monotonic()
+        migrate(database)
+        return line("migration 14 (`audit_logs` by month)", time.monotonic() - started, seen)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", required=True, help="a superuser's URL")
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="lots")
+    parser.add_argument("--audit-rows", type=int, default=1_000_000)
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        database_before(args.database_url, Path(folder), 13) as database,
-    ):
-        print("\n".join(measure(database, args.rows)))
+    with tempfile.TemporaryDirectory() as folder:
+        with database_before(args.database_url, Path(folder, "lots"), 13) as database:
+            table = measure(database, args.rows)
+        with database_before(args.database_url, Path(folder, "audit"), 14) as database:
+            table.append(measure_audit(database, args.audit_rows))
+    print("\n".join(table))
 
 
 if __name__ == "__main__":

@@ -13,31 +13,16 @@ from api.infrastructure.db.partitions import DEFAULT, month_start, partition_nam
 from tests.support.backends import Backends, Database
 from tests.support.old_schema import assert_refused, database_before, fetch, migrate
 from tests.support.server import run_module
-from tests.support.writes import execute, writes
+from tests.support.writes import audit_fill, execute, record, writes
 
 pytestmark = pytest.mark.integration
 
-ROWS = 200_000  # as FILL makes
-# What the API's audit log writes (api/infrastructure/db/audit.py), as its own role.
-RECORD = (
-    "INSERT INTO audit_logs (id, at, action, target_type, target_id, request_id, metadata)"
-    " VALUES ($1, now(), 'batch.created', 'batch', $2, $3, '{}'::jsonb)"
-)
-FILL = (
-    "INSERT INTO audit_logs (id, at, action, target_type, target_id, request_id, metadata)"
-    " SELECT gen_random_uuid(), now() - n * interval '5 minutes', 'batch.created', 'batch',"
-    " 'OLD-' || n, 'old-' || n, '{}'::jsonb FROM generate_series(1, 200000) AS n"
-)
+ROWS = 200_000
 ENTRY = (
     "INSERT INTO audit_logs (id, at, action, request_id, metadata)"
     " VALUES ($1, $2, $3, 'r', '{}'::jsonb) RETURNING id"
 )
 PARTS = "SELECT tableoid::regclass::text AS part FROM audit_logs WHERE action = $1"
-
-
-def record() -> list[tuple[str, tuple[object, ...]]]:
-    row = uuid.uuid4()
-    return [(RECORD, (row, row.hex[:16], f"req-{row.hex}"))]
 
 
 def partitions_of(url: str, action: str) -> list[str]:
@@ -50,7 +35,7 @@ def trail(backends: Backends, tmp_path_factory: pytest.TempPathFactory) -> Itera
     the migrations before gave it."""
     folder: Path = tmp_path_factory.mktemp("partitions")
     with database_before(backends.admin_database_url, folder, 14) as database:
-        execute(database.owner_url, FILL)
+        execute(database.owner_url, audit_fill(ROWS))
         execute(database.owner_url, f"GRANT SELECT, INSERT ON audit_logs TO {database.api_role}")
         yield database
 

@@ -60,6 +60,27 @@ def register_and_ship() -> list[tuple[str, tuple[object, ...]]]:
     return [(INSERT, (lot, f"NEW-{lot.hex[:16]}", OWNER)), (SHIP, (lot,))]
 
 
+# What the API's audit log writes (api/infrastructure/db/audit.py).
+RECORD = (
+    "INSERT INTO audit_logs (id, at, action, target_type, target_id, request_id, metadata)"
+    " VALUES ($1, now(), 'batch.created', 'batch', $2, $3, '{}'::jsonb)"
+)
+
+
+def audit_fill(rows: int) -> str:
+    """`rows` audit entries, one every five minutes back from now."""
+    return (
+        "INSERT INTO audit_logs (id, at, action, target_type, target_id, request_id, metadata)"  # noqa: S608
+        " SELECT gen_random_uuid(), now() - n * interval '5 minutes', 'batch.created', 'batch',"
+        f" 'OLD-' || n, 'old-' || n, '{{}}'::jsonb FROM generate_series(1, {rows:d}) AS n"
+    )
+
+
+def record() -> list[tuple[str, tuple[object, ...]]]:
+    row = uuid.uuid4()
+    return [(RECORD, (row, row.hex[:16], f"req-{row.hex}"))]
+
+
 class Writes:
     """WRITERS sessions, each running `statements` (by default registering a lot and shipping
     it) again and again, as the API's writes do; each statement timed, what failed kept, and
