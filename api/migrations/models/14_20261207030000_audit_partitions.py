@@ -12,20 +12,15 @@ keys must hold its partition key. The API's grants on the old table pass to the 
 swap, so that its inserts never meet a table they may not write.
 """
 
+import asyncio
 from datetime import UTC, datetime
 
+import asyncpg
 from tortoise import BaseDBAsyncClient
-from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
 from api.infrastructure.db.online import create_index_concurrently
-from api.infrastructure.db.partitions import (
-    DEFAULT,
-    ensure_partitions,
-    is_partitioned,
-    month_start,
-    partition_name,
-)
+from api.infrastructure.db.partitions import DEFAULT, is_partitioned, month_start, partition_name
 
 RUN_IN_TRANSACTION = False
 
@@ -37,7 +32,8 @@ INDEXES = {
     "idx_audit_logs_organis_06f12d": '("organisation_id", "at")',
 }
 UNIQUE = "audit_logs_id_at"
-ATTEMPTS = 30
+ATTEMPTS = 60
+LOCK_TIMEOUT = "500ms"
 
 
 def _swap(old: str, boundary: datetime) -> str:
@@ -47,7 +43,6 @@ def _swap(old: str, boundary: datetime) -> str:
     )
     indexes = "\n".join(f'CREATE INDEX "{name}" ON "audit_logs" {columns};' for name, columns in INDEXES.items())
     return f"""
-        SET LOCAL lock_timeout = '1s';
         LOCK TABLE "audit_logs" IN ACCESS EXCLUSIVE MODE;
         ALTER TABLE "audit_logs" RENAME TO "{old}";
         ALTER INDEX "audit_logs_pkey" RENAME TO "{old}_pkey";
@@ -84,16 +79,20 @@ def _swap(old: str, boundary: datetime) -> str:
 
 
 async def _with_retries(script: str) -> None:
-    """A lock not granted within a second gives up (writes queue behind a waiting lock), and
-    the whole transaction is tried again."""
+    """While a statement waits for its lock, every write to the table queues behind it: a lock
+    not granted within LOCK_TIMEOUT gives up, the writes go on, and the whole transaction is
+    tried again a moment later (for about a minute; then the migration fails, and a deploy
+    with it, which rolls back by itself)."""
     for attempt in range(ATTEMPTS):
         try:
             async with in_transaction("default") as db:
+                await db.execute_script(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
                 await db.execute_script(script)
             return
-        except OperationalError as exc:
-            if "lock timeout" not in str(exc) or attempt == ATTEMPTS - 1:
+        except asyncpg.LockNotAvailableError:
+            if attempt == ATTEMPTS - 1:
                 raise
+            await asyncio.sleep(0.5)
 
 
 async def upgrade(db: BaseDBAsyncClient) -> str:
@@ -103,8 +102,7 @@ async def upgrade(db: BaseDBAsyncClient) -> str:
         check = f"{old}_at"
         await create_index_concurrently(db, UNIQUE, 'ON "audit_logs" ("id", "at")', unique=True)
         await _with_retries(
-            f"""SET LOCAL lock_timeout = '1s';
-            ALTER TABLE "audit_logs" DROP CONSTRAINT IF EXISTS "{check}";
+            f"""ALTER TABLE "audit_logs" DROP CONSTRAINT IF EXISTS "{check}";
             ALTER TABLE "audit_logs" ADD CONSTRAINT "{check}"
                 CHECK ("at" < '{boundary.isoformat()}') NOT VALID;"""
         )
@@ -112,7 +110,7 @@ async def upgrade(db: BaseDBAsyncClient) -> str:
         # needs no scan under the swap's lock.
         await db.execute_script(f'ALTER TABLE "audit_logs" VALIDATE CONSTRAINT "{check}"')
         await _with_retries(_swap(old, boundary))
-    await ensure_partitions()
+    # `migrate` makes the months ahead next (api/infrastructure/db/migrate.py).
     return "COMMENT ON TABLE \"audit_logs\" IS 'The security audit trail, by month of at (migration 14)';"
 
 
