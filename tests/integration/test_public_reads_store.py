@@ -2,6 +2,7 @@
 records through JSON) and the fake the unit and HTTP tests use (built from the other fakes), so
 that the fake cannot drift from what the database does."""
 
+import asyncio
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -227,3 +228,17 @@ async def test_the_version_moves_with_every_change_the_snapshot_would_show(store
 
     assert None not in seen
     assert len(set(seen)) == len(seen)
+
+
+async def test_versions_asked_for_at_once_come_back_each_to_its_own_lot(store: Store) -> None:
+    lots = [await store.lot(public=True) for _ in range(3)]
+    hidden = await store.lot(public=False)
+    for n, lot in enumerate(lots):
+        await store.history(lot, n + 1)
+    one_by_one = [await store.reads.version(lot.public_code) for lot in lots]
+
+    codes = [lot.public_code for lot in [*lots, hidden, lots[0]]]
+    together = await asyncio.gather(*(store.reads.version(code) for code in codes))
+
+    assert together == [*one_by_one, None, one_by_one[0]]
+    assert len(set(one_by_one)) == 3

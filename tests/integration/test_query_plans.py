@@ -108,12 +108,15 @@ async def test_a_lot_its_events_and_its_public_view_are_read_by_their_keys(
     by_id = await plan(lambda: PgBatches().get(seeded["lot"]))
     chain = await plan(lambda: PgEvents().chain(seeded["lot"]), "enable_bitmapscan")
     public = await plan(lambda: PgPublicReads().snapshot(seeded["code"]))
+    version = await plan(lambda: PgPublicReads().version(seeded["code"]))
 
     assert scans(by_id) == [("Index Scan", "batches_pkey")]
     # In seq order straight from the (batch_id, seq) key.
     assert scans(chain) == [("Index Scan", "uid_batch_event_batch_i_afc2dd")]
     assert sorts(chain) == []
     assert ("Index Scan", "uid_batches_public__0b9904") in scans(public)
+    assert ("Index Scan", "uid_batches_public__0b9904") in scans(version)
+    assert all(kind != "Seq Scan" for kind, _ in scans(version))
     assert all(kind != "Seq Scan" for kind, _ in scans(public))
 
 
