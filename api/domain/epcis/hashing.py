@@ -17,6 +17,7 @@ Its private state is touched here only, on the version it was checked against (T
 
 import copy
 import functools
+import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -57,8 +58,42 @@ def _tool() -> tuple[ModuleType, ModuleType]:
     # Imported on first use: importing it sets pyld's document loader and sys.path.
     check_tool_version()
     from epcis_event_hash_generator import hash_generator, json_to_py
+    from pyld import jsonld  # type: ignore[import-untyped]
 
+    jsonld.set_document_loader(_static_bundled(jsonld.get_document_loader()))
+    json_to_py.json = _JsonForDebugRecords
     return json_to_py, hash_generator
+
+
+class _Formatted:
+    def __init__(self, value: object, options: dict[str, object]) -> None:
+        self._value, self._options = value, options
+
+    def __str__(self) -> str:
+        return json.dumps(self._value, **self._options)  # type: ignore[arg-type]
+
+
+class _JsonForDebugRecords:
+    """What the tool's json_to_py sees as `json`: it formats whole documents (three a hash) for
+    debug records that are dropped, so they are formatted only if a record is ever rendered."""
+
+    loads = staticmethod(json.loads)
+
+    @staticmethod
+    def dumps(value: object, **options: object) -> _Formatted:
+        return _Formatted(value, options)
+
+
+def _static_bundled(loader: Callable[..., dict[str, Json]]) -> Callable[..., dict[str, Json]]:
+    """The tool's loader reads its copies of GS1's contexts from disk, and pyld, told nothing
+    about them, reads and resolves them again on every hash (most of a hash's time). They are
+    files of the installed tool: marked static, pyld resolves each once per process."""
+
+    def load(url: str, options: dict[str, Json] | None = None) -> dict[str, Json]:
+        remote = loader(url, options or {})
+        return {**remote, "tag": "static"} if url in BUNDLED_CONTEXTS else remote
+
+    return load
 
 
 class _DropRecordsFrom(logging.Filter):
