@@ -71,7 +71,7 @@ class Freezer:
                 locations[location_id] = location
         previous = await self._previous(batch)
         given = epcis_input(batch, event, previous, organisations, locations, new_salt())
-        # GS1's reference hash reads its context from disk on every call: off the event loop.
+        # GS1's reference hash takes a couple of milliseconds of CPU: off the event loop.
         frozen = await asyncio.to_thread(to_epcis, given)
         await self.epcis.add(batch.id, event.seq, frozen, event.at)
         return frozen
