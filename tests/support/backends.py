@@ -98,7 +98,7 @@ def throwaway_database(admin_url: str) -> Iterator[Database]:
     owner_password, api_password = uuid.uuid4().hex, uuid.uuid4().hex
     admin = with_database(admin_url, urlsplit(admin_url).path.lstrip("/") or "postgres")
     asyncio.run(
-        _admin(
+        run_sql(
             admin,
             f"CREATE ROLE {owner} LOGIN PASSWORD '{owner_password}'",
             f"CREATE ROLE {api} LOGIN PASSWORD '{api_password}'",
@@ -108,7 +108,7 @@ def throwaway_database(admin_url: str) -> Iterator[Database]:
     try:
         # Before PostgreSQL 15 every role may create tables in `public`; nobody but the owner may.
         asyncio.run(
-            _admin(
+            run_sql(
                 with_database(admin_url, name),
                 f"ALTER SCHEMA public OWNER TO {owner}",
                 "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
@@ -121,7 +121,7 @@ def throwaway_database(admin_url: str) -> Iterator[Database]:
         )
     finally:
         asyncio.run(
-            _admin(
+            run_sql(
                 admin,
                 f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
                 f"DROP ROLE IF EXISTS {api}",
@@ -146,7 +146,8 @@ def with_user(url: str, user: str, password: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:{password}@{host}"))
 
 
-async def _admin(url: str, *statements: str) -> None:
+async def run_sql(url: str, *statements: str) -> None:
+    """Each statement in turn, on one connection of its own."""
     connection = await asyncpg.connect(url)
     try:
         for statement in statements:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import asyncpg
 
+from tests.support.backends import run_sql
 from tests.support.waiting import wait_until
 
 WRITERS = 4
@@ -141,12 +142,4 @@ def writes(url: str, statements: Statements | None = None) -> Iterator[Writes]:
 
 
 def execute(url: str, *statements: str) -> None:
-    async def run() -> None:
-        connection = await asyncpg.connect(url)
-        try:
-            for statement in statements:
-                await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(run())
+    asyncio.run(run_sql(url, *statements))
