@@ -5,7 +5,8 @@ A row whose month has none yet goes to the default partition, and moves when the
 Nothing here drops a partition: the design sets no retention for the audit trail (docs/runbook.md,
 "Audit log partitions", says how an operator archives old months). A partition is made on its
 own and then attached, which locks the parent only against other schema changes
-(SHARE UPDATE EXCLUSIVE), never against the API's inserts and reads.
+(SHARE UPDATE EXCLUSIVE), not against the API's inserts and reads; only an insert that would
+land in the default partition waits, for the moment its waiting rows move.
 """
 
 from datetime import UTC, datetime
