@@ -1,9 +1,9 @@
 """An EPCIS document checked against GS1's JSON Schema, formats included.
 
 `jsonschema` checks `format` (a URI, a date-time) only when handed a format checker, and only
-for the formats whose packages are installed (`jsonschema[format-nongpl]`): without both, a
-non-URI identifier or a malformed time passes. The schema itself comes from the vendored file
-(`api/infrastructure/epcis_schema.py`).
+for the formats whose packages are installed (`rfc3986-validator`, `rfc3339-validator`):
+without both, a non-URI identifier or a malformed time passes. The schema itself comes from the
+vendored file (`api/infrastructure/epcis_schema.py`).
 """
 
 from collections.abc import Mapping
@@ -27,7 +27,8 @@ def schema_problems(document: Mapping[str, Json], schema: Mapping[str, Any]) -> 
     missing = REQUIRED_FORMATS - set(checker.checkers)
     if missing:
         raise RuntimeError(
-            f"cannot check the formats {sorted(missing)}: install jsonschema[format-nongpl]"
+            f"cannot check the formats {sorted(missing)}: "
+            "install rfc3986-validator and rfc3339-validator"
         )
     validator = validator_class(schema, format_checker=checker)
     errors = sorted(validator.iter_errors(document), key=lambda error: list(error.absolute_path))
