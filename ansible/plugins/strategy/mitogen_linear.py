@@ -1,8 +1,8 @@
 """Ansible's linear strategy over Mitogen (the `mitogen` package, pinned in uv.lock).
 
 Mitogen keeps one Python interpreter per host for the whole run and sends modules to it over
-the SSH connection, instead of a new SSH command and interpreter for every task and item. A
-provision of an unchanged host takes a third of the time, and far less CPU on both ends.
+the SSH connection, instead of a new SSH command and interpreter for every task and item: in
+the deploy tier, a second provision of its single host took 43 s rather than 139 s.
 ansible.cfg names this file's folder, so that the strategy is found wherever the virtualenv
 is, with no path written into the settings.
 """
